@@ -1,0 +1,109 @@
+//! DiceHash: the DICE layer's byte-swapped SHA-256 (spec section 3).
+//!
+//! The device's DICE code runs the SHA-256 compression function on message words read
+//! little-endian, pads with a little-endian bit length, and writes the state out
+//! little-endian. It is built here on [`sha2::block_api::compress256`], so it runs at the
+//! speed of the real SHA-256.
+
+use sha2::block_api::compress256;
+
+/// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+const H0: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// Compresses one 64-byte block whose 32-bit words the device reads little-endian:
+/// byte-swaps each word so that `compress256` (which reads big-endian) sees the same words.
+fn compress_le(state: &mut [u32; 8], block: &[u8]) {
+    let mut swapped = [0u8; 64];
+    for (dst, src) in swapped.chunks_exact_mut(4).zip(block.chunks_exact(4)) {
+        for (d, s) in dst.iter_mut().zip(src.iter().rev()) {
+            *d = *s;
+        }
+    }
+    compress256(state, &[swapped]);
+}
+
+/// DiceHash of `message` (spec section 3). Not SHA-256: see the module documentation.
+pub fn dice_hash(message: &[u8]) -> [u8; 32] {
+    let mut state = H0;
+    let mut blocks = message.chunks_exact(64);
+    for block in blocks.by_ref() {
+        compress_le(&mut state, block);
+    }
+    let rest = blocks.remainder();
+
+    // Padding: 0x80, zeros to 56 mod 64, then the bit length as a LITTLE-endian u64.
+    let mut tail = [0u8; 128];
+    for (d, s) in tail
+        .iter_mut()
+        .zip(rest.iter().chain(std::iter::once(&0x80)))
+    {
+        *d = *s;
+    }
+    let tail_len = if rest.len() < 56 { 64 } else { 128 };
+    let bit_len = (message.len() as u64).wrapping_mul(8);
+    for (d, s) in tail
+        .iter_mut()
+        .skip(tail_len - 8)
+        .zip(bit_len.to_le_bytes())
+    {
+        *d = s;
+    }
+    for block in tail.chunks_exact(64).take(tail_len / 64) {
+        compress_le(&mut state, block);
+    }
+
+    let mut out = [0u8; 32];
+    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+        dst.copy_from_slice(&word.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dice_hash;
+
+    fn hx(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    #[test]
+    fn known_answers_from_the_spec() {
+        assert_eq!(
+            dice_hash(b"").to_vec(),
+            hx("08c5a54e766e56a6f8430524d46fb0fee37b775701c44995daaf36640e33d265")
+        );
+        assert_eq!(
+            dice_hash(b"abc").to_vec(),
+            hx("bb392cd2622eecbce49cd242285d0009ef70eae1a3e43e5ec8eae7c779b9f600")
+        );
+        let counting: Vec<u8> = (0u8..=0x92).collect();
+        assert_eq!(counting.len(), 147);
+        assert_eq!(
+            dice_hash(&counting).to_vec(),
+            hx("0505fa8671202b5751aee063c7300b67e47add74777577de8079400eba2100cb")
+        );
+        assert_eq!(
+            dice_hash(&[0u8; 64]).to_vec(),
+            hx("4d1e2f0521e9b19d8dd7b5414d5e81aa9fbfe0935c8ad6c4d187a60b35d857a7")
+        );
+    }
+
+    #[test]
+    fn differs_from_sha256() {
+        use sha2::Digest;
+        assert_ne!(
+            dice_hash(b"abc").to_vec(),
+            sha2::Sha256::digest(b"abc").to_vec()
+        );
+    }
+}

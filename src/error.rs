@@ -1,0 +1,61 @@
+//! The library's error type, and which errors are the input's fault (exit status 2) and
+//! which are not (exit status 1).
+
+use crate::alias_cert::CertBuildError;
+use crate::derivation::DeriveError;
+use crate::firmware::FirmwareError;
+use crate::output::OutputError;
+use crate::registration_id::IdError;
+use crate::riot::KeyError;
+use crate::uds::UdsError;
+use thiserror::Error;
+
+/// Any failure of the tool.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Bad UDS.
+    #[error(transparent)]
+    Uds(#[from] UdsError),
+    /// Bad registration ID, MAC or version.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// Firmware files missing, unreadable or inconsistent.
+    #[error(transparent)]
+    Firmware(#[from] FirmwareError),
+    /// The derivation failed.
+    #[error(transparent)]
+    Derive(#[from] DeriveError),
+    /// An output could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl From<KeyError> for Error {
+    fn from(e: KeyError) -> Self {
+        Error::Derive(DeriveError::Key(e))
+    }
+}
+
+impl From<CertBuildError> for Error {
+    fn from(e: CertBuildError) -> Self {
+        Error::Derive(DeriveError::Cert(e))
+    }
+}
+
+impl Error {
+    /// Whether the user's input or arguments caused the failure (exit status 2) rather
+    /// than the system or the tool (exit status 1).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::Uds(_) | Error::Id(_) | Error::Firmware(_) => true,
+            Error::Derive(DeriveError::Key(_)) => true,
+            Error::Derive(DeriveError::Cert(_)) => false,
+            Error::Output(e) => e.is_input_error(),
+        }
+    }
+
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_input_error() { 2 } else { 1 }
+    }
+}

@@ -1,0 +1,43 @@
+//! dps-cert-gen: the X.509 alias certificate that an MXChip AZ3166 DevKit presents to Azure
+//! IoT Hub Device Provisioning Service, derived on a PC byte for byte as the board does it
+//! (DICE/RIoT, `shared/spec/alias-cert.md`).
+//!
+//! The modules follow the data: firmware image ([`firmware`], [`map_file`]) -> measured
+//! regions ([`regions`]) -> DICE ([`dice_hash`], [`dice`]) -> RIoT keys ([`kdf`], [`riot`])
+//! -> certificate ([`alias_cert`], [`device_cert`], [`fixed_nonce`]) -> encodings
+//! ([`encoding`]) -> output ([`output`]). [`derivation`] runs the whole chain.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod alias_cert;
+pub mod cert_template;
+pub mod derivation;
+pub mod device_cert;
+pub mod dice;
+pub mod dice_hash;
+pub mod encoding;
+pub mod error;
+pub mod firmware;
+pub mod fixed_nonce;
+pub mod kdf;
+pub mod map_file;
+pub mod output;
+pub mod regions;
+pub mod registration_id;
+pub mod riot;
+pub mod uds;
+
+pub use derivation::{AliasCertificate, FirmwareMeasurements, generate};
+pub use error::Error;
+pub use registration_id::{FirmwareVersion, Mac, RegistrationId};
+pub use uds::Uds;

@@ -1,0 +1,83 @@
+//! Writing outputs: all-or-nothing (a temporary file in the target folder, then a rename),
+//! never over an existing file unless asked.
+
+use std::fs::Permissions;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why an output was not written.
+#[derive(Debug, Error)]
+pub enum OutputError {
+    /// The file exists and overwriting was not asked for.
+    #[error("{} already exists; use --force to overwrite it, or -o to choose another file", path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The system refused the write.
+    #[error("cannot write {}: {reason}; choose a folder you can write to with -o", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The system's words.
+        reason: String,
+    },
+}
+
+impl OutputError {
+    /// Whether the user's input caused it (an existing file) rather than the system.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, OutputError::Exists { .. })
+    }
+}
+
+/// Fails early, before any work, when `path` exists and `force` is off.
+pub fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
+    if !force && path.symlink_metadata().is_ok() {
+        return Err(OutputError::Exists {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically with the given permission bits (before umask).
+pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result<(), OutputError> {
+    check_writable(path, force)?;
+    let fail = |e: std::io::Error| OutputError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    if force {
+        tmp.persist(path).map_err(|e| fail(e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                OutputError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                fail(e.error)
+            }
+        })?;
+    }
+    Ok(())
+}
