@@ -13,6 +13,9 @@ use thiserror::Error;
 /// Any failure of the tool.
 #[derive(Debug, Error)]
 pub enum Error {
+    /// A required input was not given (and cannot be asked for).
+    #[error("missing {0}")]
+    Missing(String),
     /// Bad UDS.
     #[error(transparent)]
     Uds(#[from] UdsError),
@@ -25,6 +28,9 @@ pub enum Error {
     /// The derivation failed.
     #[error(transparent)]
     Derive(#[from] DeriveError),
+    /// The system's random source failed.
+    #[error(transparent)]
+    Random(#[from] crate::uds_command::RandomError),
     /// An output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -47,9 +53,9 @@ impl Error {
     /// than the system or the tool (exit status 1).
     pub fn is_input_error(&self) -> bool {
         match self {
-            Error::Uds(_) | Error::Id(_) | Error::Firmware(_) => true,
+            Error::Missing(_) | Error::Uds(_) | Error::Id(_) | Error::Firmware(_) => true,
             Error::Derive(DeriveError::Key(_)) => true,
-            Error::Derive(DeriveError::Cert(_)) => false,
+            Error::Derive(DeriveError::Cert(_)) | Error::Random(_) => false,
             Error::Output(e) => e.is_input_error(),
         }
     }

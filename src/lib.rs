@@ -20,6 +20,7 @@
 )]
 
 pub mod alias_cert;
+pub mod args;
 pub mod cert_template;
 pub mod derivation;
 pub mod device_cert;
@@ -29,6 +30,7 @@ pub mod encoding;
 pub mod error;
 pub mod firmware;
 pub mod fixed_nonce;
+pub mod generate;
 pub mod kdf;
 pub mod map_file;
 pub mod output;
@@ -36,6 +38,7 @@ pub mod regions;
 pub mod registration_id;
 pub mod riot;
 pub mod uds;
+pub mod uds_command;
 
 pub use derivation::{AliasCertificate, FirmwareMeasurements, generate};
 pub use error::Error;
