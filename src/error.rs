@@ -65,3 +65,38 @@ impl Error {
         if self.is_input_error() { 2 } else { 1 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::riot::KeyName;
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(
+            Error::from(UdsError::WrongLength { found: 3 }).exit_code(),
+            2
+        );
+        assert_eq!(Error::from(IdError::EmptyId).exit_code(), 2);
+        assert_eq!(
+            Error::from(KeyError::OutOfRange(KeyName::Alias)).exit_code(),
+            2
+        );
+        assert_eq!(Error::from(CertBuildError("x".into())).exit_code(), 1);
+        let exists = OutputError::Exists { path: "a".into() };
+        assert_eq!(Error::from(exists).exit_code(), 2);
+        let write = OutputError::Write {
+            path: "a".into(),
+            reason: "disk full".into(),
+        };
+        assert_eq!(Error::from(write).exit_code(), 1);
+    }
+
+    #[test]
+    fn out_of_range_key_message_tells_what_to_do() {
+        assert_eq!(
+            Error::from(KeyError::OutOfRange(KeyName::DeviceId)).to_string(),
+            "with this UDS and firmware the DeviceID private key falls outside the P-256 range (spec section 4): the board would loop for ever at boot and never register; set another UDS on the board with `set_dps_uds` (or rebuild the firmware) and run again"
+        );
+    }
+}

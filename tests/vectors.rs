@@ -134,3 +134,34 @@ fn device_id_certificates_and_alias_keys_are_byte_exact() {
         );
     }
 }
+
+#[test]
+fn a_megabyte_image_is_measured_at_the_regions_the_map_names() {
+    use sha2::Digest;
+    let dir = common::fixtures().join("extra/large");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::fixtures().join("extra/expected.json")).unwrap(),
+    )
+    .unwrap();
+    let view = &expected["fixtures"]["large"]["bin_map"];
+    assert!(
+        std::fs::metadata(dir.join("DevKitDPS.ino.bin"))
+            .unwrap()
+            .len()
+            > 990_000
+    );
+    let regions = measure_bin_map(
+        &dir.join("DevKitDPS.ino.bin"),
+        &dir.join("DevKitDPS.ino.map"),
+    )
+    .unwrap();
+    assert_eq!(regions.riot_core().len(), 147);
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(regions.riot_core())),
+        view["riot_core"]["sha256"].as_str().unwrap()
+    );
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(regions.riot_fw())),
+        view["riot_fw"]["sha256"].as_str().unwrap()
+    );
+}
