@@ -87,6 +87,11 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     };
     let mut stdout = std::io::stdout().lock();
     let outcome = generate::run(&request, &mut stdout)?;
+    if args.firmware.verbose {
+        for line in &outcome.verbose {
+            eprintln!("{line}");
+        }
+    }
     for w in &outcome.warnings {
         warn(w);
     }
