@@ -158,7 +158,12 @@ pub fn measure_elf(data: &[u8]) -> Result<ElfMeasurement, ElfError> {
     match data.get(4) {
         Some(1) => measure_class::<object::elf::FileHeader32<Endianness>>(data),
         Some(2) => measure_class::<object::elf::FileHeader64<Endianness>>(data),
-        _ => Err(ElfError::Damaged {
+        // Cut before the class byte: at least the smaller (32-bit) header is missing.
+        None => Err(ElfError::Truncated {
+            len: data.len() as u64,
+            needed: 52,
+        }),
+        Some(_) => Err(ElfError::Damaged {
             reason: "unknown ELF class".to_string(),
         }),
     }
@@ -383,6 +388,10 @@ mod tests {
     fn short_and_foreign_inputs() {
         assert_eq!(measure_elf(b"").unwrap_err(), ElfError::NotElf);
         assert_eq!(measure_elf(b"\x7fEL").unwrap_err(), ElfError::NotElf);
+        assert_eq!(
+            measure_elf(b"\x7fELF").unwrap_err(),
+            ElfError::Truncated { len: 4, needed: 52 }
+        );
         assert_eq!(
             measure_elf(b"\x7fELF\x01\x01\x01").unwrap_err(),
             ElfError::Truncated { len: 7, needed: 52 }

@@ -263,30 +263,36 @@ impl MapFile {
         true
     }
 
-    /// The memory region named `FLASH` whose origin is `origin`, if the map lists it.
+    /// The memory region the image is flashed to: `FLASH` at `origin`, or else the listed
+    /// region (other than `*default*`) that contains `origin`.
     fn flash_region(&self, origin: u64) -> Option<&MemoryRegion> {
-        self.memory_regions
-            .iter()
+        let listed = || self.memory_regions.iter().filter(|r| r.name != "*default*");
+        listed()
             .find(|r| r.name == "FLASH" && r.origin == origin)
+            .or_else(|| {
+                listed().find(|r| origin.checked_sub(r.origin).is_some_and(|d| d < r.length))
+            })
     }
 
     /// The output sections whose bytes `objcopy -O binary` puts in an image starting at
     /// `flash_origin`: not empty, not `NOBITS` (`.bss` and the like), loaded at or above the
-    /// origin and inside `FLASH` (or, when the map lists no `FLASH` region at that origin,
-    /// not inside any other listed region such as `RAM`).
+    /// origin and inside the flash region (`FLASH`, or the listed region holding the origin;
+    /// when there is none, outside every listed region such as `RAM`).
     pub fn image_sections(&self, flash_origin: u64) -> impl Iterator<Item = &OutputSection> {
         let flash = self.flash_region(flash_origin);
         self.output_sections.iter().filter(move |s| {
             let lma = s.load_address;
             let in_flash = match flash {
-                Some(f) => lma >= f.origin && lma - f.origin < f.length,
+                Some(f) => {
+                    lma >= flash_origin && lma.checked_sub(f.origin).is_some_and(|d| d < f.length)
+                }
                 None => {
                     lma >= flash_origin
                         && !self
                             .memory_regions
                             .iter()
                             .filter(|r| r.name != "*default*")
-                            .any(|r| lma >= r.origin && lma - r.origin < r.length)
+                            .any(|r| lma.checked_sub(r.origin).is_some_and(|d| d < r.length))
                 }
             };
             s.size > 0 && in_flash && !has_no_contents(&s.name)
