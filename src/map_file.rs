@@ -275,27 +275,23 @@ impl MapFile {
     }
 
     /// The output sections whose bytes `objcopy -O binary` puts in an image starting at
-    /// `flash_origin`: not empty, not `NOBITS` (`.bss` and the like), loaded at or above the
-    /// origin and inside the flash region (`FLASH`, or the listed region holding the origin;
+    /// `flash_origin`: not empty, not `NOBITS` (`.bss` and the like), ending above the
+    /// origin, and loaded inside the flash region (`FLASH`, or the listed region holding the origin;
     /// when there is none, outside every listed region such as `RAM`).
     pub fn image_sections(&self, flash_origin: u64) -> impl Iterator<Item = &OutputSection> {
         let flash = self.flash_region(flash_origin);
         self.output_sections.iter().filter(move |s| {
             let lma = s.load_address;
             let in_flash = match flash {
-                Some(f) => {
-                    lma >= flash_origin && lma.checked_sub(f.origin).is_some_and(|d| d < f.length)
-                }
-                None => {
-                    lma >= flash_origin
-                        && !self
-                            .memory_regions
-                            .iter()
-                            .filter(|r| r.name != "*default*")
-                            .any(|r| lma.checked_sub(r.origin).is_some_and(|d| d < r.length))
-                }
+                Some(f) => lma.checked_sub(f.origin).is_some_and(|d| d < f.length),
+                None => !self
+                    .memory_regions
+                    .iter()
+                    .filter(|r| r.name != "*default*")
+                    .any(|r| lma.checked_sub(r.origin).is_some_and(|d| d < r.length)),
             };
-            s.size > 0 && in_flash && !has_no_contents(&s.name)
+            let past_origin = lma.saturating_add(s.size) > flash_origin;
+            s.size > 0 && past_origin && in_flash && !has_no_contents(&s.name)
         })
     }
 
