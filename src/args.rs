@@ -19,7 +19,7 @@ pub struct FirmwareArgs {
     /// The linker map (`NAME.ino.map`) written by the same build.
     #[arg(short = 'm', long = "map", value_name = "PATH", requires = "bin")]
     pub map: Option<PathBuf>,
-    /// Project (sketch) name: finds NAME.ino.bin and NAME.ino.map in the build folder.
+    /// Project (sketch) name: finds NAME.ino.elf and/or NAME.ino.bin + NAME.ino.map in the build folder.
     #[arg(short = 'p', long = "project", value_name = "NAME", conflicts_with_all = ["bin", "map"])]
     pub project: Option<String>,
     /// Folder holding the build outputs [default: the current folder, then its .build/].

@@ -2,8 +2,9 @@
 //! IoT Hub Device Provisioning Service, derived on a PC byte for byte as the board does it
 //! (DICE/RIoT, `shared/spec/alias-cert.md`).
 //!
-//! The modules follow the data: firmware image ([`firmware`], [`map_file`]) -> measured
-//! regions ([`regions`]) -> DICE ([`dice_hash`], [`dice`]) -> RIoT keys ([`kdf`], [`riot`])
+//! The modules follow the data: firmware image ([`firmware`], [`map_file`], [`elf_file`],
+//! checked by [`consistency`], measured by [`measurement`]) -> measured regions
+//! ([`regions`]) -> DICE ([`dice_hash`], [`dice`]) -> RIoT keys ([`kdf`], [`riot`])
 //! -> certificate ([`alias_cert`], [`device_cert`], [`fixed_nonce`]) -> encodings
 //! ([`encoding`]) -> output ([`output`]). [`derivation`] runs the whole chain.
 
