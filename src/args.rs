@@ -2,8 +2,8 @@
 //! resolution into typed inputs. The binary (`main.rs`) assembles these into its commands.
 
 use crate::error::Error;
-use crate::firmware::{self, DEFAULT_PROJECT, FirmwareError};
-use crate::regions::MeasuredRegions;
+use crate::firmware::{self, BuildFiles, DEFAULT_PROJECT, FirmwareError};
+use crate::measurement::{self, Measurement};
 use crate::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
 use crate::uds::Uds;
 use clap::Args;
@@ -19,12 +19,35 @@ pub struct FirmwareArgs {
     /// The linker map (`NAME.ino.map`) written by the same build.
     #[arg(short = 'm', long = "map", value_name = "PATH", requires = "bin")]
     pub map: Option<PathBuf>,
-    /// Project (sketch) name: finds NAME.ino.bin and NAME.ino.map in the build folder.
+    /// Project (sketch) name: finds NAME.ino.elf and/or NAME.ino.bin + NAME.ino.map in the build folder.
     #[arg(short = 'p', long = "project", value_name = "NAME", conflicts_with_all = ["bin", "map"])]
     pub project: Option<String>,
     /// Folder holding the build outputs [default: the current folder, then its .build/].
     #[arg(long = "build-dir", value_name = "DIR", conflicts_with_all = ["bin", "map"])]
     pub build_dir: Option<PathBuf>,
+    /// The ELF (`NAME.ino.elf`) from the Arduino build: symbols and bytes in one file. With -b and -m, all three must hold the same regions.
+    #[arg(short = 'e', long = "elf", value_name = "PATH", conflicts_with_all = ["project", "build_dir"])]
+    pub elf: Option<PathBuf>,
+    /// Address of the .bin's first byte, for a map that lists no FLASH region (0x0800C000 on an AZ3166).
+    #[arg(long = "flash-origin", value_name = "HEX", value_parser = parse_flash_origin)]
+    pub flash_origin: Option<u64>,
+    /// Report on standard error the files read, the flash origin, the regions and their digests (never the UDS, CDI or keys).
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+}
+
+/// Parses `--flash-origin`: hex digits, with or without `0x`, `_` allowed between them.
+pub fn parse_flash_origin(text: &str) -> Result<u64, String> {
+    let digits = text.trim();
+    let digits = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+        .unwrap_or(digits)
+        .replace('_', "");
+    if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("expected a hex address such as 0x0800C000".to_string());
+    }
+    u64::from_str_radix(&digits, 16).map_err(|e| e.to_string())
 }
 
 /// A firmware input, resolved to files.
@@ -36,13 +59,37 @@ pub enum FirmwareInput {
         bin: PathBuf,
         /// The map.
         map: PathBuf,
+        /// `--flash-origin`, overriding the map's `FLASH` region.
+        flash_origin: Option<u64>,
+    },
+    /// An ELF alone.
+    Elf {
+        /// The ELF.
+        elf: PathBuf,
+    },
+    /// An ELF and a `.bin` + `.map`, which must hold the same regions.
+    ElfAndBinMap {
+        /// The ELF.
+        elf: PathBuf,
+        /// The image.
+        bin: PathBuf,
+        /// The map.
+        map: PathBuf,
+        /// `--flash-origin`, overriding the map's `FLASH` region.
+        flash_origin: Option<u64>,
+        /// Whether the user named the ELF (`-e`); if it was only found beside the pair
+        /// (or by `-p`), an unreadable ELF is a warning, not an error.
+        elf_named: bool,
     },
 }
 
 impl FirmwareArgs {
     /// Whether the user named the firmware on the command line.
     pub fn is_given(&self) -> bool {
-        self.bin.is_some() || self.project.is_some() || self.build_dir.is_some()
+        self.bin.is_some()
+            || self.elf.is_some()
+            || self.project.is_some()
+            || self.build_dir.is_some()
     }
 
     /// The project name (default `DevKitDPS`).
@@ -50,33 +97,78 @@ impl FirmwareArgs {
         self.project.as_deref().unwrap_or(DEFAULT_PROJECT)
     }
 
-    /// Resolves the files to read.
+    /// Resolves the files to read: `-e` and/or `-b` + `-m` as given (with the ELF that lies
+    /// beside the `.bin` or `.map` under the same stem, if any), else what `-p` finds.
     pub fn resolve(&self) -> Result<FirmwareInput, FirmwareError> {
-        if let (Some(bin), Some(map)) = (&self.bin, &self.map) {
-            return Ok(FirmwareInput::BinMap {
-                bin: bin.clone(),
-                map: map.clone(),
-            });
+        let (files, elf_named) = match (&self.elf, &self.bin, &self.map) {
+            (elf, Some(bin), Some(map)) => {
+                let beside = || {
+                    [bin.with_extension("elf"), map.with_extension("elf")]
+                        .into_iter()
+                        .find(|p| p.is_file())
+                };
+                let files =
+                    BuildFiles::pair_with(bin.clone(), map.clone(), elf.clone().or_else(beside));
+                (files, elf.is_some())
+            }
+            (Some(elf), _, _) => (BuildFiles::Elf(elf.clone()), true),
+            _ => {
+                let dir = self.build_dir.as_deref().unwrap_or(Path::new("."));
+                (firmware::find_project(self.project_name(), dir)?, false)
+            }
+        };
+        let flash_origin = self.flash_origin;
+        match files {
+            BuildFiles::Elf(elf) if flash_origin.is_some() => {
+                Err(FirmwareError::FlashOriginWithoutMap { elf })
+            }
+            BuildFiles::Elf(elf) => Ok(FirmwareInput::Elf { elf }),
+            BuildFiles::BinMap(bin, map) => Ok(FirmwareInput::BinMap {
+                bin,
+                map,
+                flash_origin,
+            }),
+            BuildFiles::All { elf, bin, map } => Ok(FirmwareInput::ElfAndBinMap {
+                elf,
+                bin,
+                map,
+                flash_origin,
+                elf_named,
+            }),
         }
-        let dir = self.build_dir.as_deref().unwrap_or(Path::new("."));
-        let (bin, map) = firmware::find_project(self.project_name(), dir)?;
-        Ok(FirmwareInput::BinMap { bin, map })
     }
 }
 
 impl FirmwareInput {
-    /// Reads the files and measures the two regions.
-    pub fn measure(&self) -> Result<MeasuredRegions, FirmwareError> {
+    /// Reads the files and measures the two regions, with the consistency warnings and the
+    /// facts `-v/--verbose` reports (see [`Measurement`]).
+    pub fn measure(&self) -> Result<Measurement, FirmwareError> {
         match self {
-            FirmwareInput::BinMap { bin, map } => firmware::measure_bin_map(bin, map),
+            FirmwareInput::BinMap {
+                bin,
+                map,
+                flash_origin,
+            } => measurement::measure_bin_map(bin, map, *flash_origin),
+            FirmwareInput::Elf { elf } => measurement::measure_elf_file(elf),
+            FirmwareInput::ElfAndBinMap {
+                elf,
+                bin,
+                map,
+                flash_origin,
+                elf_named,
+            } => measurement::measure_cross_checked(elf, bin, map, *flash_origin, *elf_named),
         }
     }
 
     /// The files, for reports.
     pub fn describe(&self) -> String {
         match self {
-            FirmwareInput::BinMap { bin, map } => {
+            FirmwareInput::BinMap { bin, map, .. } => {
                 format!("{} + {}", bin.display(), map.display())
+            }
+            FirmwareInput::Elf { elf } => elf.display().to_string(),
+            FirmwareInput::ElfAndBinMap { elf, bin, map, .. } => {
+                format!("{} + {} + {}", elf.display(), bin.display(), map.display())
             }
         }
     }

@@ -1,7 +1,9 @@
-//! Firmware input: finding the build outputs (`NAME.ino.bin` + `NAME.ino.map`), reading
-//! them, and measuring the two regions. Only the bytes of the regions are read from the
+//! Firmware input: finding the build outputs (`NAME.ino.bin` + `NAME.ino.map`, and
+//! `NAME.ino.elf`), reading them, and measuring the two regions. Only the bytes of the regions are read from the
 //! `.bin`, so a large image costs no more than a small one.
 
+use crate::consistency::BuildMismatch;
+use crate::elf_file::ElfError;
 use crate::map_file::{MapError, MapFile};
 use crate::regions::{MeasuredRegions, Region, RegionError, RegionLayout};
 use std::fs::File;
@@ -25,7 +27,7 @@ pub enum FirmwareError {
     },
     /// The project's files were not found.
     #[error(
-        "cannot find {name}.ino.bin and {name}.ino.map in {searched}; build the sketch first, or give the files with -b and -m"
+        "cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}; build the sketch first, or give the files with -e, or -b and -m"
     )]
     ProjectNotFound {
         /// Project name.
@@ -42,7 +44,7 @@ pub enum FirmwareError {
         source: MapError,
     },
     /// No `FLASH` region in the map.
-    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin", path.display())]
+    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)", path.display())]
     NoFlashRegion {
         /// The map.
         path: PathBuf,
@@ -58,6 +60,26 @@ pub enum FirmwareError {
     /// The regions do not fit the image.
     #[error(transparent)]
     Region(#[from] RegionError),
+    /// The ELF cannot be measured.
+    #[error("{}: {source}", path.display())]
+    Elf {
+        /// The ELF.
+        path: PathBuf,
+        /// What is wrong.
+        source: ElfError,
+    },
+    /// The ELF and the `.bin` + `.map` describe different firmware.
+    #[error(transparent)]
+    Mismatch(#[from] BuildMismatch),
+    /// `--flash-origin` given, but no map to apply it to.
+    #[error(
+        "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
+        elf.display()
+    )]
+    FlashOriginWithoutMap {
+        /// The ELF that is measured instead.
+        elf: PathBuf,
+    },
 }
 
 fn read_error(path: &Path, e: &io::Error) -> FirmwareError {
@@ -85,14 +107,49 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
     std::fs::read(path).map_err(|e| read_error(path, &e))
 }
 
-/// Finds `NAME.ino.bin` and `NAME.ino.map` in `dir`, then in `dir/.build`.
-pub fn find_project(name: &str, dir: &Path) -> Result<(PathBuf, PathBuf), FirmwareError> {
+/// Build outputs to measure: the ELF, the `.bin` + `.map` pair, or all three.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildFiles {
+    /// `NAME.ino.elf` alone.
+    Elf(PathBuf),
+    /// `NAME.ino.bin` and `NAME.ino.map`.
+    BinMap(PathBuf, PathBuf),
+    /// All three.
+    All {
+        /// The ELF.
+        elf: PathBuf,
+        /// The image.
+        bin: PathBuf,
+        /// The map.
+        map: PathBuf,
+    },
+}
+
+impl BuildFiles {
+    /// The pair, with the ELF if there is one.
+    pub fn pair_with(bin: PathBuf, map: PathBuf, elf: Option<PathBuf>) -> Self {
+        match elf {
+            Some(elf) => BuildFiles::All { elf, bin, map },
+            None => BuildFiles::BinMap(bin, map),
+        }
+    }
+}
+
+/// Finds `NAME.ino.elf` and the pair `NAME.ino.bin` + `NAME.ino.map` in `dir`, or else in
+/// `dir/.build`: the first folder that holds the ELF or the pair wins, and all three are
+/// returned when it holds all three.
+pub fn find_project(name: &str, dir: &Path) -> Result<BuildFiles, FirmwareError> {
     let candidates = [dir.to_path_buf(), dir.join(".build")];
     for folder in &candidates {
         let bin = folder.join(format!("{name}.ino.bin"));
         let map = folder.join(format!("{name}.ino.map"));
+        let elf = folder.join(format!("{name}.ino.elf"));
+        let elf = elf.is_file().then_some(elf);
         if bin.is_file() && map.is_file() {
-            return Ok((bin, map));
+            return Ok(BuildFiles::pair_with(bin, map, elf));
+        }
+        if let Some(elf) = elf {
+            return Ok(BuildFiles::Elf(elf));
         }
     }
     Err(FirmwareError::ProjectNotFound {
@@ -107,6 +164,16 @@ pub fn find_project(name: &str, dir: &Path) -> Result<(PathBuf, PathBuf), Firmwa
 
 /// The region layout a map describes.
 pub fn layout_from_map(map: &MapFile, map_path: &Path) -> Result<RegionLayout, FirmwareError> {
+    layout_with_origin(map, map_path, None)
+}
+
+/// The region layout a map describes, with the flash origin `flash_origin` when given
+/// (`--flash-origin`) instead of the map's `FLASH` region.
+pub fn layout_with_origin(
+    map: &MapFile,
+    map_path: &Path,
+    flash_origin: Option<u64>,
+) -> Result<RegionLayout, FirmwareError> {
     let missing = map.missing_symbols();
     if !missing.is_empty() {
         return Err(FirmwareError::MissingSymbols {
@@ -114,12 +181,11 @@ pub fn layout_from_map(map: &MapFile, map_path: &Path) -> Result<RegionLayout, F
             missing,
         });
     }
-    let origin = map
-        .flash_origin
+    let origin = flash_origin
+        .or(map.flash_origin.map(|l| l.value))
         .ok_or_else(|| FirmwareError::NoFlashRegion {
             path: map_path.to_path_buf(),
-        })?
-        .value;
+        })?;
     let sym = |s: &str| map.symbol(s).unwrap_or_default();
     Ok(RegionLayout {
         flash_origin: origin,
@@ -143,6 +209,19 @@ pub fn read_map(map_path: &Path) -> Result<(MapFile, RegionLayout), FirmwareErro
     })?;
     let layout = layout_from_map(&map, map_path)?;
     Ok((map, layout))
+}
+
+/// The length of a `.bin` file, with an error that names it.
+pub fn bin_len(bin_path: &Path) -> Result<u64, FirmwareError> {
+    if bin_path.is_dir() {
+        return Err(read_error(
+            bin_path,
+            &io::Error::from(io::ErrorKind::IsADirectory),
+        ));
+    }
+    std::fs::metadata(bin_path)
+        .map(|m| m.len())
+        .map_err(|e| read_error(bin_path, &e))
 }
 
 /// Reads just the two regions out of a `.bin` file.

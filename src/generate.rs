@@ -120,6 +120,8 @@ pub struct Outcome {
     pub destination: Destination,
     /// Warnings for the user (never secrets).
     pub warnings: Vec<String>,
+    /// What `-v/--verbose` prints: files, flash origin, regions, digests, registration ID.
+    pub verbose: Vec<String>,
 }
 
 impl Outcome {
@@ -145,8 +147,9 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
     }
     let mut warnings = Vec::new();
     warnings.extend(request.registration_id.warning());
-    let regions = request.firmware.measure()?;
-    let measurements = FirmwareMeasurements::of(&regions);
+    let measured = request.firmware.measure()?;
+    warnings.extend(measured.warnings.iter().cloned());
+    let measurements = FirmwareMeasurements::of(&measured.regions);
     let certificate = generate(&request.uds, &measurements, &request.registration_id)?;
     let stdout_error = |e: std::io::Error| {
         Error::Output(crate::output::OutputError::Write {
@@ -179,5 +182,6 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
         certificate,
         destination: request.destination.clone(),
         warnings,
+        verbose: measured.report_with_id(&request.registration_id),
     })
 }

@@ -2,8 +2,9 @@
 //! IoT Hub Device Provisioning Service, derived on a PC byte for byte as the board does it
 //! (DICE/RIoT, `shared/spec/alias-cert.md`).
 //!
-//! The modules follow the data: firmware image ([`firmware`], [`map_file`]) -> measured
-//! regions ([`regions`]) -> DICE ([`dice_hash`], [`dice`]) -> RIoT keys ([`kdf`], [`riot`])
+//! The modules follow the data: firmware image ([`firmware`], [`map_file`], [`elf_file`],
+//! checked by [`consistency`], measured by [`measurement`]) -> measured regions
+//! ([`regions`]) -> DICE ([`dice_hash`], [`dice`]) -> RIoT keys ([`kdf`], [`riot`])
 //! -> certificate ([`alias_cert`], [`device_cert`], [`fixed_nonce`]) -> encodings
 //! ([`encoding`]) -> output ([`output`]). [`derivation`] runs the whole chain.
 
@@ -22,10 +23,12 @@
 pub mod alias_cert;
 pub mod args;
 pub mod cert_template;
+pub mod consistency;
 pub mod derivation;
 pub mod device_cert;
 pub mod dice;
 pub mod dice_hash;
+pub mod elf_file;
 pub mod encoding;
 pub mod error;
 pub mod firmware;
@@ -33,6 +36,7 @@ pub mod fixed_nonce;
 pub mod generate;
 pub mod kdf;
 pub mod map_file;
+pub mod measurement;
 pub mod output;
 pub mod regions;
 pub mod registration_id;

@@ -11,6 +11,8 @@ Examples:
   Certificate for a board, from the Arduino build outputs:
     dps-cert-gen -b .build/DevKitDPS.ino.bin -m .build/DevKitDPS.ino.map \\
                  -u <64 hex digits> -i my-device-01
+  From the ELF alone (symbols and bytes in one file), reporting what was measured:
+    dps-cert-gen -e .build/DevKitDPS.ino.elf -u <UDS> -i my-device-01 -v
   The ID the board builds when none is set (MAC and firmware version printed at boot):
     dps-cert-gen -p DevKitDPS -u <UDS> --mac C8:93:46:00:00:01 --firmware-version 1.3.0
   The DER as base64 on one line, for an upload script:
@@ -87,6 +89,11 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     };
     let mut stdout = std::io::stdout().lock();
     let outcome = generate::run(&request, &mut stdout)?;
+    if args.firmware.verbose {
+        for line in &outcome.verbose {
+            eprintln!("{line}");
+        }
+    }
     for w in &outcome.warnings {
         warn(w);
     }

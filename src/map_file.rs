@@ -1,5 +1,6 @@
 //! Reading a GNU ld map file (`NAME.ino.map`): the `FLASH` origin and the four
-//! `__start/__stop_riot_*` symbols (spec section 2).
+//! `__start/__stop_riot_*` symbols (spec section 2), plus the memory regions and output
+//! sections, from which the image extent is derived (how long the `.bin` should be).
 //!
 //! The map is parsed by structure, not by columns: lines may end in LF or CRLF, be of any
 //! length, and hold bytes that are not UTF-8 (object paths).
@@ -51,6 +52,34 @@ pub struct Located {
     pub line: usize,
 }
 
+/// A memory region listed under `Memory Configuration` (`FLASH`, `RAM`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryRegion {
+    /// Its name, as the linker script spells it.
+    pub name: String,
+    /// First address.
+    pub origin: u64,
+    /// Length in bytes.
+    pub length: u64,
+    /// 1-based line number.
+    pub line: usize,
+}
+
+/// An output section of the `Linker script and memory map` part (`.text`, `.data`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSection {
+    /// Its name.
+    pub name: String,
+    /// Run-time address (VMA).
+    pub address: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Load address (LMA): `load address 0x...` when the map gives one, else the VMA.
+    pub load_address: u64,
+    /// 1-based line number of its name.
+    pub line: usize,
+}
+
 /// What the tool needs from a map file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MapFile {
@@ -58,6 +87,36 @@ pub struct MapFile {
     pub flash_origin: Option<Located>,
     /// The riot symbols found, by name.
     pub symbols: BTreeMap<&'static str, Located>,
+    /// Every memory region listed under `Memory Configuration`, in map order.
+    pub memory_regions: Vec<MemoryRegion>,
+    /// Every output section of the memory map, in map order.
+    pub output_sections: Vec<OutputSection>,
+}
+
+/// Output sections that occupy memory but have no bytes in the image (`NOBITS`): the map
+/// does not give section types, so they are known by the names GNU toolchains use. ld gives
+/// `.bss` a load address in flash when it follows `.data`, but `objcopy -O binary` writes no
+/// bytes for it.
+fn has_no_contents(name: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        ".bss",
+        ".sbss",
+        ".tbss",
+        ".noinit",
+        ".heap",
+        ".stack",
+        "._user_heap_stack",
+        ".uninit",
+    ];
+    name == "COMMON" || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The bytes after `load address` on an output-section line, if any.
+fn load_address<'a>(mut rest: impl Iterator<Item = &'a [u8]>) -> Option<u64> {
+    match (rest.next(), rest.next(), rest.next()) {
+        (Some(b"load"), Some(b"address"), Some(lma)) => parse_hex(lma),
+        _ => None,
+    }
 }
 
 fn parse_hex(token: &[u8]) -> Option<u64> {
@@ -87,6 +146,7 @@ impl MapFile {
         }
         let mut part = Part::Preamble;
         let mut map = MapFile::default();
+        let mut pending_section: Option<(&[u8], usize)> = None;
         for (index, raw) in text.split(|&b| b == b'\n').enumerate() {
             let line_no = index + 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -106,6 +166,16 @@ impl MapFile {
             match part {
                 Part::Preamble => {}
                 Part::Memory => {
+                    if let (Some(origin), Some(length)) =
+                        (second.and_then(parse_hex), toks.next().and_then(parse_hex))
+                    {
+                        map.memory_regions.push(MemoryRegion {
+                            name: String::from_utf8_lossy(first).into_owned(),
+                            origin,
+                            length,
+                            line: line_no,
+                        });
+                    }
                     if first == b"FLASH"
                         && let Some(origin) = second.and_then(parse_hex)
                     {
@@ -122,6 +192,25 @@ impl MapFile {
                     }
                 }
                 Part::Script => {
+                    // An output section: its name in column 1, then address, size and
+                    // perhaps `load address 0x...`, on the same line or (a long name) the next.
+                    let at_column_1 = line.first().is_some_and(|b| !b.is_ascii_whitespace());
+                    let pending = pending_section.take();
+                    if at_column_1 {
+                        match second {
+                            None => pending_section = Some((first, line_no)),
+                            Some(address) => {
+                                map.push_section(first, line_no, address, &mut toks);
+                            }
+                        }
+                        continue;
+                    }
+                    if let Some((name, name_line)) = pending {
+                        let mut rest = second.into_iter().chain(tokens(line).skip(2));
+                        if map.push_section(name, name_line, first, &mut rest) {
+                            continue;
+                        }
+                    }
                     // `<spaces>0x<address><spaces><symbol> = .` or `... <symbol>`.
                     let (Some(address), Some(name)) = (parse_hex(first), second) else {
                         continue;
@@ -148,6 +237,71 @@ impl MapFile {
             }
         }
         Ok(map)
+    }
+
+    /// Records an output section from its name and the tokens that follow it (address,
+    /// size, perhaps `load address 0x...`); lines that do not have that shape are not
+    /// sections (`LOAD obj/app.o`, `OUTPUT(...)`) and are skipped. Returns whether it was one.
+    fn push_section<'a>(
+        &mut self,
+        name: &[u8],
+        line: usize,
+        address: &[u8],
+        rest: &mut impl Iterator<Item = &'a [u8]>,
+    ) -> bool {
+        let (Some(address), Some(size)) = (parse_hex(address), rest.next().and_then(parse_hex))
+        else {
+            return false;
+        };
+        self.output_sections.push(OutputSection {
+            name: String::from_utf8_lossy(name).into_owned(),
+            address,
+            size,
+            load_address: load_address(rest).unwrap_or(address),
+            line,
+        });
+        true
+    }
+
+    /// The memory region the image is flashed to: `FLASH` at `origin`, or else the listed
+    /// region (other than `*default*`) that contains `origin`.
+    fn flash_region(&self, origin: u64) -> Option<&MemoryRegion> {
+        let listed = || self.memory_regions.iter().filter(|r| r.name != "*default*");
+        listed()
+            .find(|r| r.name == "FLASH" && r.origin == origin)
+            .or_else(|| {
+                listed().find(|r| origin.checked_sub(r.origin).is_some_and(|d| d < r.length))
+            })
+    }
+
+    /// The output sections whose bytes `objcopy -O binary` puts in an image starting at
+    /// `flash_origin`: not empty, not `NOBITS` (`.bss` and the like), ending above the
+    /// origin, and loaded inside the flash region (`FLASH`, or the listed region holding the origin;
+    /// when there is none, outside every listed region such as `RAM`).
+    pub fn image_sections(&self, flash_origin: u64) -> impl Iterator<Item = &OutputSection> {
+        let flash = self.flash_region(flash_origin);
+        self.output_sections.iter().filter(move |s| {
+            let lma = s.load_address;
+            let in_flash = match flash {
+                Some(f) => lma.checked_sub(f.origin).is_some_and(|d| d < f.length),
+                None => !self
+                    .memory_regions
+                    .iter()
+                    .filter(|r| r.name != "*default*")
+                    .any(|r| lma.checked_sub(r.origin).is_some_and(|d| d < r.length)),
+            };
+            let past_origin = lma.saturating_add(s.size) > flash_origin;
+            s.size > 0 && past_origin && in_flash && !has_no_contents(&s.name)
+        })
+    }
+
+    /// Where the image the map describes ends: the highest end of a load address
+    /// (`load_address + size`) among [`MapFile::image_sections`], with that section. `None`
+    /// when the map lists no such section.
+    pub fn image_end(&self, flash_origin: u64) -> Option<(u64, &OutputSection)> {
+        self.image_sections(flash_origin)
+            .map(|s| (s.load_address.saturating_add(s.size), s))
+            .max_by_key(|(end, _)| *end)
     }
 
     /// The address of `symbol`, if the map defines it.
