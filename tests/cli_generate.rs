@@ -409,7 +409,7 @@ fn missing_and_unreadable_files_are_refused() {
     refused(
         &["-u", SAMPLE_UDS, "-i", ID],
         2,
-        "cannot find DevKitDPS.ino.bin and DevKitDPS.ino.map in . and ./.build; build the sketch first, or give the files with -b and -m",
+        "cannot find DevKitDPS.ino.elf, or DevKitDPS.ino.bin and DevKitDPS.ino.map, in . and ./.build; build the sketch first, or give the files with -e, or -b and -m",
     );
 }
 
@@ -429,7 +429,7 @@ fn maps_without_flash_or_riot_symbols_are_refused() {
         &with_firmware(&b, &nf, &["-u", SAMPLE_UDS, "-i", ID]),
         2,
         &format!(
-            "{nf} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin"
+            "{nf} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)"
         ),
     );
     let no_riot = common::fixtures().join("extra/no-riot");
@@ -469,7 +469,10 @@ fn regions_outside_the_bin_and_short_riot_core_are_refused() {
         );
     let short = dir.path().join("short.map");
     fs::write(&short, map).unwrap();
-    let b = devkit_a("DevKitDPS.ino.bin").to_string_lossy().into_owned();
+    // A copy of the .bin with no ELF beside it, so only the map is read.
+    let b = dir.path().join("short.bin");
+    fs::copy(devkit_a("DevKitDPS.ino.bin"), &b).unwrap();
+    let b = b.to_string_lossy().into_owned();
     let s = short.to_string_lossy().into_owned();
     refused(
         &with_firmware(&b, &s, &["-u", SAMPLE_UDS, "-i", ID]),
