@@ -85,9 +85,14 @@ impl FirmwareInput {
 /// Where the UDS comes from.
 #[derive(Debug, Clone, Default, Args)]
 pub struct UdsArgs {
-    /// The board's Unique Device Secret: 64 hex digits, as set with `set_dps_uds`.
+    /// The board's Unique Device Secret: 64 hex digits, as set with `set_dps_uds`. Visible in
+    /// the shell history and the process list: prefer --uds-file or DPS_UDS. Taken first of
+    /// -u, --uds-file, DPS_UDS; asked for (hidden) on a terminal when none is given.
     #[arg(short = 'u', long = "uds", value_name = "HEX")]
     pub uds: Option<String>,
+    /// Read the UDS from a file ('-' for standard input); surrounding white space is ignored.
+    #[arg(long = "uds-file", value_name = "PATH")]
+    pub uds_file: Option<PathBuf>,
 }
 
 impl UdsArgs {
