@@ -80,7 +80,7 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     let inputs = inputs::gather(
         args,
         dps_uds.as_deref(),
-        &mut std::io::stdin(),
+        &mut uds_source::unbuffered_stdin(),
         interactive,
         &mut Terminal::new(),
     )?;

@@ -148,6 +148,16 @@ fn read_bounded(input: &mut dyn Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
     Ok(text)
 }
 
+/// Standard input without the standard library's buffer, so that a UDS read from it (with
+/// `--uds-file -`) leaves no copy behind in a buffer that is never wiped.
+pub fn unbuffered_stdin() -> Box<dyn Read> {
+    use std::os::fd::AsFd;
+    match std::io::stdin().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(std::io::stdin()),
+    }
+}
+
 /// Parses a UDS out of text with surrounding white space.
 fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
     if text.len() as u64 > MAX_FILE_BYTES {
