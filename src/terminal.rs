@@ -18,6 +18,9 @@ const BACKSPACE: u8 = 0x08;
 const CTRL_U: u8 = 0x15;
 const ESC: u8 = 0x1b;
 const DEL: u8 = 0x7f;
+/// Longest answer kept; the buffer never grows past it, so no copy of a secret is left behind
+/// in a freed allocation.
+const MAX_ANSWER: usize = 512;
 
 /// Whether standard input is a terminal, so that questions can be asked.
 pub fn stdin_is_terminal() -> bool {
@@ -111,7 +114,7 @@ impl Terminal {
     fn read_line(&mut self, prompt: &str, echo: bool) -> std::io::Result<Reply> {
         let _mode = KeyByKey::enter(&self.stdin)?;
         self.show(prompt);
-        let mut line = Zeroizing::new(Vec::<u8>::with_capacity(80));
+        let mut line = Zeroizing::new(Vec::<u8>::with_capacity(MAX_ANSWER));
         let erase = |line: &mut Vec<u8>, this: &Self| {
             // Remove one UTF-8 character: continuation bytes, then the lead byte.
             while line.last().is_some_and(|b| b & 0xc0 == 0x80) {
@@ -147,6 +150,7 @@ impl Terminal {
                 }
                 ESC => self.skip_escape_sequence()?,
                 b if b < 0x20 => {}
+                _ if line.len() >= MAX_ANSWER => {}
                 b => {
                     line.push(b);
                     if echo {

@@ -143,7 +143,8 @@ fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, UdsSourceError> {
 /// Reads at most one byte more than [`MAX_FILE_BYTES`], so that a larger input is detected
 /// (by [`parse`]) without reading it all.
 fn read_bounded(input: &mut dyn Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    let mut text = Zeroizing::new(Vec::with_capacity(128));
+    // Room for all of it up front: a growing buffer would leave copies in freed memory.
+    let mut text = Zeroizing::new(Vec::with_capacity(MAX_FILE_BYTES as usize + 64));
     input.take(MAX_FILE_BYTES + 1).read_to_end(&mut text)?;
     Ok(text)
 }
