@@ -85,9 +85,12 @@ impl FirmwareInput {
 /// Where the UDS comes from.
 #[derive(Debug, Clone, Default, Args)]
 pub struct UdsArgs {
-    /// The board's Unique Device Secret: 64 hex digits, as set with `set_dps_uds`. Visible in
-    /// the shell history and the process list: prefer --uds-file or DPS_UDS. Taken first of
-    /// -u, --uds-file, DPS_UDS; asked for (hidden) on a terminal when none is given.
+    /// The board's UDS, 64 hex digits (shows in shell history: prefer --uds-file or DPS_UDS)
+    ///
+    /// The Unique Device Secret, in either case, as set on the board with `set_dps_uds`.
+    /// It stays in the shell history and shows in the process list: prefer --uds-file or the
+    /// DPS_UDS environment variable. Taken first of -u, --uds-file, DPS_UDS; when none is given
+    /// and standard input is a terminal, it is asked for without echo.
     #[arg(short = 'u', long = "uds", value_name = "HEX")]
     pub uds: Option<String>,
     /// Read the UDS from a file ('-' for standard input); surrounding white space is ignored.
