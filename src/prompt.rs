@@ -30,8 +30,6 @@ pub trait Console {
     fn ask(&mut self, question: &str, default: Option<&str>) -> std::io::Result<Reply>;
     /// Shows `question` and reads a line without echoing anything typed.
     fn ask_hidden(&mut self, question: &str) -> std::io::Result<Reply>;
-    /// Shows a line of information.
-    fn tell(&mut self, text: &str);
     /// Shows a line of good news (a file found, an answer accepted).
     fn confirm(&mut self, text: &str);
     /// Shows a `warning:` line.
@@ -252,9 +250,6 @@ mod tests {
         }
         fn ask_hidden(&mut self, q: &str) -> std::io::Result<Reply> {
             self.next(q, true)
-        }
-        fn tell(&mut self, t: &str) {
-            self.shown.push(format!("tell {t}"));
         }
         fn confirm(&mut self, t: &str) {
             self.shown.push(format!("ok {t}"));

@@ -195,10 +195,6 @@ impl Console for Terminal {
         self.read_line(&format!("{q}{question}{q:#}: "), false)
     }
 
-    fn tell(&mut self, text: &str) {
-        self.show(&format!("{text}\n"));
-    }
-
     fn confirm(&mut self, text: &str) {
         let g = style::GOOD;
         self.show(&format!("{g}{text}{g:#}\n"));
