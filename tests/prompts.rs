@@ -51,7 +51,11 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
         "try again: \"c8:93:46:aa:bb\" is not a MAC address; give the 12 hex digits the board prints at boot, like c89346000001 or C8:93:46:00:00:01",
     );
     t.expect("MAC address (printed at boot, like C8:93:46:00:00:01): ");
-    t.send_line(case.mac.as_deref().unwrap());
+    // Visible answers are echoed, and Backspace erases on screen too.
+    t.send("c8x\x7f");
+    t.expect("c8x\x08 \x08");
+    t.send_line(&case.mac.as_deref().unwrap()[2..]);
+    t.expect("9346aabbcc\r\n");
     t.expect("Firmware version (printed at boot, like 1.6.2): ");
     t.send_line("1.6");
     t.expect("try again: \"1.6\" is not a firmware version");
