@@ -117,7 +117,18 @@ impl FirmwareArgs {
                 (firmware::find_project(self.project_name(), dir)?, false)
             }
         };
-        let flash_origin = self.flash_origin;
+        FirmwareInput::from_build_files(files, self.flash_origin, elf_named)
+    }
+}
+
+impl FirmwareInput {
+    /// The input for files found or named, with an optional `--flash-origin`; `elf_named`
+    /// says whether the user named the ELF (then an unreadable ELF is an error).
+    pub fn from_build_files(
+        files: BuildFiles,
+        flash_origin: Option<u64>,
+        elf_named: bool,
+    ) -> Result<Self, FirmwareError> {
         match files {
             BuildFiles::Elf(elf) if flash_origin.is_some() => {
                 Err(FirmwareError::FlashOriginWithoutMap { elf })
@@ -137,9 +148,7 @@ impl FirmwareArgs {
             }),
         }
     }
-}
 
-impl FirmwareInput {
     /// Reads the files and measures the two regions, with the consistency warnings and the
     /// facts `-v/--verbose` reports (see [`Measurement`]).
     pub fn measure(&self) -> Result<Measurement, FirmwareError> {
@@ -160,6 +169,15 @@ impl FirmwareInput {
         }
     }
 
+    /// The files this input reads.
+    pub fn files(&self) -> Vec<&Path> {
+        match self {
+            FirmwareInput::BinMap { bin, map, .. } => vec![bin, map],
+            FirmwareInput::Elf { elf } => vec![elf],
+            FirmwareInput::ElfAndBinMap { elf, bin, map, .. } => vec![elf, bin, map],
+        }
+    }
+
     /// The files, for reports.
     pub fn describe(&self) -> String {
         match self {
@@ -177,9 +195,17 @@ impl FirmwareInput {
 /// Where the UDS comes from.
 #[derive(Debug, Clone, Default, Args)]
 pub struct UdsArgs {
-    /// The board's Unique Device Secret: 64 hex digits, as set with `set_dps_uds`.
+    /// The board's UDS, 64 hex digits (shows in shell history: prefer --uds-file or DPS_UDS)
+    ///
+    /// The Unique Device Secret, in either case, as set on the board with `set_dps_uds`.
+    /// It stays in the shell history and shows in the process list: prefer --uds-file or the
+    /// DPS_UDS environment variable. Taken first of -u, --uds-file, DPS_UDS; when none is given
+    /// and standard input is a terminal, it is asked for without echo.
     #[arg(short = 'u', long = "uds", value_name = "HEX")]
     pub uds: Option<String>,
+    /// Read the UDS from a file ('-' for standard input); surrounding white space is ignored.
+    #[arg(long = "uds-file", value_name = "PATH")]
+    pub uds_file: Option<PathBuf>,
 }
 
 impl UdsArgs {

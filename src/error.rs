@@ -34,6 +34,12 @@ pub enum Error {
     /// An output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The UDS file or `DPS_UDS` could not be used.
+    #[error(transparent)]
+    UdsSource(#[from] crate::uds_source::UdsSourceError),
+    /// A prompt got no answer (end of input, Ctrl-C).
+    #[error(transparent)]
+    Prompt(#[from] crate::prompt::PromptError),
 }
 
 impl From<KeyError> for Error {
@@ -57,11 +63,16 @@ impl Error {
             Error::Derive(DeriveError::Key(_)) => true,
             Error::Derive(DeriveError::Cert(_)) | Error::Random(_) => false,
             Error::Output(e) => e.is_input_error(),
+            Error::UdsSource(_) => true,
+            Error::Prompt(e) => e.is_input_error(),
         }
     }
 
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
+        if let Error::Prompt(crate::prompt::PromptError::Interrupted) = self {
+            return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
+        }
         if self.is_input_error() { 2 } else { 1 }
     }
 }

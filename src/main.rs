@@ -1,24 +1,32 @@
 //! The `dps-cert-gen` binary: parses arguments and calls the library.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use dps_cert_gen::Error;
-use dps_cert_gen::generate::{self, GenerateArgs, Request};
+use dps_cert_gen::generate::{self, GenerateArgs};
+use dps_cert_gen::terminal::{self, Terminal};
+use dps_cert_gen::{inputs, next_steps, style, uds_source};
 use std::io::Write;
 use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
 Examples:
-  Certificate for a board, from the Arduino build outputs:
+  Answer prompts (project name, UDS hidden, registration ID), as the DevKit tutorial does:
+    dps-cert-gen
+  Certificate for a board, from the Arduino build outputs, the UDS in a file:
     dps-cert-gen -b .build/DevKitDPS.ino.bin -m .build/DevKitDPS.ino.map \\
-                 -u <64 hex digits> -i my-device-01
+                 --uds-file uds.txt -i my-device-01
   From the ELF alone (symbols and bytes in one file), reporting what was measured:
-    dps-cert-gen -e .build/DevKitDPS.ino.elf -u <UDS> -i my-device-01 -v
+    dps-cert-gen -e .build/DevKitDPS.ino.elf --uds-file uds.txt -i my-device-01 -v
   The ID the board builds when none is set (MAC and firmware version printed at boot):
-    dps-cert-gen -p DevKitDPS -u <UDS> --mac C8:93:46:00:00:01 --firmware-version 1.3.0
+    DPS_UDS=<UDS> dps-cert-gen -p DevKitDPS --mac C8:93:46:00:00:01 --firmware-version 1.3.0
   The DER as base64 on one line, for an upload script:
-    dps-cert-gen -b app.ino.bin -m app.ino.map -u <UDS> -i my-device-01 --bare-base64
-  A fresh UDS to set on the board:
-    dps-cert-gen uds";
+    dps-cert-gen -b app.ino.bin -m app.ino.map --uds-file uds.txt -i my-device-01 --bare-base64
+  A fresh UDS to set on the board (set_dps_uds), and shell completions:
+    dps-cert-gen uds
+    dps-cert-gen completions bash > ~/.local/share/bash-completion/completions/dps-cert-gen
+
+The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden) when standard
+input is a terminal; without a terminal, missing inputs are an error. NO_COLOR turns colour off.";
 
 /// Make the X.509 certificate an MXChip AZ3166 DevKit presents to Azure IoT Hub DPS.
 #[derive(Debug, Parser)]
@@ -39,54 +47,47 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print a new random UDS and the line that sets it on the board.
-    Uds,
+    Uds {
+        /// How many UDS values to print, one per line (one per board).
+        #[arg(long = "count", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        count: u32,
+    },
+    /// Print a completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Uds) => uds(),
+        Some(Command::Uds { count }) => uds(count),
+        Some(Command::Completions { shell }) => completions(shell),
         None => generate_command(&cli.generate),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            style::error(&e.to_string());
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-fn warn(message: &str) {
-    eprintln!("warning: {message}");
-}
-
 fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
-    let uds = args.uds.resolve()?;
-    let registration_id = args.id.resolve()?;
-    let mut missing = Vec::new();
-    if uds.is_none() {
-        missing.push("-u/--uds");
-    }
-    if registration_id.is_none() {
-        missing.push("-i/--registration-id (or --mac with --firmware-version)");
-    }
-    let (Some(uds), Some(registration_id)) = (uds, registration_id) else {
-        let them = if missing.len() == 1 { "it" } else { "them" };
-        return Err(Error::Missing(format!(
-            "{}; give {them} on the command line (see --help)",
-            missing.join(" and ")
-        )));
-    };
-    let firmware = args.firmware.resolve()?;
-    let request = Request {
-        firmware,
-        uds,
-        destination: args.output.destination(&registration_id),
-        registration_id,
-        format: args.output.format.into(),
-        force: args.output.force,
-    };
+    let interactive = terminal::stdin_is_terminal();
+    let dps_uds = std::env::var_os(uds_source::ENV_VAR);
+    let inputs = inputs::gather(
+        args,
+        dps_uds.as_deref(),
+        &mut uds_source::unbuffered_stdin(),
+        interactive,
+        &mut Terminal::new(),
+    )?;
+    let asked = inputs.asked;
+    let request = inputs.into_request(&args.output);
     let mut stdout = std::io::stdout().lock();
     let outcome = generate::run(&request, &mut stdout)?;
     if args.firmware.verbose {
@@ -95,21 +96,45 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
         }
     }
     for w in &outcome.warnings {
-        warn(w);
+        style::warning(w);
     }
     if request.destination != generate::Destination::BareBase64 {
         eprint!("{}", outcome.report());
     }
+    if asked {
+        eprint!(
+            "\n{}",
+            next_steps::text(
+                &request.firmware,
+                &request.registration_id,
+                &request.destination
+            )
+        );
+    }
     Ok(())
 }
 
-fn uds() -> Result<(), Error> {
-    let uds = dps_cert_gen::uds_command::random_uds()?;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", dps_cert_gen::uds_command::to_hex(&uds).as_str());
-    eprintln!(
-        "Set it on the board in configuration mode (hold A, press Reset) with:\n  {}",
-        dps_cert_gen::uds_command::set_dps_uds_line(&uds).as_str()
-    );
-    Ok(())
+fn uds(count: u32) -> Result<(), Error> {
+    dps_cert_gen::uds_command::print_new(
+        count,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "dps-cert-gen", &mut script);
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&script).and_then(|()| stdout.flush()) {
+        // A reader that stopped early (`| head`) is not a failure.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(dps_cert_gen::output::OutputError::Write {
+                path: "standard output".into(),
+                reason: e.to_string(),
+            }
+            .into())
+        }
+        _ => Ok(()),
+    }
 }

@@ -24,3 +24,43 @@ pub fn to_hex(uds: &Uds) -> Zeroizing<String> {
 pub fn set_dps_uds_line(uds: &Uds) -> Zeroizing<String> {
     Zeroizing::new(format!("set_dps_uds {}", to_hex(uds).as_str()))
 }
+
+/// How to set a UDS on the board, shown after it is printed.
+const HOW_TO_SET: &str = "in configuration mode (hold A, press and release Reset, let go of A)";
+
+/// Makes `count` new UDS values and writes them to `out`, one per line (64 lower-case hex
+/// digits, nothing else), then tells `err` how to set them: for a single UDS, the exact
+/// `set_dps_uds` line to type.
+pub fn print_new(
+    count: u32,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<(), crate::Error> {
+    let write_error = |e: std::io::Error| -> crate::Error {
+        crate::output::OutputError::Write {
+            path: std::path::PathBuf::from("standard output"),
+            reason: e.to_string(),
+        }
+        .into()
+    };
+    let mut last = None;
+    for _ in 0..count {
+        let uds = random_uds()?;
+        writeln!(out, "{}", to_hex(&uds).as_str()).map_err(write_error)?;
+        last = Some(uds);
+    }
+    out.flush().map_err(write_error)?;
+    // The guidance is a courtesy: a closed standard error is no reason to fail.
+    let _ = match (count, last) {
+        (1, Some(uds)) => writeln!(
+            err,
+            "Set it on the board {HOW_TO_SET} with:\n  {}\nKeep it secret: anyone who has it can make certificates in the board's name.",
+            set_dps_uds_line(&uds).as_str()
+        ),
+        _ => writeln!(
+            err,
+            "Set each on its own board {HOW_TO_SET} with:\n  set_dps_uds <value>"
+        ),
+    };
+    Ok(())
+}

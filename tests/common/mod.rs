@@ -66,3 +66,43 @@ pub fn cases() -> Vec<Case> {
         })
         .collect()
 }
+
+/// The case named `name`.
+pub fn case(name: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+/// A fresh folder holding `Name.ino.bin` and `Name.ino.map` copied from a fixture folder
+/// (`devkit-a`, ...), in `subdir` of it (`""` or `".build"`).
+pub fn project_dir(fixture: &str, subdir: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join(subdir);
+    std::fs::create_dir_all(&target).unwrap();
+    for ext in ["bin", "map"] {
+        std::fs::copy(
+            fixtures()
+                .join(fixture)
+                .join(format!("DevKitDPS.ino.{ext}")),
+            target.join(format!("DevKitDPS.ino.{ext}")),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// The names of the files in `dir` other than the firmware (not recursive), sorted.
+pub fn written_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".ino.bin") && !n.ends_with(".ino.map") && n != ".build")
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+pub mod pty;

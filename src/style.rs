@@ -1,0 +1,53 @@
+//! Colour for the tool's own messages on standard error: only when standard error is a
+//! terminal, and never when `NO_COLOR` is set to anything (see <https://no-color.org>).
+
+use anstream::{AutoStream, ColorChoice};
+use anstyle::{AnsiColor, Style};
+use std::io::Write;
+
+/// `error:` prefixes.
+pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+/// `warning:` prefixes.
+pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+/// Questions at a prompt.
+pub const QUESTION: Style = Style::new().bold();
+/// Defaults and hints at a prompt.
+pub const HINT: Style = Style::new().dimmed();
+/// Good news: a file written, an answer accepted.
+pub const GOOD: Style = AnsiColor::Green.on_default().bold();
+
+/// Whether `NO_COLOR` asks for no colour (set and not empty).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The colour choice for the tool's messages: never with `NO_COLOR`, else only on a terminal.
+pub fn choice() -> ColorChoice {
+    if no_color() {
+        ColorChoice::Never
+    } else {
+        ColorChoice::Auto
+    }
+}
+
+/// Standard error, stripping the styles when colour is off.
+pub fn stderr() -> AutoStream<std::io::Stderr> {
+    AutoStream::new(std::io::stderr(), choice())
+}
+
+/// Writes `prefix: message` on one line of standard error, the prefix in `style`.
+fn line(style: Style, prefix: &str, message: &str) {
+    let mut err = stderr();
+    // Nothing sensible is left to do when standard error cannot be written.
+    let _ = writeln!(err, "{style}{prefix}:{style:#} {message}");
+}
+
+/// Prints `error: message` on standard error.
+pub fn error(message: &str) {
+    line(ERROR, "error", message);
+}
+
+/// Prints `warning: message` on standard error.
+pub fn warning(message: &str) {
+    line(WARNING, "warning", message);
+}

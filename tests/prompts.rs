@@ -1,0 +1,222 @@
+//! The prompts, driven in a real pseudo-terminal: order, defaults, hidden UDS, re-asking,
+//! the ID built from MAC + version, end of input and Ctrl-C, colour.
+#![cfg(unix)]
+
+mod common;
+
+use common::pty::Pty;
+use common::{case, project_dir, written_files};
+
+const NO_COLOR: &[(&str, &str)] = &[("NO_COLOR", "1")];
+
+/// Pieces of a UDS that must never show on the terminal.
+fn assert_hidden(shown: &str, uds: &str) {
+    for piece in [
+        uds,
+        &uds.to_lowercase(),
+        &uds[..16],
+        &uds[24..40],
+        &uds[48..],
+    ] {
+        assert!(
+            !shown.to_lowercase().contains(&piece.to_lowercase()),
+            "the terminal showed part of the UDS ({piece}):\n{shown}"
+        );
+    }
+}
+
+fn certificate(path: &std::path::Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(path).unwrap();
+    pem::parse(text).unwrap().into_contents()
+}
+
+#[test]
+fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector() {
+    let case = case("shared-3");
+    let dir = project_dir("devkit-b", ".build");
+    let mut t = Pty::spawn(&[], dir.path(), NO_COLOR);
+    t.expect("Project name [DevKitDPS]: ");
+    t.send_line("");
+    t.expect("Found ./.build/DevKitDPS.ino.bin and ./.build/DevKitDPS.ino.map");
+    t.expect("UDS (64 hex digits, as set with set_dps_uds; hidden as you type): ");
+    t.send_line(&case.uds);
+    t.expect("UDS accepted (64 hex digits)");
+    t.expect(
+        "Registration ID (leave empty to build it from the board's MAC address and firmware version): ",
+    );
+    t.send_line("");
+    t.expect("MAC address (printed at boot, like C8:93:46:00:00:01): ");
+    t.send_line("c8:93:46:aa:bb");
+    t.expect(
+        "try again: \"c8:93:46:aa:bb\" is not a MAC address; give the 12 hex digits the board prints at boot, like c89346000001 or C8:93:46:00:00:01",
+    );
+    t.expect("MAC address (printed at boot, like C8:93:46:00:00:01): ");
+    // Visible answers are echoed, and Backspace erases on screen too.
+    t.send("c8x\x7f");
+    t.expect("c8x\x08 \x08");
+    t.send_line(&case.mac.as_deref().unwrap()[2..]);
+    t.expect("9346aabbcc\r\n");
+    t.expect("Firmware version (printed at boot, like 1.6.2): ");
+    t.send_line("1.6");
+    t.expect("try again: \"1.6\" is not a firmware version");
+    t.expect("Firmware version (printed at boot, like 1.6.2): ");
+    t.send_line(case.firmware_version.as_deref().unwrap());
+    t.expect("Registration ID: az-c89346aabbccv1v6v2");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert_hidden(&shown, &case.uds);
+    assert!(!shown.contains('\x1b'), "colour despite NO_COLOR:\n{shown}");
+    let sha1 = case.field("alias_cert_sha1");
+    let sha256 = case.field("alias_cert_sha256");
+    let summary = format!(
+        "Wrote az-c89346aabbccv1v6v2.pem\r\n  registration ID: az-c89346aabbccv1v6v2\r\n  \
+         SHA-1 thumbprint:   {sha1}\r\n  SHA-256 thumbprint: {sha256}\r\n\r\n\
+         Next step: in the Azure portal, open your DPS instance, Manage enrollments, Add individual enrollment;\r\n  \
+         mechanism X.509, primary certificate: az-c89346aabbccv1v6v2.pem\r\n\
+         For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\r\n  \
+         dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m ./.build/DevKitDPS.ino.map --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\r\n"
+    );
+    assert!(shown.ends_with(&summary), "{shown}");
+    assert_eq!(
+        certificate(&dir.path().join("az-c89346aabbccv1v6v2.pem")),
+        case.der()
+    );
+}
+
+#[test]
+fn bad_answers_are_asked_again_and_the_uds_never_shows() {
+    let case = case("shared-1"); // the sample with two digits changed
+    let dir = project_dir("devkit-a", "");
+    let mut t = Pty::spawn(&["-i", &case.expected_id], dir.path(), NO_COLOR);
+    t.expect("Project name [DevKitDPS]: ");
+    t.send_line("Nope");
+    t.expect(
+        "try again: no Nope.ino.elf, or Nope.ino.bin and Nope.ino.map, in . and ./.build; type the name of the sketch you built",
+    );
+    t.expect("Project name [DevKitDPS]: ");
+    t.send_line("DevKitDPS.ino.bin");
+    t.expect("Found ./DevKitDPS.ino.bin and ./DevKitDPS.ino.map");
+    t.expect("hidden as you type): ");
+    t.send_line(&case.uds[..62]);
+    t.expect(
+        "try again: the UDS must be 64 hex digits (32 bytes), but 62 characters were given; type the full UDS as set with `set_dps_uds`",
+    );
+    t.expect("hidden as you type): ");
+    let mut not_hex = case.uds.clone();
+    not_hex.replace_range(9..10, "g");
+    t.send_line(&not_hex);
+    t.expect(
+        "try again: the UDS must contain only hex digits 0-9 and a-f, but character 10 is not one",
+    );
+    t.expect("hidden as you type): ");
+    // Typing mistakes are erased with Backspace, as anywhere.
+    t.send("xy\x7f\x7f");
+    t.send_line(&case.uds.to_uppercase());
+    t.expect("UDS accepted (64 hex digits)");
+    t.expect(
+        "warning: this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`",
+    );
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert_hidden(&shown, &case.uds);
+    assert!(!shown.contains("xy"), "{shown}");
+    assert!(
+        !shown.contains("Registration ID ("),
+        "-i was given: {shown}"
+    );
+    assert_eq!(
+        certificate(&dir.path().join(format!("{}.pem", case.expected_id))),
+        case.der()
+    );
+}
+
+#[test]
+fn given_inputs_skip_their_prompts() {
+    let case = case("shared-0");
+    let dir = project_dir("devkit-a", "");
+    let env = [("NO_COLOR", "1"), ("DPS_UDS", case.uds.as_str())];
+    let mut t = Pty::spawn(&["-p", "DevKitDPS"], dir.path(), &env);
+    t.expect("Registration ID (leave empty");
+    t.send_line(&case.expected_id);
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("Project name"), "{shown}");
+    assert!(!shown.contains("UDS (64"), "{shown}");
+    assert!(shown.contains("warning: this UDS is the sample published in the DevKit tutorial"));
+    assert_hidden(&shown, &case.uds);
+    assert_eq!(
+        certificate(&dir.path().join(format!("{}.pem", case.expected_id))),
+        case.der()
+    );
+}
+
+#[test]
+fn end_of_input_at_a_prompt_stops_and_writes_nothing() {
+    let dir = project_dir("devkit-a", "");
+    let mut t = Pty::spawn(&[], dir.path(), &[]);
+    t.expect("Project name");
+    t.send_line("");
+    t.expect("hidden as you type)");
+    t.send("\x04");
+    t.expect("no answer to the UDS prompt (end of input); nothing was written");
+    assert!(t.is_cooked(), "the terminal was left without echo");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 2, "{shown}");
+    assert!(written_files(dir.path()).is_empty());
+    // A terminal without NO_COLOR gets colour.
+    assert!(shown.contains("\x1b["), "no colour on a terminal:\n{shown}");
+    let error_lines: Vec<&str> = shown.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(error_lines.len(), 1, "{shown}");
+}
+
+#[test]
+fn ctrl_c_at_the_hidden_prompt_stops_and_restores_the_terminal() {
+    let case = case("shared-0");
+    let dir = project_dir("devkit-a", "");
+    let mut t = Pty::spawn(&["-i", "my-device-01"], dir.path(), NO_COLOR);
+    t.expect("Project name");
+    t.send_line("");
+    t.expect("hidden as you type): ");
+    t.send(&case.uds[..20]);
+    t.send("\x03");
+    t.expect("error: interrupted; nothing was written");
+    assert!(t.is_cooked(), "the terminal was left without echo");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 130, "{shown}");
+    assert_hidden(&shown, &case.uds);
+    assert!(written_files(dir.path()).is_empty());
+}
+
+#[test]
+fn an_existing_file_is_kept_unless_the_user_agrees() {
+    let case = case("shared-0");
+    let dir = project_dir("devkit-a", "");
+    let out = dir.path().join(format!("{}.pem", case.expected_id));
+    std::fs::write(&out, "keep me").unwrap();
+    let env = [("NO_COLOR", "1"), ("DPS_UDS", case.uds.as_str())];
+    let mut t = Pty::spawn(&[], dir.path(), &env);
+    t.expect("Project name");
+    t.send_line("");
+    t.expect("Registration ID (leave empty");
+    t.send_line(&case.expected_id);
+    t.expect(&format!(
+        "{} already exists. Overwrite it? [y/N]: ",
+        out.file_name().unwrap().to_string_lossy()
+    ));
+    t.send_line("");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 2, "{shown}");
+    assert!(shown.contains("already exists; use --force to overwrite it"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+
+    let mut t = Pty::spawn(&[], dir.path(), &env);
+    t.expect("Project name");
+    t.send_line("");
+    t.expect("Registration ID (leave empty");
+    t.send_line(&case.expected_id);
+    t.expect("Overwrite it? [y/N]: ");
+    t.send_line("y");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(certificate(&out), case.der());
+}

@@ -1,0 +1,121 @@
+//! Fitting the shell: `uds` (format, freshness, `--count`), completion scripts, `--help`
+//! examples, `--version`.
+
+use assert_cmd::Command;
+
+fn tool() -> Command {
+    let mut cmd = Command::cargo_bin("dps-cert-gen").unwrap();
+    cmd.env_remove("DPS_UDS").write_stdin("");
+    cmd
+}
+
+fn is_uds(line: &str) -> bool {
+    line.len() == 64
+        && line
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+}
+
+#[test]
+fn uds_prints_a_fresh_value_and_the_line_to_type() {
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let out = tool().arg("uds").output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let value = stdout.strip_suffix('\n').unwrap();
+        assert!(is_uds(value), "{stdout:?}");
+        assert_eq!(
+            stderr,
+            format!(
+                "Set it on the board in configuration mode (hold A, press and release Reset, let go of A) with:\n  \
+                 set_dps_uds {value}\n\
+                 Keep it secret: anyone who has it can make certificates in the board's name.\n"
+            )
+        );
+        seen.push(value.to_string());
+    }
+    assert_ne!(seen[0], seen[1], "two runs gave the same UDS");
+}
+
+#[test]
+fn uds_count_prints_one_value_a_line() {
+    let out = tool().args(["uds", "--count", "5"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(stdout.ends_with('\n'));
+    assert!(lines.iter().all(|l| is_uds(l)), "{stdout}");
+    let mut unique = lines.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 5);
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "Set each on its own board in configuration mode (hold A, press and release Reset, let go of A) with:\n  set_dps_uds <value>\n"
+    );
+    let out = tool().args(["uds", "--count", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn completion_scripts_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _dps__cert__gen"),
+        ("zsh", "#compdef dps-cert-gen"),
+        ("fish", "complete -c dps-cert-gen"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = tool().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("uds-file"), "{shell}");
+        assert!(script.contains("completions"), "{shell}");
+    }
+    // bash loads its script and registers the completion.
+    let script = tool()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap()
+        .stdout;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), script).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p dps-cert-gen",
+            file.path().display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("-F _dps__cert__gen")
+    );
+    let out = tool().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn help_has_examples_and_the_uds_sources() {
+    let out = tool().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("\nExamples:\n"), "{help}");
+    assert!(help.contains("    dps-cert-gen uds\n"));
+    assert!(help.contains("--uds-file <PATH>"));
+    assert!(help.contains(
+        "The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden)"
+    ));
+    let out = tool().arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("dps-cert-gen {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
