@@ -21,6 +21,7 @@
 
 pub mod alias_cert;
 pub mod args;
+pub mod cert_reader;
 pub mod cert_template;
 pub mod derivation;
 pub mod device_cert;
@@ -31,14 +32,18 @@ pub mod error;
 pub mod firmware;
 pub mod fixed_nonce;
 pub mod generate;
+pub mod inspect;
 pub mod kdf;
 pub mod map_file;
 pub mod output;
 pub mod regions;
 pub mod registration_id;
 pub mod riot;
+pub mod riot_extension;
+pub mod signature_check;
 pub mod uds;
 pub mod uds_command;
+pub mod verify;
 
 pub use derivation::{AliasCertificate, FirmwareMeasurements, generate};
 pub use error::Error;

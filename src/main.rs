@@ -38,12 +38,22 @@ struct Cli {
 enum Command {
     /// Print a new random UDS and the line that sets it on the board.
     Uds,
+    /// Explain a certificate: registration ID, keys, FWID, thumbprints, signature.
+    Inspect(dps_cert_gen::inspect::InspectArgs),
+    /// Check a certificate against the board's inputs and name each difference.
+    Verify(dps_cert_gen::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Uds) => uds(),
+        Some(Command::Inspect(args)) => inspect_command(&args),
+        Some(Command::Verify(args)) => match verify_command(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         None => generate_command(&cli.generate),
     };
     match result {
@@ -105,4 +115,35 @@ fn uds() -> Result<(), Error> {
         dps_cert_gen::uds_command::set_dps_uds_line(&uds).as_str()
     );
     Ok(())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    Ok(())
+}
+
+fn inspect_command(args: &dps_cert_gen::inspect::InspectArgs) -> Result<(), Error> {
+    let source = dps_cert_gen::cert_reader::CertSource::from_arg(args.file.as_deref());
+    let inspection = dps_cert_gen::inspect::inspect_source(&source)?;
+    if args.json {
+        return print_json(&inspection);
+    }
+    let _ = write!(std::io::stdout().lock(), "{}", inspection.render());
+    Ok(())
+}
+
+/// Whether the certificate matched.
+fn verify_command(args: &dps_cert_gen::verify::VerifyArgs) -> Result<bool, Error> {
+    let verification = dps_cert_gen::verify::run(args)?;
+    if args.json {
+        print_json(&verification.json())?;
+    } else {
+        let _ = write!(std::io::stdout().lock(), "{}", verification.render());
+        for w in &verification.warnings {
+            warn(w);
+        }
+    }
+    Ok(verification.matches())
 }
