@@ -37,6 +37,9 @@ pub enum Error {
     /// A certificate to inspect or verify could not be read, or is of the wrong kind.
     #[error(transparent)]
     Certificate(#[from] crate::inspect::CertificateError),
+    /// Extra outputs asked for in a way that cannot work.
+    #[error(transparent)]
+    ExtraOutput(#[from] crate::extra_outputs::ExtraOutputError),
 }
 
 impl From<KeyError> for Error {
@@ -60,7 +63,7 @@ impl Error {
             Error::Derive(DeriveError::Key(_)) => true,
             Error::Derive(DeriveError::Cert(_)) | Error::Random(_) => false,
             Error::Output(e) => e.is_input_error(),
-            Error::Certificate(_) => true,
+            Error::Certificate(_) | Error::ExtraOutput(_) => true,
         }
     }
 

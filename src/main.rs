@@ -94,11 +94,16 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
         registration_id,
         format: args.output.format.into(),
         force: args.output.force,
+        extras: args.extras.outputs(),
     };
     let mut stdout = std::io::stdout().lock();
     let outcome = generate::run(&request, &mut stdout)?;
     for w in &outcome.warnings {
         warn(w);
+    }
+    if request.extras.json {
+        let json = dps_cert_gen::generate_json::GenerationJson::of(&outcome, request.format);
+        return print_json(&json);
     }
     if request.destination != generate::Destination::BareBase64 {
         eprint!("{}", outcome.report());
