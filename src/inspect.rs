@@ -129,6 +129,9 @@ pub struct Inspection {
     /// The subject's P-256 key, when it is one.
     #[serde(skip)]
     pub subject_key: Option<PublicKey>,
+    /// Whether issuer and subject are the same name.
+    #[serde(skip)]
+    pub self_issued: bool,
 }
 
 /// Why a certificate could not be inspected or compared.
@@ -382,6 +385,7 @@ pub fn inspect_der(
         der: der.to_vec(),
         riot,
         subject_key,
+        self_issued,
     })
 }
 
@@ -403,6 +407,9 @@ impl Inspection {
             ),
             (Some(_), Some(true)) => format!("{alg}, verifies under its own key (self-signed)"),
             (Some(_), _) => format!("{alg}, does NOT verify under its own key"),
+            (None, _) if self.self_issued => {
+                format!("{alg}, not checked (only ECDSA P-256 signatures are checked)")
+            }
             (None, _) => format!("{alg}, not checked (the issuer's key is not in the certificate)"),
         }
     }

@@ -66,3 +66,38 @@ pub fn cases() -> Vec<Case> {
         })
         .collect()
 }
+
+/// The binary under test.
+pub fn bin() -> assert_cmd::Command {
+    assert_cmd::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+}
+
+impl Case {
+    /// The generator's inputs for this case: firmware by -b/-m, UDS, and -i or
+    /// --mac/--firmware-version.
+    pub fn input_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "-b".to_string(),
+            self.bin.display().to_string(),
+            "-m".to_string(),
+            self.map.display().to_string(),
+            "-u".to_string(),
+            self.uds.clone(),
+        ];
+        match &self.registration_id {
+            Some(id) => args.extend(["-i".to_string(), id.clone()]),
+            None => args.extend([
+                "--mac".to_string(),
+                self.mac.clone().unwrap(),
+                "--firmware-version".to_string(),
+                self.firmware_version.clone().unwrap(),
+            ]),
+        }
+        args
+    }
+
+    /// The case with this name.
+    pub fn named(name: &str) -> Case {
+        cases().into_iter().find(|c| c.name == name).unwrap()
+    }
+}
