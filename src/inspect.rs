@@ -25,6 +25,10 @@ const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
 /// The arguments of `inspect`.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(after_help = "\
+Examples:
+  dps-cert-gen inspect my-device-01.pem
+  pbpaste | dps-cert-gen inspect -")]
 pub struct InspectArgs {
     /// The certificate: PEM, bare base64 or DER, detected automatically [default: '-',
     /// standard input].

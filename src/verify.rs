@@ -17,6 +17,13 @@ use std::path::PathBuf;
 
 /// The arguments of `verify`.
 #[derive(Debug, Clone, Default, Args)]
+#[command(after_help = "\
+Without -i (or --mac), the certificate's own subject CN is used as the registration ID.
+Exit status: 0 identical, 1 different (each difference named, most likely cause first),
+2 bad input.
+
+Example:
+  dps-cert-gen verify enrolled.pem -p DevKitDPS -u <UDS> -i my-device-01")]
 pub struct VerifyArgs {
     /// The certificate to check (PEM, bare base64 or DER; '-' reads standard input).
     #[arg(value_name = "CERT")]
