@@ -171,6 +171,18 @@ pub enum CertReadError {
         /// The decoder's words.
         reason: String,
     },
+    /// DER cut short.
+    #[error(
+        "{source_name} looks like a DER certificate but is cut short ({found} of {expected} bytes); copy the whole file again"
+    )]
+    TruncatedDer {
+        /// File name or "standard input".
+        source_name: String,
+        /// Bytes present.
+        found: usize,
+        /// Bytes the DER header announces.
+        expected: usize,
+    },
     /// Neither PEM, base64 nor DER.
     #[error(
         "{source_name} is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER"
@@ -214,8 +226,17 @@ fn der_element_len(bytes: &[u8]) -> Option<usize> {
     header.checked_add(len)
 }
 
-fn looks_like_der(bytes: &[u8]) -> bool {
-    bytes.first() == Some(&0x30) && der_element_len(bytes) == Some(bytes.len())
+/// The DER element at the start of `bytes`, when the input is one SEQUENCE followed by
+/// nothing but white space or NUL padding (as some tools leave after a `.cer`).
+fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
+    if bytes.first() != Some(&0x30) {
+        return None;
+    }
+    let len = der_element_len(bytes)?;
+    let (der, rest) = (bytes.get(..len)?, bytes.get(len..)?);
+    rest.iter()
+        .all(|b| *b == 0 || b.is_ascii_whitespace())
+        .then_some(der)
 }
 
 fn strip_whitespace(text: &str) -> String {
@@ -229,16 +250,25 @@ pub fn decode_certificate(
     source_name: &str,
 ) -> Result<CertificateInput, CertReadError> {
     let name = || source_name.to_string();
-    if looks_like_der(bytes) {
+    if let Some(der) = der_prefix(bytes) {
         return Ok(CertificateInput {
-            der: bytes.to_vec(),
+            der: der.to_vec(),
             encoding: InputEncoding::Der,
             ignored_certificates: 0,
         });
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err(CertReadError::Unrecognised {
-            source_name: name(),
+        return Err(match der_element_len(bytes) {
+            Some(expected) if bytes.first() == Some(&0x30) && expected > bytes.len() => {
+                CertReadError::TruncatedDer {
+                    source_name: name(),
+                    found: bytes.len(),
+                    expected,
+                }
+            }
+            _ => CertReadError::Unrecognised {
+                source_name: name(),
+            },
         });
     };
     let text = text.trim_start_matches('\u{feff}');
@@ -325,7 +355,7 @@ mod tests {
     #[test]
     fn base64_text_starting_with_zero_is_not_taken_for_der() {
         // '0' is 0x30, the SEQUENCE tag; "0M" would claim 77 bytes of contents.
-        assert!(!looks_like_der(b"0MAB"));
+        assert_eq!(der_prefix(b"0MAB"), None);
     }
 
     #[test]

@@ -50,7 +50,17 @@ fn encodings(der: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {
             format!("{}\r\n", b64(der)).into_bytes(),
             "bare base64",
         ),
+        (
+            "base64-76-columns",
+            b64(der)
+                .as_bytes()
+                .chunks(76)
+                .flat_map(|c| [c, b"\n"].concat())
+                .collect(),
+            "bare base64",
+        ),
         ("der", der.to_vec(), "DER"),
+        ("der-with-trailing-newline", [der, b"\n"].concat(), "DER"),
     ]
 }
 
@@ -332,7 +342,9 @@ fn garbage_gets_a_clear_error_and_exit_2() {
     assert_eq!(
         inspect_error(&der[..der.len() - 10], "cut.der", dir.path()),
         format!(
-            "error: {d}/cut.der is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
+            "error: {d}/cut.der looks like a DER certificate but is cut short ({} of {} bytes); copy the whole file again\n",
+            der.len() - 10,
+            der.len()
         )
     );
 }
