@@ -215,7 +215,11 @@ pub fn compare(
         }
     }
     let mut warnings = certificate.warnings.clone();
-    warnings.extend(derived.registration_id.warning());
+    if let Some(w) = derived.registration_id.warning()
+        && !warnings.contains(&w)
+    {
+        warnings.push(w);
+    }
     Verification {
         derived_thumbprints,
         derived_registration_id: derived_id,

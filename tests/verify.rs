@@ -338,3 +338,16 @@ fn another_alias_key_with_equal_fwid_and_device_id_is_named() {
         )],
     );
 }
+
+#[test]
+fn a_long_registration_id_is_warned_about_once() {
+    let case = Case::named("shared-5");
+    let dir = tempfile::tempdir().unwrap();
+    let cert = write_cert(dir.path(), "long", &case.der());
+    let (code, _, stderr) = run(&cert, &case.input_args());
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stderr,
+        "warning: the registration ID is 126 characters long: the board accepts up to 126, but DPS documents 64 as the limit for X.509 registration IDs, so the enrollment may be refused\n"
+    );
+}
