@@ -64,7 +64,7 @@ pub fn bare_base64(der: &[u8]) -> String {
 }
 
 /// SHA-1 and SHA-256 of the DER, upper-case hex, as the Azure portal shows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Thumbprints {
     /// SHA-1, 40 hex digits.
     pub sha1: String,

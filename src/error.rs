@@ -40,6 +40,12 @@ pub enum Error {
     /// A prompt got no answer (end of input, Ctrl-C).
     #[error(transparent)]
     Prompt(#[from] crate::prompt::PromptError),
+    /// A certificate to inspect or verify could not be read, or is of the wrong kind.
+    #[error(transparent)]
+    Certificate(#[from] crate::inspect::CertificateError),
+    /// Extra outputs asked for in a way that cannot work.
+    #[error(transparent)]
+    ExtraOutput(#[from] crate::extra_outputs::ExtraOutputError),
 }
 
 impl From<KeyError> for Error {
@@ -65,6 +71,7 @@ impl Error {
             Error::Output(e) => e.is_input_error(),
             Error::UdsSource(_) => true,
             Error::Prompt(e) => e.is_input_error(),
+            Error::Certificate(_) | Error::ExtraOutput(_) => true,
         }
     }
 

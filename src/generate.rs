@@ -5,7 +5,9 @@ use crate::args::{FirmwareArgs, FirmwareInput, IdArgs, UdsArgs};
 use crate::derivation::{AliasCertificate, FirmwareMeasurements, generate};
 use crate::encoding::{CertFormat, bare_base64};
 use crate::error::Error;
-use crate::output::{check_writable, write_atomic};
+use crate::extra_outputs::CERT_MODE;
+use crate::output::check_writable;
+use crate::output_set::{PlannedFile, write_all_or_none};
 use crate::registration_id::RegistrationId;
 use crate::uds::Uds;
 use clap::{Args, ValueEnum};
@@ -63,6 +65,9 @@ pub struct GenerateArgs {
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Extra outputs: DeviceID certificate, alias key, JSON report.
+    #[command(flatten)]
+    pub extras: crate::extra_outputs::ExtraOutputArgs,
 }
 
 /// Where the certificate goes.
@@ -109,6 +114,8 @@ pub struct Request {
     pub format: CertFormat,
     /// Overwrite an existing file.
     pub force: bool,
+    /// The extra outputs asked for.
+    pub extras: crate::extra_outputs::ExtraOutputs,
 }
 
 /// What a generation produced.
@@ -122,6 +129,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// What `-v/--verbose` prints: files, flash origin, regions, digests, registration ID.
     pub verbose: Vec<String>,
+    /// The extra outputs written.
+    pub extras: crate::extra_outputs::ExtraOutputs,
 }
 
 impl Outcome {
@@ -132,10 +141,17 @@ impl Outcome {
             Destination::File(p) => p.display().to_string(),
             Destination::Stdout | Destination::BareBase64 => "standard output".to_string(),
         };
-        format!(
+        let mut report = format!(
             "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint: {}\n",
             self.certificate.registration_id, t.sha1, t.sha256
-        )
+        );
+        if let Some(p) = &self.extras.device_cert {
+            report.push_str(&format!("Wrote {} (DeviceID certificate)\n", p.display()));
+        }
+        if let Some(p) = &self.extras.alias_key {
+            report.push_str(&format!("Wrote {} (alias private key)\n", p.display()));
+        }
+        report
     }
 }
 
@@ -145,27 +161,40 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
     if let Destination::File(path) = &request.destination {
         check_writable(path, request.force)?;
     }
+    request.extras.check(&request.destination)?;
+    let extra_paths = [&request.extras.device_cert, &request.extras.alias_key];
+    crate::output_set::check_all(
+        extra_paths.into_iter().flatten().map(|p| p.as_path()),
+        request.force,
+    )?;
     let mut warnings = Vec::new();
     warnings.extend(request.registration_id.warning());
     let measured = request.firmware.measure()?;
     warnings.extend(measured.warnings.iter().cloned());
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let certificate = generate(&request.uds, &measurements, &request.registration_id)?;
+    let mut files = request.extras.files(&certificate)?;
     let stdout_error = |e: std::io::Error| {
         Error::Output(crate::output::OutputError::Write {
             path: PathBuf::from("standard output"),
             reason: e.to_string(),
         })
     };
+    // The certificate file and the extra outputs: all of them, or none.
+    if let Destination::File(path) = &request.destination {
+        let bytes = request.format.encode(&certificate.der).into();
+        files.insert(
+            0,
+            PlannedFile {
+                path: path.clone(),
+                bytes,
+                mode: CERT_MODE,
+            },
+        );
+    }
+    write_all_or_none(&files, request.force)?;
     match &request.destination {
-        Destination::File(path) => {
-            write_atomic(
-                path,
-                &request.format.encode(&certificate.der),
-                request.force,
-                0o644,
-            )?;
-        }
+        Destination::File(_) => {}
         Destination::Stdout => {
             stdout
                 .write_all(&request.format.encode(&certificate.der))
@@ -178,10 +207,12 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
                 .map_err(stdout_error)?;
         }
     }
+    warnings.extend(request.extras.warnings());
     Ok(Outcome {
         certificate,
         destination: request.destination.clone(),
         warnings,
         verbose: measured.report_with_id(&request.registration_id),
+        extras: request.extras.clone(),
     })
 }

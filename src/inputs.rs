@@ -33,8 +33,13 @@ pub struct Inputs {
 
 impl Inputs {
     /// The request to run, with the output the user asked for.
-    pub fn into_request(self, output: &OutputArgs) -> Request {
+    pub fn into_request(
+        self,
+        output: &OutputArgs,
+        extras: crate::extra_outputs::ExtraOutputs,
+    ) -> Request {
         Request {
+            extras,
             destination: output.destination(&self.registration_id),
             firmware: self.firmware,
             uds: self.uds,

@@ -58,6 +58,10 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Explain a certificate: registration ID, keys, FWID, thumbprints, signature.
+    Inspect(dps_cert_gen::inspect::InspectArgs),
+    /// Check a certificate against the board's inputs and name each difference.
+    Verify(Box<dps_cert_gen::verify::VerifyArgs>),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +69,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Uds { count }) => uds(count),
         Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Inspect(args)) => inspect_command(&args),
+        Some(Command::Verify(args)) => match verify_command(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         None => generate_command(&cli.generate),
     };
     match result {
@@ -87,7 +97,7 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
         &mut Terminal::new(),
     )?;
     let asked = inputs.asked;
-    let request = inputs.into_request(&args.output);
+    let request = inputs.into_request(&args.output, args.extras.outputs());
     let mut stdout = std::io::stdout().lock();
     let outcome = generate::run(&request, &mut stdout)?;
     if args.firmware.verbose {
@@ -97,6 +107,10 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     }
     for w in &outcome.warnings {
         style::warning(w);
+    }
+    if request.extras.json {
+        let json = dps_cert_gen::generate_json::GenerationJson::of(&outcome, request.format);
+        return print_json(&json);
     }
     if request.destination != generate::Destination::BareBase64 {
         eprint!("{}", outcome.report());
@@ -137,4 +151,41 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
         }
         _ => Ok(()),
     }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    Ok(())
+}
+
+fn inspect_command(args: &dps_cert_gen::inspect::InspectArgs) -> Result<(), Error> {
+    let source = dps_cert_gen::cert_reader::CertSource::from_arg(args.file.as_deref());
+    let inspection = dps_cert_gen::inspect::inspect_source(&source)?;
+    if args.json {
+        return print_json(&inspection);
+    }
+    let _ = write!(std::io::stdout().lock(), "{}", inspection.render());
+    Ok(())
+}
+
+/// Whether the certificate matched.
+fn verify_command(args: &dps_cert_gen::verify::VerifyArgs) -> Result<bool, Error> {
+    let dps_uds = std::env::var_os(uds_source::ENV_VAR);
+    let verification = dps_cert_gen::verify::run(
+        args,
+        dps_uds.as_deref(),
+        &mut uds_source::unbuffered_stdin(),
+        terminal::stdin_is_terminal(),
+    )?;
+    if args.json {
+        print_json(&verification.json())?;
+    } else {
+        let _ = write!(std::io::stdout().lock(), "{}", verification.render());
+        for w in &verification.warnings {
+            style::warning(w);
+        }
+    }
+    Ok(verification.matches())
 }

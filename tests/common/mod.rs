@@ -106,3 +106,64 @@ pub fn written_files(dir: &std::path::Path) -> Vec<String> {
 
 #[cfg(unix)]
 pub mod pty;
+/// The binary under test.
+pub fn bin() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"));
+    cmd.env_remove("DPS_UDS");
+    cmd
+}
+
+/// Standard error without the warning that the vectors' sample UDS (or one near it) always
+/// draws when generating (tested in tests/uds_sources.rs).
+pub fn stderr_without_sample_warning(stderr: &[u8]) -> String {
+    String::from_utf8(stderr.to_vec())
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("warning: this UDS "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+impl Case {
+    /// The generator's inputs for this case: firmware by -b/-m, UDS (by --uds-file, so that
+    /// no `-u` warning is drawn), and -i or
+    /// --mac/--firmware-version.
+    pub fn input_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "-b".to_string(),
+            self.bin.display().to_string(),
+            "-m".to_string(),
+            self.map.display().to_string(),
+            "--uds-file".to_string(),
+            uds_file(&self.uds).display().to_string(),
+        ];
+        match &self.registration_id {
+            Some(id) => args.extend(["-i".to_string(), id.clone()]),
+            None => args.extend([
+                "--mac".to_string(),
+                self.mac.clone().unwrap(),
+                "--firmware-version".to_string(),
+                self.firmware_version.clone().unwrap(),
+            ]),
+        }
+        args
+    }
+
+    /// The case with this name.
+    pub fn named(name: &str) -> Case {
+        cases().into_iter().find(|c| c.name == name).unwrap()
+    }
+}
+
+/// A file holding `uds`, in a folder of this test process (written once, atomically).
+pub fn uds_file(uds: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dps-cert-gen-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{uds}.uds"));
+    if !path.exists() {
+        let tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
+        std::fs::write(tmp.path(), format!("{uds}\n")).unwrap();
+        tmp.persist(&path).unwrap();
+    }
+    path
+}

@@ -1,0 +1,176 @@
+//! Several output files written as one: all of them, or none. Every destination is checked
+//! before any is written; each file is first written in full to a temporary file beside its
+//! destination (created with its final permissions, so a secret is never readable by others),
+//! then all are renamed into place; if a rename fails, the files this run already put in place
+//! are removed again.
+
+use crate::output::{OutputError, check_writable};
+use std::fs::Permissions;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// One file to write.
+pub struct PlannedFile {
+    /// Where it goes.
+    pub path: PathBuf,
+    /// Its bytes (wiped from memory when dropped: some outputs are secrets).
+    pub bytes: Zeroizing<Vec<u8>>,
+    /// Permission bits (before umask).
+    pub mode: u32,
+}
+
+impl std::fmt::Debug for PlannedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlannedFile")
+            .field("path", &self.path)
+            .field("bytes", &self.bytes.len())
+            .field("mode", &format_args!("{:o}", self.mode))
+            .finish()
+    }
+}
+
+/// Fails when any of `paths` exists and `force` is off.
+pub fn check_all<'a>(
+    paths: impl IntoIterator<Item = &'a Path>,
+    force: bool,
+) -> Result<(), OutputError> {
+    paths
+        .into_iter()
+        .try_for_each(|path| check_writable(path, force))
+}
+
+fn write_error(path: &Path, e: std::io::Error) -> OutputError {
+    OutputError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+fn stage(file: &PlannedFile) -> Result<tempfile::NamedTempFile, OutputError> {
+    let dir = match file.path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(file.mode))
+        .tempfile_in(dir)
+        .map_err(|e| write_error(&file.path, e))?;
+    tmp.write_all(&file.bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| write_error(&file.path, e))?;
+    Ok(tmp)
+}
+
+/// Writes every file, or none: see the module documentation.
+pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), OutputError> {
+    check_all(files.iter().map(|f| f.path.as_path()), force)?;
+    // Phase 1: every file complete in a temporary file. A failure drops (deletes) them all.
+    let staged = files
+        .iter()
+        .map(|f| stage(f).map(|tmp| (f, tmp)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Phase 2: rename into place; undo this run's renames on failure.
+    let mut placed: Vec<&Path> = Vec::new();
+    for (file, tmp) in staged {
+        let result = if force {
+            tmp.persist(&file.path).map_err(|e| e.error)
+        } else {
+            tmp.persist_noclobber(&file.path).map_err(|e| e.error)
+        };
+        if let Err(e) = result {
+            for path in placed {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                OutputError::Exists {
+                    path: file.path.clone(),
+                }
+            } else {
+                write_error(&file.path, e)
+            });
+        }
+        placed.push(&file.path);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(path: PathBuf, text: &str, mode: u32) -> PlannedFile {
+        PlannedFile {
+            path,
+            bytes: Zeroizing::new(text.as_bytes().to_vec()),
+            mode,
+        }
+    }
+
+    #[test]
+    fn writes_all_with_their_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            planned(dir.path().join("a.pem"), "a", 0o644),
+            planned(dir.path().join("k.pem"), "k", 0o600),
+        ];
+        write_all_or_none(&files, false).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("a.pem")).unwrap(), b"a");
+        let mode = std::fs::metadata(dir.path().join("k.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn one_existing_file_means_none_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.pem"), "old").unwrap();
+        let files = [
+            planned(dir.path().join("a.pem"), "a", 0o644),
+            planned(dir.path().join("k.pem"), "k", 0o600),
+        ];
+        let err = write_all_or_none(&files, false).unwrap_err();
+        assert!(matches!(err, OutputError::Exists { .. }));
+        assert!(!dir.path().join("a.pem").exists());
+        assert_eq!(std::fs::read(dir.path().join("k.pem")).unwrap(), b"old");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_failing_later_file_removes_the_earlier_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            planned(dir.path().join("a.pem"), "a", 0o644),
+            planned(dir.path().join("missing-dir").join("k.pem"), "k", 0o600),
+        ];
+        let err = write_all_or_none(&files, false).unwrap_err();
+        assert!(matches!(err, OutputError::Write { .. }));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_failing_rename_undoes_the_earlier_renames() {
+        let dir = tempfile::tempdir().unwrap();
+        // With --force the existence check passes, but a file cannot replace a folder.
+        std::fs::create_dir(dir.path().join("k.pem")).unwrap();
+        let files = [
+            planned(dir.path().join("a.pem"), "a", 0o644),
+            planned(dir.path().join("k.pem"), "k", 0o600),
+        ];
+        let err = write_all_or_none(&files, true).unwrap_err();
+        assert!(matches!(err, OutputError::Write { .. }));
+        assert!(!dir.path().join("a.pem").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
