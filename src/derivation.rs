@@ -6,7 +6,7 @@ use crate::dice::{Cdi, RiotCoreMeasure};
 use crate::encoding::Thumbprints;
 use crate::regions::MeasuredRegions;
 use crate::registration_id::RegistrationId;
-use crate::riot::{Fwid, KeyError, RiotKeys};
+use crate::riot::{Fwid, KeyError, RiotKeys, RiotSecrets};
 use crate::uds::Uds;
 use thiserror::Error;
 
@@ -72,6 +72,32 @@ pub fn generate(
     registration_id: &RegistrationId,
 ) -> Result<AliasCertificate, DeriveError> {
     let keys = derive_keys(uds, firmware)?;
+    let der = alias_certificate(registration_id, &keys)?;
+    Ok(AliasCertificate {
+        registration_id: registration_id.clone(),
+        keys,
+        der,
+    })
+}
+
+/// As [`derive_keys`], with the public keys computed from precomputed tables: faster for
+/// many devices, same keys (see [`crate::base_point`]).
+pub fn derive_keys_with_tables(
+    uds: &Uds,
+    firmware: &FirmwareMeasurements,
+) -> Result<RiotKeys, KeyError> {
+    let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
+    Ok(RiotSecrets::derive(&cdi, firmware.fwid)?.into_keys_with_tables())
+}
+
+/// As [`generate`], for one device of many: the same certificate, derived with
+/// [`derive_keys_with_tables`].
+pub fn generate_with_tables(
+    uds: &Uds,
+    firmware: &FirmwareMeasurements,
+    registration_id: &RegistrationId,
+) -> Result<AliasCertificate, DeriveError> {
+    let keys = derive_keys_with_tables(uds, firmware)?;
     let der = alias_certificate(registration_id, &keys)?;
     Ok(AliasCertificate {
         registration_id: registration_id.clone(),

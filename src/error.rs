@@ -34,6 +34,9 @@ pub enum Error {
     /// An output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The batch command failed (manifest, rows, writes).
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
 }
 
 impl From<KeyError> for Error {
@@ -57,6 +60,7 @@ impl Error {
             Error::Derive(DeriveError::Key(_)) => true,
             Error::Derive(DeriveError::Cert(_)) | Error::Random(_) => false,
             Error::Output(e) => e.is_input_error(),
+            Error::Batch(e) => e.is_input_error(),
         }
     }
 

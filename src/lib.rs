@@ -21,6 +21,10 @@
 
 pub mod alias_cert;
 pub mod args;
+pub mod base_point;
+pub mod batch;
+pub mod batch_command;
+pub mod batch_summary;
 pub mod cert_template;
 pub mod derivation;
 pub mod device_cert;
@@ -32,6 +36,7 @@ pub mod firmware;
 pub mod fixed_nonce;
 pub mod generate;
 pub mod kdf;
+pub mod manifest;
 pub mod map_file;
 pub mod output;
 pub mod regions;

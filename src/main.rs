@@ -16,7 +16,9 @@ Examples:
   The DER as base64 on one line, for an upload script:
     dps-cert-gen -b app.ino.bin -m app.ino.map -u <UDS> -i my-device-01 --bare-base64
   A fresh UDS to set on the board:
-    dps-cert-gen uds";
+    dps-cert-gen uds
+  Certificates for a production run (CSV with uds,registration_id columns):
+    dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs";
 
 /// Make the X.509 certificate an MXChip AZ3166 DevKit presents to Azure IoT Hub DPS.
 #[derive(Debug, Parser)]
@@ -38,12 +40,15 @@ struct Cli {
 enum Command {
     /// Print a new random UDS and the line that sets it on the board.
     Uds,
+    /// Certificates for many devices: one firmware, a CSV manifest of UDS and IDs.
+    Batch(dps_cert_gen::batch_command::BatchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Uds) => uds(),
+        Some(Command::Batch(args)) => dps_cert_gen::batch_command::run(&args),
         None => generate_command(&cli.generate),
     };
     match result {

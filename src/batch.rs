@@ -1,0 +1,373 @@
+//! Certificates for many devices from one firmware measurement: every row is checked first
+//! (its own fields, duplicate registration IDs, existing files), then the certificates are
+//! derived and written in parallel, each file atomically, and each device's result is kept
+//! for the summary.
+
+use crate::derivation::{DeriveError, FirmwareMeasurements, generate_with_tables};
+use crate::encoding::{CertFormat, Thumbprints};
+use crate::manifest::{Device, Manifest, RowError};
+use crate::output::{OutputError, WriteOptions, write_atomic_with};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use thiserror::Error;
+
+/// Why a batch did not complete.
+#[derive(Debug, Error)]
+pub enum BatchError {
+    /// The manifest cannot be used at all.
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
+    /// Some rows are invalid and `--keep-going` was not given: nothing was written.
+    #[error(
+        "{invalid} of {total} rows of {} are invalid (listed above); nothing was written: fix them, or use --keep-going to write the valid rows", manifest.display()
+    )]
+    InvalidRows {
+        /// Invalid rows.
+        invalid: usize,
+        /// All rows.
+        total: usize,
+        /// The manifest.
+        manifest: PathBuf,
+    },
+    /// With `--keep-going`: the valid rows were written, these were not.
+    #[error(
+        "{invalid} of {total} devices were not written because their rows are invalid (listed above and in {})", summary.display()
+    )]
+    SkippedInvalid {
+        /// Invalid rows.
+        invalid: usize,
+        /// All rows.
+        total: usize,
+        /// The summary file.
+        summary: PathBuf,
+    },
+    /// Some certificates could not be written.
+    #[error(
+        "{failed} of {total} certificates could not be written (listed above and in {})", summary.display()
+    )]
+    Failed {
+        /// Rows that failed.
+        failed: usize,
+        /// All rows.
+        total: usize,
+        /// The summary file.
+        summary: PathBuf,
+    },
+    /// The summary file exists and `--force` was not given.
+    #[error("{} already exists (from an earlier run?); use --force to overwrite it, or choose another --out-dir", path.display())]
+    SummaryExists {
+        /// The summary file.
+        path: PathBuf,
+    },
+    /// The output folder is a file.
+    #[error("{} is not a folder; choose another --out-dir", path.display())]
+    OutDirNotFolder {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start {jobs} worker threads: {reason}; try a smaller --jobs")]
+    Threads {
+        /// Threads asked for.
+        jobs: usize,
+        /// The system's words.
+        reason: String,
+    },
+}
+
+impl BatchError {
+    /// Whether the user's input caused it.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            BatchError::Manifest(_)
+            | BatchError::InvalidRows { .. }
+            | BatchError::SkippedInvalid { .. }
+            | BatchError::SummaryExists { .. }
+            | BatchError::OutDirNotFolder { .. } => true,
+            BatchError::Failed { .. } | BatchError::Threads { .. } => false,
+        }
+    }
+}
+
+/// How the batch runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Folder for the certificates and the summary.
+    pub out_dir: PathBuf,
+    /// Certificate file format.
+    pub format: CertFormat,
+    /// Overwrite existing files.
+    pub force: bool,
+    /// Write the valid rows even when some are invalid, and go on after a failed write.
+    pub keep_going: bool,
+    /// Worker threads; `None` for one per core.
+    pub jobs: Option<usize>,
+}
+
+impl Options {
+    /// The certificate file of a registration ID.
+    pub fn file_name(&self, id: &str) -> String {
+        format!("{id}.{}", self.format.extension())
+    }
+}
+
+/// What became of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The certificate was written.
+    Written,
+    /// The row is invalid; nothing was written for it.
+    Invalid,
+    /// Deriving or writing the certificate failed.
+    Failed,
+    /// Not attempted: the batch stopped after another row failed.
+    NotWritten,
+}
+
+impl Status {
+    /// The word in the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Written => "written",
+            Status::Invalid => "invalid",
+            Status::Failed => "failed",
+            Status::NotWritten => "not written",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The result for one manifest row: everything the summary shows (no secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The row's first line in the manifest.
+    pub line: u64,
+    /// The registration ID as given or built (may be empty or invalid for invalid rows).
+    pub registration_id: String,
+    /// The certificate's file name in the output folder, when the ID is valid.
+    pub file: Option<String>,
+    /// Thumbprints of the certificate, when it was derived.
+    pub thumbprints: Option<Thumbprints>,
+    /// What happened.
+    pub status: Status,
+    /// Why it was not written.
+    pub error: Option<String>,
+    /// The row's extra columns.
+    pub extra: Vec<String>,
+}
+
+/// Where the certificates go: files written atomically, or a stand-in for tests.
+pub trait CertSink: Sync {
+    /// Writes one certificate file, all or nothing.
+    fn write(&self, path: &Path, contents: &[u8]) -> Result<(), OutputError>;
+}
+
+/// Files written atomically (temporary file + rename), without a flush each: the batch
+/// flushes the file system once at the end.
+#[derive(Debug, Clone, Copy)]
+pub struct AtomicFiles {
+    /// Overwrite existing files.
+    pub force: bool,
+}
+
+impl CertSink for AtomicFiles {
+    fn write(&self, path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+        let options = WriteOptions {
+            force: self.force,
+            mode: 0o644,
+            sync: false,
+        };
+        write_atomic_with(path, options, |f| f.write_all(contents))
+    }
+}
+
+/// One certificate, ready to write.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The file contents in the chosen format.
+    pub contents: Vec<u8>,
+    /// Thumbprints of the DER.
+    pub thumbprints: Thumbprints,
+}
+
+/// Derives one device's certificate and encodes it: the work per row, without the write.
+pub fn issue(
+    device: &Device,
+    firmware: &FirmwareMeasurements,
+    format: CertFormat,
+) -> Result<Issued, DeriveError> {
+    let cert = generate_with_tables(&device.uds, firmware, &device.registration_id)?;
+    Ok(Issued {
+        contents: format.encode(&cert.der),
+        thumbprints: cert.thumbprints(),
+    })
+}
+
+/// The result of checking every row: each row's target file, or why it cannot be written.
+#[derive(Debug)]
+pub struct Checked {
+    /// Per manifest row: the certificate's path, or the row's error.
+    pub rows: Vec<Result<PathBuf, RowError>>,
+}
+
+impl Checked {
+    /// Rows that cannot be written.
+    pub fn invalid(&self) -> impl Iterator<Item = (usize, &RowError)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().err().map(|e| (i, e)))
+    }
+
+    /// How many rows are invalid.
+    pub fn invalid_count(&self) -> usize {
+        self.invalid().count()
+    }
+}
+
+/// Checks every row: its own fields, registration IDs that appear more than once (all such
+/// rows are refused, since which one is right cannot be told), and certificate files that
+/// exist already (unless `force`).
+pub fn check(manifest: &Manifest, options: &Options) -> Result<Checked, BatchError> {
+    if options.out_dir.exists() && !options.out_dir.is_dir() {
+        return Err(BatchError::OutDirNotFolder {
+            path: options.out_dir.clone(),
+        });
+    }
+    let mut lines_of: HashMap<&str, Vec<u64>> = HashMap::new();
+    for row in &manifest.rows {
+        if let Ok(device) = &row.device {
+            lines_of
+                .entry(device.registration_id.as_str())
+                .or_default()
+                .push(row.line);
+        }
+    }
+    let rows = manifest
+        .rows
+        .iter()
+        .map(|row| {
+            let device = row.device.as_ref().map_err(Clone::clone)?;
+            let id = device.registration_id.as_str();
+            if let Some(other) = lines_of
+                .get(id)
+                .and_then(|lines| lines.iter().find(|l| **l != row.line))
+            {
+                return Err(RowError::Duplicate {
+                    id: device.registration_id.clone(),
+                    first_line: *other,
+                });
+            }
+            let path = options.out_dir.join(options.file_name(id));
+            if !options.force && path.symlink_metadata().is_ok() {
+                return Err(RowError::Exists { path });
+            }
+            Ok(path)
+        })
+        .collect();
+    Ok(Checked { rows })
+}
+
+/// Something told of every row done (a progress bar).
+pub trait Progress: Sync {
+    /// One more row done.
+    fn advance(&self);
+}
+
+impl<F: Fn() + Sync> Progress for F {
+    fn advance(&self) {
+        self()
+    }
+}
+
+/// Derives and writes the certificates of the valid rows in parallel, and returns one
+/// outcome per manifest row, in manifest order. Invalid rows are reported, not written.
+/// After a failure, rows not yet started are left unwritten unless `keep_going`.
+pub fn run(
+    manifest: &Manifest,
+    checked: &Checked,
+    firmware: &FirmwareMeasurements,
+    options: &Options,
+    sink: &dyn CertSink,
+    progress: &dyn Progress,
+) -> Result<Vec<Outcome>, BatchError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = options.jobs {
+        pool = pool.num_threads(jobs);
+    }
+    let pool = pool.build().map_err(|e| BatchError::Threads {
+        jobs: options.jobs.unwrap_or(0),
+        reason: e.to_string(),
+    })?;
+    let stop = AtomicBool::new(false);
+    let outcomes = pool.install(|| {
+        manifest
+            .rows
+            .par_iter()
+            .zip(checked.rows.par_iter())
+            .map(|(row, target)| {
+                let file = |id: &str| Some(options.file_name(id));
+                let mut outcome = Outcome {
+                    line: row.line,
+                    registration_id: row.id_text.clone(),
+                    file: None,
+                    thumbprints: None,
+                    status: Status::Invalid,
+                    error: None,
+                    extra: row.extra.clone(),
+                };
+                let (device, path) = match (&row.device, target) {
+                    (Ok(device), Ok(path)) => (device, path),
+                    (Ok(device), Err(e)) => {
+                        outcome.file = file(device.registration_id.as_str());
+                        outcome.error = Some(e.to_string());
+                        return outcome;
+                    }
+                    (Err(e), _) => {
+                        outcome.error = Some(e.to_string());
+                        return outcome;
+                    }
+                };
+                outcome.file = file(device.registration_id.as_str());
+                if stop.load(Ordering::Relaxed) {
+                    outcome.status = Status::NotWritten;
+                    outcome.error = Some("stopped after an earlier failure".to_string());
+                    return outcome;
+                }
+                let result = issue(device, firmware, options.format)
+                    .map_err(|e| e.to_string())
+                    .and_then(|issued| {
+                        outcome.thumbprints = Some(issued.thumbprints);
+                        sink.write(path, &issued.contents).map_err(|e| match e {
+                            OutputError::Write { path, reason } => {
+                                format!("cannot write {}: {reason}", path.display())
+                            }
+                            OutputError::Exists { path } => RowError::Exists { path }.to_string(),
+                        })
+                    });
+                match result {
+                    Ok(()) => outcome.status = Status::Written,
+                    Err(message) => {
+                        if !options.keep_going {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        outcome.status = Status::Failed;
+                        outcome.error = Some(message);
+                    }
+                }
+                progress.advance();
+                outcome
+            })
+            .collect()
+    });
+    Ok(outcomes)
+}
