@@ -3,12 +3,14 @@
 //! against SHA-256 on a 1 MiB region. Run with `cargo bench --bench per_certificate`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys};
+use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::dice::RiotCoreMeasure;
+use dps_cert_gen::encoding::CertFormat;
+use dps_cert_gen::manifest::Device;
 use dps_cert_gen::riot::Fwid;
-use dps_cert_gen::{RegistrationId, Uds, generate};
+use dps_cert_gen::{RegistrationId, Uds, base_point, batch, generate};
 use p256::elliptic_curve::{Group, PrimeField};
-use p256::{FieldBytes, ProjectivePoint, Scalar};
+use p256::{FieldBytes, ProjectivePoint, Scalar, SecretKey};
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 
@@ -27,12 +29,17 @@ fn scalars() -> (Scalar, Scalar) {
 
 fn certificate(c: &mut Criterion) {
     let fw = measurements();
-    let uds = Uds::from_bytes([7; 32]);
-    let id = RegistrationId::new("az-c89346000001v1v3v0").unwrap();
+    let device = Device {
+        uds: Uds::from_bytes([7; 32]),
+        registration_id: RegistrationId::new("az-c89346000001v1v3v0").unwrap(),
+    };
     let (a, b) = scalars();
+    let secret_a = SecretKey::from_bytes(&a.to_repr()).unwrap();
+    let secret_b = SecretKey::from_bytes(&b.to_repr()).unwrap();
+    base_point::warm_up();
     let mut g = c.benchmark_group("one certificate");
     g.bench_function(
-        "floor: two base-point multiplications (to affine)",
+        "floor: two base-point multiplications, p256 (k·G, to affine)",
         |bench| {
             bench.iter(|| {
                 let p = ProjectivePoint::mul_by_generator(black_box(&a)).to_affine();
@@ -41,11 +48,21 @@ fn certificate(c: &mut Criterion) {
             })
         },
     );
-    g.bench_function("keys only (DICE + RIoT KDF + two public keys)", |bench| {
-        bench.iter(|| black_box(derive_keys(black_box(&uds), &fw).unwrap()))
-    });
-    g.bench_function("library generate (derivation + certificate DER)", |bench| {
-        bench.iter(|| black_box(generate(black_box(&uds), &fw, &id).unwrap()))
+    g.bench_function(
+        "floor: two base-point multiplications, tables (public keys)",
+        |bench| bench.iter(|| black_box(base_point::public_keys(black_box(&secret_a), &secret_b))),
+    );
+    g.bench_function(
+        "in batch: batch::issue (keys, certificate, PEM, thumbprints)",
+        |bench| {
+            bench
+                .iter(|| black_box(batch::issue(black_box(&device), &fw, CertFormat::Pem).unwrap()))
+        },
+    );
+    g.bench_function("single-device path: derivation::generate (DER)", |bench| {
+        bench.iter(|| {
+            black_box(generate(black_box(&device.uds), &fw, &device.registration_id).unwrap())
+        })
     });
     g.finish();
 }

@@ -289,9 +289,24 @@ impl<F: Fn() + Sync> Progress for F {
     }
 }
 
-/// Derives and writes the certificates of the valid rows in parallel, and returns one
-/// outcome per manifest row, in manifest order. Invalid rows are reported, not written.
-/// After a failure, rows not yet started are left unwritten unless `keep_going`.
+/// How many certificates may wait for the writer.
+const WRITE_QUEUE: usize = 256;
+
+/// A certificate on its way to the writer: row index, file, contents.
+type ToWrite<'a> = (usize, &'a Path, Vec<u8>);
+
+fn describe(e: OutputError) -> String {
+    match e {
+        OutputError::Write { path, reason } => format!("cannot write {}: {reason}", path.display()),
+        OutputError::Exists { path } => RowError::Exists { path }.to_string(),
+    }
+}
+
+/// Derives the certificates of the valid rows in parallel (`options.jobs` threads) and
+/// writes them from one more thread (files created in one folder from several threads at
+/// once contend for the folder's lock in the kernel, and get slower, not faster). Returns
+/// one outcome per manifest row, in manifest order; invalid rows are reported, not written.
+/// After a failure, rows not yet written are left unwritten unless `keep_going`.
 pub fn run(
     manifest: &Manifest,
     checked: &Checked,
@@ -309,65 +324,100 @@ pub fn run(
         reason: e.to_string(),
     })?;
     let stop = AtomicBool::new(false);
-    let outcomes = pool.install(|| {
-        manifest
-            .rows
-            .par_iter()
-            .zip(checked.rows.par_iter())
-            .map(|(row, target)| {
-                let file = |id: &str| Some(options.file_name(id));
-                let mut outcome = Outcome {
-                    line: row.line,
-                    registration_id: row.id_text.clone(),
-                    file: None,
-                    thumbprints: None,
-                    status: Status::Invalid,
-                    error: None,
-                    extra: row.extra.clone(),
-                };
-                let (device, path) = match (&row.device, target) {
-                    (Ok(device), Ok(path)) => (device, path),
-                    (Ok(device), Err(e)) => {
-                        outcome.file = file(device.registration_id.as_str());
-                        outcome.error = Some(e.to_string());
-                        return outcome;
-                    }
-                    (Err(e), _) => {
-                        outcome.error = Some(e.to_string());
-                        return outcome;
-                    }
-                };
-                outcome.file = file(device.registration_id.as_str());
+    let fail = |outcome: &mut Outcome, message: String| {
+        if !options.keep_going {
+            stop.store(true, Ordering::Relaxed);
+        }
+        outcome.status = Status::Failed;
+        outcome.error = Some(message);
+    };
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<ToWrite<'_>>(WRITE_QUEUE);
+    let outcomes = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut results = Vec::new();
+            for (index, path, contents) in receiver {
                 if stop.load(Ordering::Relaxed) {
-                    outcome.status = Status::NotWritten;
-                    outcome.error = Some("stopped after an earlier failure".to_string());
-                    return outcome;
+                    results.push((index, None));
+                    continue;
                 }
-                let result = issue(device, firmware, options.format)
-                    .map_err(|e| e.to_string())
-                    .and_then(|issued| {
-                        outcome.thumbprints = Some(issued.thumbprints);
-                        sink.write(path, &issued.contents).map_err(|e| match e {
-                            OutputError::Write { path, reason } => {
-                                format!("cannot write {}: {reason}", path.display())
-                            }
-                            OutputError::Exists { path } => RowError::Exists { path }.to_string(),
-                        })
-                    });
-                match result {
-                    Ok(()) => outcome.status = Status::Written,
-                    Err(message) => {
-                        if !options.keep_going {
-                            stop.store(true, Ordering::Relaxed);
+                let result = sink.write(path, &contents).map_err(describe);
+                if result.is_err() && !options.keep_going {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                results.push((index, Some(result)));
+                progress.advance();
+            }
+            results
+        });
+        let mut outcomes: Vec<Outcome> = pool.install(|| {
+            manifest
+                .rows
+                .par_iter()
+                .zip(checked.rows.par_iter())
+                .enumerate()
+                .map_with(sender, |sender, (index, (row, target))| {
+                    let mut outcome = Outcome {
+                        line: row.line,
+                        registration_id: row.id_text.clone(),
+                        file: None,
+                        thumbprints: None,
+                        status: Status::Invalid,
+                        error: None,
+                        extra: row.extra.clone(),
+                    };
+                    let (device, path) = match (&row.device, target) {
+                        (Ok(device), Ok(path)) => (device, path),
+                        (Ok(device), Err(e)) => {
+                            outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                            outcome.error = Some(e.to_string());
+                            return outcome;
                         }
+                        (Err(e), _) => {
+                            outcome.error = Some(e.to_string());
+                            return outcome;
+                        }
+                    };
+                    outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                    outcome.status = Status::NotWritten;
+                    if stop.load(Ordering::Relaxed) {
+                        return outcome;
+                    }
+                    match issue(device, firmware, options.format) {
+                        Ok(issued) => {
+                            outcome.thumbprints = Some(issued.thumbprints);
+                            if sender.send((index, path, issued.contents)).is_err() {
+                                fail(&mut outcome, "the writer thread stopped".to_string());
+                            }
+                        }
+                        Err(e) => {
+                            fail(&mut outcome, e.to_string());
+                            progress.advance();
+                        }
+                    }
+                    outcome
+                })
+                .collect()
+        });
+        // All senders are gone once `collect` returns: the writer finishes the queue.
+        let results = writer.join().unwrap_or_default();
+        for (index, result) in results {
+            if let Some(outcome) = outcomes.get_mut(index) {
+                match result {
+                    Some(Ok(())) => outcome.status = Status::Written,
+                    Some(Err(message)) => {
                         outcome.status = Status::Failed;
                         outcome.error = Some(message);
                     }
+                    None => {}
                 }
-                progress.advance();
-                outcome
-            })
-            .collect()
+            }
+        }
+        for outcome in &mut outcomes {
+            if outcome.status == Status::NotWritten && outcome.error.is_none() {
+                outcome.error = Some("not written: the batch stopped after a failure".to_string());
+            }
+        }
+        outcomes
     });
     Ok(outcomes)
 }

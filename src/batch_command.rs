@@ -93,10 +93,10 @@ pub fn run(args: &BatchArgs) -> Result<(), Error> {
     let options = args.options();
     let format = args.summary_format();
     let summary = options.out_dir.join(format.file_name());
-    let checked = batch::check(&manifest, &options)?;
     if !args.force && summary.symlink_metadata().is_ok() {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
+    let checked = batch::check(&manifest, &options)?;
 
     let total = manifest.rows.len();
     let invalid = checked.invalid_count();

@@ -102,7 +102,8 @@ pub fn write_atomic_with(
     options: WriteOptions,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<(), OutputError> {
-    check_writable(path, options.force)?;
+    // No `check_writable` first: the no-clobber rename refuses an existing file anyway, and
+    // a batch has checked every file before it starts.
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
