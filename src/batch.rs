@@ -63,6 +63,18 @@ pub enum BatchError {
         /// The summary file.
         path: PathBuf,
     },
+    /// Interrupted (Ctrl-C): the files written are whole, the summary lists them.
+    #[error(
+        "interrupted after writing {written} of {total} certificates; {} lists which rows were not written", summary.display()
+    )]
+    Interrupted {
+        /// Certificates written.
+        written: usize,
+        /// All rows.
+        total: usize,
+        /// The summary file.
+        summary: PathBuf,
+    },
     /// The output folder is a file.
     #[error("{} is not a folder; choose another --out-dir", path.display())]
     OutDirNotFolder {
@@ -88,7 +100,9 @@ impl BatchError {
             | BatchError::SkippedInvalid { .. }
             | BatchError::SummaryExists { .. }
             | BatchError::OutDirNotFolder { .. } => true,
-            BatchError::Failed { .. } | BatchError::Threads { .. } => false,
+            BatchError::Failed { .. }
+            | BatchError::Interrupted { .. }
+            | BatchError::Threads { .. } => false,
         }
     }
 }
@@ -306,7 +320,8 @@ fn describe(e: OutputError) -> String {
 /// writes them from one more thread (files created in one folder from several threads at
 /// once contend for the folder's lock in the kernel, and get slower, not faster). Returns
 /// one outcome per manifest row, in manifest order; invalid rows are reported, not written.
-/// After a failure, rows not yet written are left unwritten unless `keep_going`.
+/// After a failure, rows not yet written are left unwritten unless `keep_going`; once
+/// `interrupted` is set (Ctrl-C), no further file is started.
 pub fn run(
     manifest: &Manifest,
     checked: &Checked,
@@ -314,6 +329,7 @@ pub fn run(
     options: &Options,
     sink: &dyn CertSink,
     progress: &dyn Progress,
+    interrupted: &AtomicBool,
 ) -> Result<Vec<Outcome>, BatchError> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = options.jobs {
@@ -323,10 +339,11 @@ pub fn run(
         jobs: options.jobs.unwrap_or(0),
         reason: e.to_string(),
     })?;
-    let stop = AtomicBool::new(false);
+    let failed = AtomicBool::new(false);
+    let stopped = || failed.load(Ordering::Relaxed) || interrupted.load(Ordering::Relaxed);
     let fail = |outcome: &mut Outcome, message: String| {
         if !options.keep_going {
-            stop.store(true, Ordering::Relaxed);
+            failed.store(true, Ordering::Relaxed);
         }
         outcome.status = Status::Failed;
         outcome.error = Some(message);
@@ -336,13 +353,13 @@ pub fn run(
         let writer = scope.spawn(|| {
             let mut results = Vec::new();
             for (index, path, contents) in receiver {
-                if stop.load(Ordering::Relaxed) {
+                if stopped() {
                     results.push((index, None));
                     continue;
                 }
                 let result = sink.write(path, &contents).map_err(describe);
                 if result.is_err() && !options.keep_going {
-                    stop.store(true, Ordering::Relaxed);
+                    failed.store(true, Ordering::Relaxed);
                 }
                 results.push((index, Some(result)));
                 progress.advance();
@@ -379,7 +396,7 @@ pub fn run(
                     };
                     outcome.file = Some(options.file_name(device.registration_id.as_str()));
                     outcome.status = Status::NotWritten;
-                    if stop.load(Ordering::Relaxed) {
+                    if stopped() {
                         return outcome;
                     }
                     match issue(device, firmware, options.format) {
@@ -412,9 +429,14 @@ pub fn run(
                 }
             }
         }
+        let why = if interrupted.load(Ordering::Relaxed) {
+            "not written: the batch was interrupted"
+        } else {
+            "not written: the batch stopped after a failure"
+        };
         for outcome in &mut outcomes {
             if outcome.status == Status::NotWritten && outcome.error.is_none() {
-                outcome.error = Some("not written: the batch stopped after a failure".to_string());
+                outcome.error = Some(why.to_string());
             }
         }
         outcomes

@@ -12,8 +12,11 @@ use crate::manifest::Manifest;
 use crate::output::{OutputError, WriteOptions, sync_filesystem, write_atomic_with};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use signal_hook::consts::{SIGINT, SIGTERM};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Row messages printed for failed writes before the rest are left to the summary.
@@ -71,15 +74,33 @@ impl BatchArgs {
     }
 }
 
+/// A flag set by the first Ctrl-C (or SIGTERM): the batch then finishes the file it is
+/// writing, starts no other, and writes the summary. A second one ends the process at once
+/// (status 130); the files already written are whole either way.
+fn on_interrupt() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
+    }
+    flag
+}
+
 fn progress_bar(rows: usize) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {human_pos}/{human_len} certificates  {per_sec}  {eta} left",
+        "{bar:40} {human_pos}/{human_len} certificates  {rate}  {eta} left",
     ) {
-        bar.set_style(style);
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        ));
     }
     bar
 }
@@ -141,6 +162,7 @@ pub fn run(args: &BatchArgs) -> Result<(), Error> {
         path: options.out_dir.clone(),
         reason: e.to_string(),
     })?;
+    let interrupted = on_interrupt();
     let bar = progress_bar(total - invalid);
     let advance = || bar.inc(1);
     let sink = AtomicFiles { force: args.force };
@@ -151,6 +173,7 @@ pub fn run(args: &BatchArgs) -> Result<(), Error> {
         &options,
         &sink,
         &advance,
+        &interrupted,
     )?;
     bar.finish_and_clear();
 
@@ -195,6 +218,14 @@ pub fn run(args: &BatchArgs) -> Result<(), Error> {
         written as f64 / seconds.max(1e-9),
         summary.display()
     );
+    if interrupted.load(Ordering::Relaxed) {
+        return Err(BatchError::Interrupted {
+            written,
+            total,
+            summary,
+        }
+        .into());
+    }
     if !failed.is_empty() {
         return Err(BatchError::Failed {
             failed: failed.len(),

@@ -14,7 +14,7 @@ use dps_cert_gen::{RegistrationId, Uds, generate};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 fn firmware_dir() -> PathBuf {
     common::fixtures().join("devkit-a")
@@ -552,6 +552,7 @@ fn library_batch(
     rows: usize,
     keep_going: bool,
     fail_at: usize,
+    interrupt_after: Option<usize>,
 ) -> (tempfile::TempDir, Vec<batch::Outcome>) {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("uds,registration_id\n");
@@ -572,8 +573,12 @@ fn library_batch(
         fail_at,
     };
     let done = AtomicUsize::new(0);
+    let interrupted = AtomicBool::new(false);
     let progress = || {
-        done.fetch_add(1, Ordering::SeqCst);
+        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+        if Some(n) == interrupt_after {
+            interrupted.store(true, Ordering::SeqCst);
+        }
     };
     let outcomes = batch::run(
         &manifest,
@@ -582,6 +587,7 @@ fn library_batch(
         &options,
         &sink,
         &progress,
+        &interrupted,
     )
     .unwrap();
     assert_eq!(
@@ -595,7 +601,7 @@ fn library_batch(
 fn an_injected_failure_leaves_only_whole_files() {
     let fw = measurements(&firmware_dir());
     for keep_going in [false, true] {
-        let (dir, outcomes) = library_batch(24, keep_going, 5);
+        let (dir, outcomes) = library_batch(24, keep_going, 5, None);
         let failed: Vec<&batch::Outcome> = outcomes
             .iter()
             .filter(|o| o.status == Status::Failed)
@@ -649,4 +655,23 @@ fn an_injected_failure_leaves_only_whole_files() {
             );
         }
     }
+}
+
+#[test]
+fn an_interrupted_batch_stops_between_files() {
+    // As if Ctrl-C came while the third file was written: it is finished, no other starts.
+    let (dir, outcomes) = library_batch(16, false, 0, Some(3));
+    let written: Vec<&batch::Outcome> = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Written)
+        .collect();
+    assert_eq!(written.len(), 3);
+    assert_eq!(files_in(dir.path()).len(), 3);
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| o.status != Status::Written)
+            .all(|o| o.status == Status::NotWritten
+                && o.error.as_deref() == Some("not written: the batch was interrupted"))
+    );
 }
