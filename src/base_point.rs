@@ -110,7 +110,9 @@ fn select(table: &[Entry; ENTRIES], digit: i16) -> AffinePoint {
     let magnitude = u64::from(digit.unsigned_abs());
     let mut words = [0u64; 8];
     for (j, entry) in (1u64..).zip(table.iter()) {
-        // All ones when j == magnitude, else zero, without a branch.
+        // All ones when j == magnitude, else zero. The mask goes through `black_box` so
+        // that the optimiser cannot turn the scan into a branch to the one entry (a lookup
+        // whose timing would depend on the secret digit); checked in the machine code.
         let mask = std::hint::black_box(((j ^ magnitude).wrapping_sub(1) >> 63).wrapping_neg());
         for (w, e) in words.iter_mut().zip(entry) {
             *w |= e & mask;
