@@ -2,9 +2,10 @@
 //! devices with every certificate file and the summary written, and the wall time of one
 //! certificate (process start to exit). Run with `cargo bench --bench end_to_end`.
 //!
-//! Each batch run writes into a fresh folder under Cargo's target temporary folder; the
-//! folders are removed when the benchmark ends (not between runs: on ext4, creating files
-//! right after deleting many is slower, which would measure the clean-up, not the tool).
+//! Each batch run writes into a fresh folder under Cargo's target temporary folder, or under
+//! `$DPS_BENCH_DIR` if set (say `/dev/shm`, to leave the disk out); the folders are removed
+//! when the benchmark ends (not between runs: on ext4, creating files right after deleting
+//! many is slower, which would measure the clean-up, not the tool).
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use sha2::{Digest, Sha256};
@@ -43,9 +44,12 @@ fn run(args: &[&str]) {
 }
 
 fn batch(c: &mut Criterion) {
-    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let base = std::env::var_os("DPS_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
+    let root = tempfile::tempdir_in(&base).unwrap();
     let (bin, map) = (fixture("DevKitDPS.ino.bin"), fixture("DevKitDPS.ino.map"));
-    let mut g = c.benchmark_group("batch, files written");
+    let mut g = c.benchmark_group(format!("batch, files written under {}", base.display()));
     g.sampling_mode(SamplingMode::Flat).sample_size(10);
     let mut runs = 0usize;
     for n in [10_000usize, 100_000] {

@@ -675,3 +675,44 @@ fn an_interrupted_batch_stops_between_files() {
                 && o.error.as_deref() == Some("not written: the batch was interrupted"))
     );
 }
+
+/// The "done when" run: 100,000 rows, every certificate checked against the single-device
+/// path and the summary. Slow in a debug build; run it with
+/// `cargo test --release --test batch -- --ignored`.
+#[test]
+#[ignore]
+fn a_hundred_thousand_rows() {
+    use rayon::prelude::*;
+    const N: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    let mut text = String::from("uds,registration_id\n");
+    for i in 0..N {
+        text.push_str(&format!("{},device-{i:06}\n", uds_hex(i)));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    let output = batch_cmd(&manifest, &out).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let fw = measurements(&firmware_dir());
+    let summary = read_summary(&out.join("summary.csv"));
+    assert_eq!(summary.len(), N + 1);
+    (0..N).into_par_iter().for_each(|i| {
+        let id = RegistrationId::new(&format!("device-{i:06}")).unwrap();
+        let cert = generate(&Uds::from_hex(&uds_hex(i)).unwrap(), &fw, &id).unwrap();
+        let written = std::fs::read_to_string(out.join(format!("{id}.pem"))).unwrap();
+        assert!(written == pem_certificate(&cert.der), "{id} differs");
+        let t = Thumbprints::of(&cert.der);
+        let row = &summary[i + 1];
+        assert_eq!(
+            (
+                row[1].as_str(),
+                row[3].as_str(),
+                row[4].as_str(),
+                row[5].as_str()
+            ),
+            (id.as_str(), t.sha1.as_str(), t.sha256.as_str(), "written")
+        );
+    });
+    assert_eq!(files_in(&out).len(), N + 1);
+}
