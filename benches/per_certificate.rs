@@ -65,6 +65,35 @@ fn certificate(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // What a batch worker does: 64 rows at a time (one field inversion for all 128 keys).
+    // Criterion reports the time for 64 certificates; divide by 64 (or read the rate).
+    let devices: Vec<Device> = (0..64u8)
+        .map(|i| Device {
+            uds: Uds::from_bytes([i; 32]),
+            registration_id: RegistrationId::new(&format!("device-{i:03}")).unwrap(),
+        })
+        .collect();
+    let refs: Vec<&Device> = devices.iter().collect();
+    let mut g = c.benchmark_group("64 certificates");
+    g.throughput(Throughput::Elements(64));
+    g.bench_function(
+        "in batch: batch::issue_many (keys, certificates, PEM, thumbprints)",
+        |bench| bench.iter(|| black_box(batch::issue_many(black_box(&refs), &fw, CertFormat::Pem))),
+    );
+    g.bench_function(
+        "floor: 128 base-point multiplications, p256 (k·G, to affine)",
+        |bench| {
+            bench.iter(|| {
+                for _ in 0..64 {
+                    let p = ProjectivePoint::mul_by_generator(black_box(&a)).to_affine();
+                    let q = ProjectivePoint::mul_by_generator(black_box(&b)).to_affine();
+                    black_box((p, q));
+                }
+            })
+        },
+    );
+    g.finish();
 }
 
 fn hashes(c: &mut Criterion) {

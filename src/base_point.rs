@@ -318,6 +318,48 @@ pub fn public_keys(a: &SecretKey, b: &SecretKey) -> Option<(PublicKey, PublicKey
     Some((key(&pa, &za_inv)?, key(&pb, &zb_inv)?))
 }
 
+/// The public keys of many pairs of private keys, with one field inversion for all of them
+/// (Montgomery's trick). `None` for a pair only if a key were zero, which a [`SecretKey`]
+/// cannot be.
+pub fn public_keys_many(pairs: &[(&SecretKey, &SecretKey)]) -> Vec<Option<(PublicKey, PublicKey)>> {
+    let points: Vec<Point> = pairs
+        .iter()
+        .flat_map(|(a, b)| {
+            [
+                mul_generator(&a.to_nonzero_scalar()),
+                mul_generator(&b.to_nonzero_scalar()),
+            ]
+        })
+        .collect();
+    // prefix[i] = z0·z1·…·z(i-1); one inversion of the whole product, then back again.
+    let mut prefix = Vec::with_capacity(points.len());
+    let mut acc = Fe::one();
+    for p in &points {
+        prefix.push(acc);
+        acc = acc.mul(&p.z);
+    }
+    let mut inv = acc.invert();
+    let mut z_inv = vec![Fe::ZERO; points.len()];
+    for ((slot, p), before) in z_inv.iter_mut().zip(&points).zip(&prefix).rev() {
+        *slot = inv.mul(before);
+        inv = inv.mul(&p.z);
+    }
+    let key = |p: &Point, z_inv: &Fe| -> Option<PublicKey> {
+        let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
+        let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
+        let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x, &y))?;
+        PublicKey::from_affine(point).ok()
+    };
+    points
+        .chunks_exact(2)
+        .zip(z_inv.chunks_exact(2))
+        .map(|(p, z)| match (p, z) {
+            ([pa, pb], [za, zb]) => Some((key(pa, za)?, key(pb, zb)?)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Builds the tables now rather than at the first multiplication (for timing and benchmarks).
 pub fn warm_up() {
     LazyLock::force(&TABLES);
@@ -394,6 +436,20 @@ mod tests {
         ] {
             assert_eq!(affine(&k), reference(&k));
         }
+    }
+
+    #[test]
+    fn many_pairs_match_p256() {
+        let keys: Vec<SecretKey> = (1u8..=21)
+            .map(|i| SecretKey::from_bytes(&FieldBytes::from([i; 32])).unwrap())
+            .collect();
+        let pairs: Vec<(&SecretKey, &SecretKey)> = keys.iter().zip(keys.iter().rev()).collect();
+        let many = public_keys_many(&pairs);
+        assert_eq!(many.len(), 21);
+        for ((a, b), keys) in pairs.iter().zip(many) {
+            assert_eq!(keys, Some((a.public_key(), b.public_key())));
+        }
+        assert!(public_keys_many(&[]).is_empty());
     }
 
     proptest::proptest! {

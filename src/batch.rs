@@ -3,7 +3,7 @@
 //! derived and written in parallel, each file atomically, and each device's result is kept
 //! for the summary.
 
-use crate::derivation::{DeriveError, FirmwareMeasurements, generate_with_tables};
+use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many, generate_with_tables};
 use crate::encoding::{CertFormat, Thumbprints};
 use crate::manifest::{Device, Manifest, RowError};
 use crate::output::{OutputError, WriteOptions, write_atomic_with};
@@ -226,6 +226,28 @@ pub fn issue(
     })
 }
 
+/// [`issue`] for many devices at once (one field inversion for all their public keys): what
+/// a batch worker does with each chunk of rows. One result per device, in order.
+pub fn issue_many(
+    devices: &[&Device],
+    firmware: &FirmwareMeasurements,
+    format: CertFormat,
+) -> Vec<Result<Issued, DeriveError>> {
+    let inputs: Vec<(&crate::uds::Uds, &crate::registration_id::RegistrationId)> = devices
+        .iter()
+        .map(|d| (&d.uds, &d.registration_id))
+        .collect();
+    generate_many(&inputs, firmware)
+        .into_iter()
+        .map(|cert| {
+            cert.map(|cert| Issued {
+                contents: format.encode(&cert.der),
+                thumbprints: cert.thumbprints(),
+            })
+        })
+        .collect()
+}
+
 /// The result of checking every row: each row's target file, or why it cannot be written.
 #[derive(Debug)]
 pub struct Checked {
@@ -303,11 +325,13 @@ impl<F: Fn() + Sync> Progress for F {
     }
 }
 
-/// How many certificates may wait for the writer.
-const WRITE_QUEUE: usize = 256;
+/// Rows a worker derives at a time (one message to the writer, one field inversion).
+const CHUNK: usize = 64;
+/// How many chunks may wait for the writer.
+const WRITE_QUEUE: usize = 8;
 
-/// A certificate on its way to the writer: row index, file, contents.
-type ToWrite<'a> = (usize, &'a Path, Vec<u8>);
+/// Certificates on their way to the writer: row index, file, contents.
+type ToWrite<'a> = Vec<(usize, &'a Path, Vec<u8>)>;
 
 fn describe(e: OutputError) -> String {
     match e {
@@ -316,12 +340,12 @@ fn describe(e: OutputError) -> String {
     }
 }
 
-/// Derives the certificates of the valid rows in parallel (`options.jobs` threads) and
-/// writes them from one more thread (files created in one folder from several threads at
-/// once contend for the folder's lock in the kernel, and get slower, not faster). Returns
-/// one outcome per manifest row, in manifest order; invalid rows are reported, not written.
-/// After a failure, rows not yet written are left unwritten unless `keep_going`; once
-/// `interrupted` is set (Ctrl-C), no further file is started.
+/// Derives the certificates of the valid rows in parallel (`options.jobs` threads, in chunks
+/// of rows) and writes them from one more thread (files created in one folder from several
+/// threads at once contend for the folder's lock in the kernel, and get slower, not
+/// faster). Returns one outcome per manifest row, in manifest order; invalid rows are
+/// reported, not written. After a failure, rows not yet written are left unwritten unless
+/// `keep_going`; once `interrupted` is set (Ctrl-C), no further file is started.
 pub fn run(
     manifest: &Manifest,
     checked: &Checked,
@@ -339,107 +363,124 @@ pub fn run(
         jobs: options.jobs.unwrap_or(0),
         reason: e.to_string(),
     })?;
+
+    // Every row's outcome as far as the checks tell; the valid rows' jobs.
+    let mut outcomes = Vec::with_capacity(manifest.rows.len());
+    let mut jobs: Vec<(usize, &Device, &Path)> = Vec::new();
+    for (index, (row, target)) in manifest.rows.iter().zip(&checked.rows).enumerate() {
+        let mut outcome = Outcome {
+            line: row.line,
+            registration_id: row.id_text.clone(),
+            file: None,
+            thumbprints: None,
+            status: Status::Invalid,
+            error: None,
+            extra: row.extra.clone(),
+        };
+        match (&row.device, target) {
+            (Ok(device), Ok(path)) => {
+                outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                outcome.status = Status::NotWritten;
+                jobs.push((index, device, path.as_path()));
+            }
+            (Ok(device), Err(e)) => {
+                outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                outcome.error = Some(e.to_string());
+            }
+            (Err(e), _) => outcome.error = Some(e.to_string()),
+        }
+        outcomes.push(outcome);
+    }
+
     let failed = AtomicBool::new(false);
     let stopped = || failed.load(Ordering::Relaxed) || interrupted.load(Ordering::Relaxed);
-    let fail = |outcome: &mut Outcome, message: String| {
-        if !options.keep_going {
-            failed.store(true, Ordering::Relaxed);
-        }
-        outcome.status = Status::Failed;
-        outcome.error = Some(message);
-    };
     let (sender, receiver) = std::sync::mpsc::sync_channel::<ToWrite<'_>>(WRITE_QUEUE);
-    let outcomes = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
             let mut results = Vec::new();
-            for (index, path, contents) in receiver {
-                if stopped() {
-                    results.push((index, None));
-                    continue;
+            for chunk in receiver {
+                for (index, path, contents) in chunk {
+                    if stopped() {
+                        continue;
+                    }
+                    let result = sink.write(path, &contents).map_err(describe);
+                    if result.is_err() && !options.keep_going {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    results.push((index, result));
+                    progress.advance();
                 }
-                let result = sink.write(path, &contents).map_err(describe);
-                if result.is_err() && !options.keep_going {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                results.push((index, Some(result)));
-                progress.advance();
             }
             results
         });
-        let mut outcomes: Vec<Outcome> = pool.install(|| {
-            manifest
-                .rows
-                .par_iter()
-                .zip(checked.rows.par_iter())
-                .enumerate()
-                .map_with(sender, |sender, (index, (row, target))| {
-                    let mut outcome = Outcome {
-                        line: row.line,
-                        registration_id: row.id_text.clone(),
-                        file: None,
-                        thumbprints: None,
-                        status: Status::Invalid,
-                        error: None,
-                        extra: row.extra.clone(),
-                    };
-                    let (device, path) = match (&row.device, target) {
-                        (Ok(device), Ok(path)) => (device, path),
-                        (Ok(device), Err(e)) => {
-                            outcome.file = Some(options.file_name(device.registration_id.as_str()));
-                            outcome.error = Some(e.to_string());
-                            return outcome;
-                        }
-                        (Err(e), _) => {
-                            outcome.error = Some(e.to_string());
-                            return outcome;
-                        }
-                    };
-                    outcome.file = Some(options.file_name(device.registration_id.as_str()));
-                    outcome.status = Status::NotWritten;
+        // Per chunk: each row's thumbprints, or why its certificate could not be derived.
+        type Derived = Vec<(usize, Result<Thumbprints, String>)>;
+        let derived: Vec<Derived> = pool.install(|| {
+            jobs.par_chunks(CHUNK)
+                .map_with(sender, |sender, chunk| {
                     if stopped() {
-                        return outcome;
+                        return Vec::new();
                     }
-                    match issue(device, firmware, options.format) {
-                        Ok(issued) => {
-                            outcome.thumbprints = Some(issued.thumbprints);
-                            if sender.send((index, path, issued.contents)).is_err() {
-                                fail(&mut outcome, "the writer thread stopped".to_string());
+                    let devices: Vec<&Device> = chunk.iter().map(|(_, d, _)| *d).collect();
+                    let issued = issue_many(&devices, firmware, options.format);
+                    let mut to_write = Vec::with_capacity(chunk.len());
+                    let mut derived = Vec::with_capacity(chunk.len());
+                    for ((index, _, path), result) in chunk.iter().zip(issued) {
+                        match result {
+                            Ok(issued) => {
+                                derived.push((*index, Ok(issued.thumbprints)));
+                                to_write.push((*index, *path, issued.contents));
+                            }
+                            Err(e) => {
+                                if !options.keep_going {
+                                    failed.store(true, Ordering::Relaxed);
+                                }
+                                derived.push((*index, Err(e.to_string())));
+                                progress.advance();
                             }
                         }
-                        Err(e) => {
-                            fail(&mut outcome, e.to_string());
-                            progress.advance();
-                        }
                     }
-                    outcome
+                    if sender.send(to_write).is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    derived
                 })
                 .collect()
         });
         // All senders are gone once `collect` returns: the writer finishes the queue.
-        let results = writer.join().unwrap_or_default();
-        for (index, result) in results {
+        let written = writer.join().unwrap_or_default();
+        for (index, result) in derived.into_iter().flatten() {
             if let Some(outcome) = outcomes.get_mut(index) {
                 match result {
-                    Some(Ok(())) => outcome.status = Status::Written,
-                    Some(Err(message)) => {
+                    Ok(thumbprints) => outcome.thumbprints = Some(thumbprints),
+                    Err(message) => {
                         outcome.status = Status::Failed;
                         outcome.error = Some(message);
                     }
-                    None => {}
                 }
             }
         }
-        let why = if interrupted.load(Ordering::Relaxed) {
-            "not written: the batch was interrupted"
-        } else {
-            "not written: the batch stopped after a failure"
-        };
-        for outcome in &mut outcomes {
-            if outcome.status == Status::NotWritten && outcome.error.is_none() {
-                outcome.error = Some(why.to_string());
+        for (index, result) in written {
+            if let Some(outcome) = outcomes.get_mut(index) {
+                match result {
+                    Ok(()) => outcome.status = Status::Written,
+                    Err(message) => {
+                        outcome.status = Status::Failed;
+                        outcome.error = Some(message);
+                    }
+                }
             }
         }
-        outcomes
     });
+    let why = if interrupted.load(Ordering::Relaxed) {
+        "not written: the batch was interrupted"
+    } else {
+        "not written: the batch stopped after a failure"
+    };
+    for outcome in &mut outcomes {
+        if outcome.status == Status::NotWritten && outcome.error.is_none() {
+            outcome.error = Some(why.to_string());
+        }
+    }
     Ok(outcomes)
 }

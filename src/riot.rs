@@ -158,6 +158,34 @@ impl RiotSecrets {
     }
 }
 
+impl RiotSecrets {
+    /// [`RiotSecrets::into_keys_with_tables`] for many devices at once (one field inversion
+    /// for all their public keys).
+    pub fn into_keys_many(secrets: Vec<RiotSecrets>) -> Vec<RiotKeys> {
+        let pairs: Vec<(&SecretKey, &SecretKey)> =
+            secrets.iter().map(|s| (&s.device_id, &s.alias)).collect();
+        let publics = crate::base_point::public_keys_many(&pairs);
+        secrets
+            .into_iter()
+            .zip(publics)
+            .map(|(s, public)| match public {
+                Some((device_id, alias)) => RiotKeys {
+                    fwid: s.fwid,
+                    device_id: KeyPair {
+                        secret: s.device_id,
+                        public: device_id,
+                    },
+                    alias: KeyPair {
+                        secret: s.alias,
+                        public: alias,
+                    },
+                },
+                None => s.into_keys(),
+            })
+            .collect()
+    }
+}
+
 impl fmt::Debug for RiotSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RiotSecrets(<secret>)")
