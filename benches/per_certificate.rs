@@ -81,6 +81,18 @@ fn certificate(c: &mut Criterion) {
         "in batch: batch::issue_many (keys, certificates, PEM, thumbprints)",
         |bench| bench.iter(|| black_box(batch::issue_many(black_box(&refs), &fw, CertFormat::Pem))),
     );
+    let secrets: Vec<SecretKey> = (1..=128u8)
+        .map(|i| SecretKey::from_bytes(&FieldBytes::from([i; 32])).unwrap())
+        .collect();
+    let pairs: Vec<(&SecretKey, &SecretKey)> = secrets
+        .iter()
+        .step_by(2)
+        .zip(secrets.iter().skip(1).step_by(2))
+        .collect();
+    g.bench_function(
+        "floor: 128 base-point multiplications, tables (public keys)",
+        |bench| bench.iter(|| black_box(base_point::public_keys_many(black_box(&pairs)))),
+    );
     g.bench_function(
         "floor: 128 base-point multiplications, p256 (k·G, to affine)",
         |bench| {
