@@ -46,7 +46,7 @@ pub struct BatchArgs {
     /// Write the valid rows even if some are invalid, and go on after a failed write; the others are listed.
     #[arg(long = "keep-going")]
     pub keep_going: bool,
-    /// Worker threads [default: one per core].
+    /// Threads deriving certificates [default: one per core]; one more thread writes the files.
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Write the summary as summary.json instead of summary.csv.
