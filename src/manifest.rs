@@ -9,7 +9,6 @@
 
 use crate::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
 use crate::uds::{Uds, UdsError};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -450,16 +449,6 @@ impl Columns {
             device,
             extra,
         }
-    }
-}
-
-impl fmt::Display for Row {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}", self.line)?;
-        if !self.id_text.is_empty() {
-            write!(f, " ({})", self.id_text)?;
-        }
-        Ok(())
     }
 }
 
