@@ -46,6 +46,9 @@ pub enum Error {
     /// Extra outputs asked for in a way that cannot work.
     #[error(transparent)]
     ExtraOutput(#[from] crate::extra_outputs::ExtraOutputError),
+    /// The batch command failed (manifest, rows, writes).
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
 }
 
 impl From<KeyError> for Error {
@@ -72,6 +75,7 @@ impl Error {
             Error::UdsSource(_) => true,
             Error::Prompt(e) => e.is_input_error(),
             Error::Certificate(_) | Error::ExtraOutput(_) => true,
+            Error::Batch(e) => e.is_input_error(),
         }
     }
 

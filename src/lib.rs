@@ -22,6 +22,10 @@
 
 pub mod alias_cert;
 pub mod args;
+pub mod base_point;
+pub mod batch;
+pub mod batch_command;
+pub mod batch_summary;
 pub mod cert_reader;
 pub mod cert_template;
 pub mod consistency;
@@ -40,6 +44,7 @@ pub mod generate_json;
 pub mod inputs;
 pub mod inspect;
 pub mod kdf;
+pub mod manifest;
 pub mod map_file;
 pub mod measurement;
 pub mod next_steps;

@@ -24,6 +24,8 @@ Examples:
   A fresh UDS to set on the board (set_dps_uds), and shell completions:
     dps-cert-gen uds
     dps-cert-gen completions bash > ~/.local/share/bash-completion/completions/dps-cert-gen
+  Certificates for a production run (CSV with uds,registration_id columns):
+    dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
 
 The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden) when standard
 input is a terminal; without a terminal, missing inputs are an error. NO_COLOR turns colour off.";
@@ -62,6 +64,8 @@ enum Command {
     Inspect(dps_cert_gen::inspect::InspectArgs),
     /// Check a certificate against the board's inputs and name each difference.
     Verify(Box<dps_cert_gen::verify::VerifyArgs>),
+    /// Certificates for many devices: one firmware, a CSV manifest of UDS and IDs.
+    Batch(dps_cert_gen::batch_command::BatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             Err(e) => Err(e),
         },
+        Some(Command::Batch(args)) => dps_cert_gen::batch_command::run(&args),
         None => generate_command(&cli.generate),
     };
     match result {

@@ -81,3 +81,73 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result
     }
     Ok(())
 }
+
+/// How [`write_atomic_with`] writes a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Replace an existing file.
+    pub force: bool,
+    /// Permission bits (before umask).
+    pub mode: u32,
+    /// Flush the file to disk before the rename. A batch writes many files without it, and
+    /// flushes them all at once with [`sync_filesystem`].
+    pub sync: bool,
+}
+
+/// Writes `path` atomically: `fill` writes the contents into a temporary file in the same
+/// folder, which is renamed over `path` only if `fill` succeeded. On any failure the
+/// temporary file is removed and `path` is untouched.
+pub fn write_atomic_with(
+    path: &Path,
+    options: WriteOptions,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    // No `check_writable` first: the no-clobber rename refuses an existing file anyway, and
+    // a batch has checked every file before it starts.
+    let fail = |e: std::io::Error| OutputError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(options.mode))
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    fill(tmp.as_file_mut()).map_err(fail)?;
+    if options.sync {
+        tmp.as_file().sync_all().map_err(fail)?;
+    }
+    if options.force {
+        tmp.persist(path).map_err(|e| fail(e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                OutputError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                fail(e.error)
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Flushes everything written to the file system holding `dir` to disk (`syncfs`).
+pub fn sync_filesystem(dir: &Path) -> Result<(), OutputError> {
+    let fail = |e: std::io::Error| OutputError::Write {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let handle = std::fs::File::open(dir).map_err(fail)?;
+    rustix::fs::syncfs(&handle).map_err(|e| fail(e.into()))
+}

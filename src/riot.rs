@@ -67,14 +67,15 @@ pub struct KeyPair {
 
 impl KeyPair {
     /// Reads the KDF output as a little-endian scalar, as the device does.
+    #[cfg(test)]
     fn from_kdf_output(out: &[u8; 32], name: KeyName) -> Result<Self, KeyError> {
-        let mut be = Zeroizing::new(FieldBytes::default());
-        for (dst, src) in be.iter_mut().zip(out.iter().rev()) {
-            *dst = *src;
-        }
-        let secret = SecretKey::from_bytes(&be).map_err(|_| KeyError::OutOfRange(name))?;
+        Ok(Self::from_secret(secret_from_kdf_output(out, name)?))
+    }
+
+    /// The pair for a private key (computes the public key).
+    pub fn from_secret(secret: SecretKey) -> Self {
         let public = secret.public_key();
-        Ok(Self { secret, public })
+        Self { secret, public }
     }
 
     /// The private key.
@@ -90,6 +91,104 @@ impl KeyPair {
     /// The public key as an uncompressed point `04 || X || Y` (65 bytes).
     pub fn public_uncompressed(&self) -> Vec<u8> {
         uncompressed(&self.public)
+    }
+}
+
+/// Reads the KDF output as a little-endian scalar, as the device does.
+fn secret_from_kdf_output(out: &[u8; 32], name: KeyName) -> Result<SecretKey, KeyError> {
+    let mut be = Zeroizing::new(FieldBytes::default());
+    for (dst, src) in be.iter_mut().zip(out.iter().rev()) {
+        *dst = *src;
+    }
+    SecretKey::from_bytes(&be).map_err(|_| KeyError::OutOfRange(name))
+}
+
+/// The two private keys the RIoT layer derives, before their public keys are computed
+/// (zeroized on drop).
+pub struct RiotSecrets {
+    fwid: Fwid,
+    device_id: SecretKey,
+    alias: SecretKey,
+}
+
+impl RiotSecrets {
+    /// Derives the DeviceID and Alias private keys from the CDI and FWID.
+    pub fn derive(cdi: &Cdi, fwid: Fwid) -> Result<Self, KeyError> {
+        let c = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(cdi.as_bytes())));
+        let device_id = secret_from_kdf_output(&kdf(&c, b"Identity"), KeyName::DeviceId)?;
+        let mut h = Sha256::new();
+        h.update(c.as_ref());
+        h.update(fwid.as_bytes());
+        let a = Zeroizing::new(<[u8; 32]>::from(h.finalize()));
+        let alias = secret_from_kdf_output(&kdf(&a, b"Alias"), KeyName::Alias)?;
+        Ok(Self {
+            fwid,
+            device_id,
+            alias,
+        })
+    }
+
+    /// Computes the public keys with p256's own multiplication (no set-up cost).
+    pub fn into_keys(self) -> RiotKeys {
+        RiotKeys {
+            fwid: self.fwid,
+            device_id: KeyPair::from_secret(self.device_id),
+            alias: KeyPair::from_secret(self.alias),
+        }
+    }
+
+    /// Computes the public keys with the precomputed tables of [`crate::base_point`]
+    /// (faster per key; the tables are built once per process, on first use).
+    pub fn into_keys_with_tables(self) -> RiotKeys {
+        match crate::base_point::public_keys(&self.device_id, &self.alias) {
+            Some((device_id, alias)) => RiotKeys {
+                fwid: self.fwid,
+                device_id: KeyPair {
+                    secret: self.device_id,
+                    public: device_id,
+                },
+                alias: KeyPair {
+                    secret: self.alias,
+                    public: alias,
+                },
+            },
+            // Not reachable for non-zero private keys; stay correct regardless.
+            None => self.into_keys(),
+        }
+    }
+}
+
+impl RiotSecrets {
+    /// [`RiotSecrets::into_keys_with_tables`] for many devices at once (one field inversion
+    /// for all their public keys).
+    pub fn into_keys_many(secrets: Vec<RiotSecrets>) -> Vec<RiotKeys> {
+        let pairs: Vec<(&SecretKey, &SecretKey)> =
+            secrets.iter().map(|s| (&s.device_id, &s.alias)).collect();
+        let publics = crate::base_point::public_keys_many(&pairs);
+        secrets
+            .into_iter()
+            .zip(publics)
+            .map(|(s, public)| match public {
+                Some((device_id, alias)) => RiotKeys {
+                    fwid: s.fwid,
+                    device_id: KeyPair {
+                        secret: s.device_id,
+                        public: device_id,
+                    },
+                    alias: KeyPair {
+                        secret: s.alias,
+                        public: alias,
+                    },
+                },
+                None => s.into_keys(),
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for RiotSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RiotSecrets(<secret>)")
     }
 }
 
@@ -127,18 +226,7 @@ impl RiotKeys {
 
     /// As [`RiotKeys::derive`], with FWID already computed.
     pub fn derive_with_fwid(cdi: &Cdi, fwid: Fwid) -> Result<Self, KeyError> {
-        let c = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(cdi.as_bytes())));
-        let device_id = KeyPair::from_kdf_output(&kdf(&c, b"Identity"), KeyName::DeviceId)?;
-        let mut h = Sha256::new();
-        h.update(c.as_ref());
-        h.update(fwid.as_bytes());
-        let a = Zeroizing::new(<[u8; 32]>::from(h.finalize()));
-        let alias = KeyPair::from_kdf_output(&kdf(&a, b"Alias"), KeyName::Alias)?;
-        Ok(Self {
-            fwid,
-            device_id,
-            alias,
-        })
+        Ok(RiotSecrets::derive(cdi, fwid)?.into_keys())
     }
 }
 

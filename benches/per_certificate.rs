@@ -1,0 +1,125 @@
+//! Cost of one certificate once the firmware is measured, next to its physical floor (two
+//! P-256 base-point multiplications: the DeviceID and Alias public keys), and DiceHash
+//! against SHA-256 on a 1 MiB region. Run with `cargo bench --bench per_certificate`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dps_cert_gen::derivation::FirmwareMeasurements;
+use dps_cert_gen::dice::RiotCoreMeasure;
+use dps_cert_gen::encoding::CertFormat;
+use dps_cert_gen::manifest::Device;
+use dps_cert_gen::riot::Fwid;
+use dps_cert_gen::{RegistrationId, Uds, base_point, batch, generate};
+use p256::elliptic_curve::{Group, PrimeField};
+use p256::{FieldBytes, ProjectivePoint, Scalar, SecretKey};
+use sha2::{Digest, Sha256};
+use std::hint::black_box;
+
+fn measurements() -> FirmwareMeasurements {
+    FirmwareMeasurements {
+        riot_core_measure: RiotCoreMeasure::of(&[0x5a; 4096]),
+        fwid: Fwid::of(&[0xa5; 65536]),
+    }
+}
+
+fn scalars() -> (Scalar, Scalar) {
+    let a = Scalar::from_repr(FieldBytes::from([0x11; 32])).unwrap();
+    let b = Scalar::from_repr(FieldBytes::from([0x22; 32])).unwrap();
+    (a, b)
+}
+
+fn certificate(c: &mut Criterion) {
+    let fw = measurements();
+    let device = Device {
+        uds: Uds::from_bytes([7; 32]),
+        registration_id: RegistrationId::new("az-c89346000001v1v3v0").unwrap(),
+    };
+    let (a, b) = scalars();
+    let secret_a = SecretKey::from_bytes(&a.to_repr()).unwrap();
+    let secret_b = SecretKey::from_bytes(&b.to_repr()).unwrap();
+    base_point::warm_up();
+    let mut g = c.benchmark_group("one certificate");
+    g.bench_function(
+        "floor: two base-point multiplications, p256 (k·G, to affine)",
+        |bench| {
+            bench.iter(|| {
+                let p = ProjectivePoint::mul_by_generator(black_box(&a)).to_affine();
+                let q = ProjectivePoint::mul_by_generator(black_box(&b)).to_affine();
+                black_box((p, q))
+            })
+        },
+    );
+    g.bench_function(
+        "floor: two base-point multiplications, tables (public keys)",
+        |bench| bench.iter(|| black_box(base_point::public_keys(black_box(&secret_a), &secret_b))),
+    );
+    g.bench_function(
+        "in batch: batch::issue (keys, certificate, PEM, thumbprints)",
+        |bench| {
+            bench
+                .iter(|| black_box(batch::issue(black_box(&device), &fw, CertFormat::Pem).unwrap()))
+        },
+    );
+    g.bench_function("single-device path: derivation::generate (DER)", |bench| {
+        bench.iter(|| {
+            black_box(generate(black_box(&device.uds), &fw, &device.registration_id).unwrap())
+        })
+    });
+    g.finish();
+
+    // What a batch worker does: 64 rows at a time (one field inversion for all 128 keys).
+    // Criterion reports the time for 64 certificates; divide by 64 (or read the rate).
+    let devices: Vec<Device> = (0..64u8)
+        .map(|i| Device {
+            uds: Uds::from_bytes([i; 32]),
+            registration_id: RegistrationId::new(&format!("device-{i:03}")).unwrap(),
+        })
+        .collect();
+    let refs: Vec<&Device> = devices.iter().collect();
+    let mut g = c.benchmark_group("64 certificates");
+    g.throughput(Throughput::Elements(64));
+    g.bench_function(
+        "in batch: batch::issue_many (keys, certificates, PEM, thumbprints)",
+        |bench| bench.iter(|| black_box(batch::issue_many(black_box(&refs), &fw, CertFormat::Pem))),
+    );
+    let secrets: Vec<SecretKey> = (1..=128u8)
+        .map(|i| SecretKey::from_bytes(&FieldBytes::from([i; 32])).unwrap())
+        .collect();
+    let pairs: Vec<(&SecretKey, &SecretKey)> = secrets
+        .iter()
+        .step_by(2)
+        .zip(secrets.iter().skip(1).step_by(2))
+        .collect();
+    g.bench_function(
+        "floor: 128 base-point multiplications, tables (public keys)",
+        |bench| bench.iter(|| black_box(base_point::public_keys_many(black_box(&pairs)))),
+    );
+    g.bench_function(
+        "floor: 128 base-point multiplications, p256 (k·G, to affine)",
+        |bench| {
+            bench.iter(|| {
+                for _ in 0..64 {
+                    let p = ProjectivePoint::mul_by_generator(black_box(&a)).to_affine();
+                    let q = ProjectivePoint::mul_by_generator(black_box(&b)).to_affine();
+                    black_box((p, q));
+                }
+            })
+        },
+    );
+    g.finish();
+}
+
+fn hashes(c: &mut Criterion) {
+    let region = vec![0x3cu8; 1 << 20];
+    let mut g = c.benchmark_group("1 MiB region");
+    g.throughput(Throughput::Bytes(region.len() as u64));
+    g.bench_function("DiceHash", |b| {
+        b.iter(|| black_box(dps_cert_gen::dice_hash::dice_hash(black_box(&region))))
+    });
+    g.bench_function("SHA-256", |b| {
+        b.iter(|| black_box(Sha256::digest(black_box(&region))))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, certificate, hashes);
+criterion_main!(benches);

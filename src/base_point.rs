@@ -1,0 +1,474 @@
+//! Fast fixed-base multiplication `k·G` on P-256 for many keys: a comb over 33 precomputed
+//! tables of affine points (8-bit signed windows), so one multiplication is 33 mixed
+//! additions and no doubling. Field arithmetic is fiat-crypto's formally verified P-256
+//! code (`fiat_crypto::p256_64`, Montgomery form), which runs several times faster than
+//! the generic field code under `p256` 0.14; the addition is the complete mixed formula
+//! for `a = -3` (Renes–Costello–Batina 2015, algorithm 5), as `primeorder` writes it.
+//!
+//! Everything that depends on a secret runs in constant time: every table entry is read
+//! for every window, selected with masks rather than branches (the masks pass through
+//! `black_box`, since the optimiser otherwise turns the scan into a branch to the one
+//! entry: checked in the machine code), and the negation and the zero digit are masked too.
+//!
+//! The tables (4,224 points, 264 KiB) take a few milliseconds to build, once per process,
+//! on first use: worth it for a batch, not for one certificate. [`public_keys`] converts
+//! two points to affine coordinates with one field inversion.
+
+use fiat_crypto::p256_64 as fiat;
+use p256::elliptic_curve::point::{AffineCoordinates, BatchNormalize};
+use p256::elliptic_curve::{Group, PrimeField};
+use p256::{AffinePoint, FieldBytes, ProjectivePoint, PublicKey, Scalar, SecretKey};
+use std::hint::black_box;
+use std::sync::LazyLock;
+
+/// Entries per table: the multiples `1·B … 128·B` of the window's base `B = 256^i·G`.
+const ENTRIES: usize = 128;
+/// Windows: 32 bytes of scalar plus the carry out of the top byte.
+const WINDOWS: usize = 33;
+
+/// A field element in Montgomery form.
+#[derive(Clone, Copy)]
+struct Fe([u64; 4]);
+
+impl Fe {
+    const ZERO: Fe = Fe([0; 4]);
+
+    fn one() -> Fe {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_set_one(&mut out);
+        Fe(out.0)
+    }
+
+    fn mont(&self) -> fiat::fiat_p256_montgomery_domain_field_element {
+        fiat::fiat_p256_montgomery_domain_field_element(self.0)
+    }
+
+    fn mul(&self, rhs: &Fe) -> Fe {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_mul(&mut out, &self.mont(), &rhs.mont());
+        Fe(out.0)
+    }
+
+    fn square(&self) -> Fe {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_square(&mut out, &self.mont());
+        Fe(out.0)
+    }
+
+    fn add(&self, rhs: &Fe) -> Fe {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_add(&mut out, &self.mont(), &rhs.mont());
+        Fe(out.0)
+    }
+
+    fn sub(&self, rhs: &Fe) -> Fe {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_sub(&mut out, &self.mont(), &rhs.mont());
+        Fe(out.0)
+    }
+
+    fn neg(&self) -> Fe {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_opp(&mut out, &self.mont());
+        Fe(out.0)
+    }
+
+    fn double(&self) -> Fe {
+        self.add(self)
+    }
+
+    fn sqn(&self, n: usize) -> Fe {
+        let mut x = *self;
+        for _ in 0..n {
+            x = x.square();
+        }
+        x
+    }
+
+    /// `self^(p-2)`: the inverse for non-zero `self` (zero stays zero). Constant time.
+    ///
+    /// p - 2 = `ffffffff 00000001 00000000 00000000 00000000 ffffffff ffffffff fffffffd`:
+    /// from the top, 32 ones, 31 zeros and a one, 96 zeros, 94 ones, a zero and a one.
+    /// `xN` below is `self^(2^N - 1)` (N ones).
+    fn invert(&self) -> Fe {
+        let x1 = *self;
+        let x2 = x1.square().mul(&x1);
+        let x4 = x2.sqn(2).mul(&x2);
+        let x6 = x4.sqn(2).mul(&x2);
+        let x8 = x4.sqn(4).mul(&x4);
+        let x14 = x8.sqn(6).mul(&x6);
+        let x16 = x8.sqn(8).mul(&x8);
+        let x30 = x16.sqn(14).mul(&x14);
+        let x32 = x16.sqn(16).mul(&x16);
+        let x64 = x32.sqn(32).mul(&x32);
+        let x94 = x64.sqn(30).mul(&x30);
+        let r = x32.sqn(32).mul(&x1);
+        let r = r.sqn(96);
+        let r = r.sqn(94).mul(&x94);
+        r.sqn(2).mul(&x1)
+    }
+
+    fn from_be_bytes(bytes: &FieldBytes) -> Fe {
+        let mut le = [0u8; 32];
+        for (d, s) in le.iter_mut().zip(bytes.iter().rev()) {
+            *d = *s;
+        }
+        let mut limbs = [0u64; 4];
+        fiat::fiat_p256_from_bytes(&mut limbs, &le);
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_to_montgomery(
+            &mut out,
+            &fiat::fiat_p256_non_montgomery_domain_field_element(limbs),
+        );
+        Fe(out.0)
+    }
+
+    fn to_be_bytes(self) -> [u8; 32] {
+        let mut plain = fiat::fiat_p256_non_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_from_montgomery(&mut plain, &self.mont());
+        let mut le = [0u8; 32];
+        fiat::fiat_p256_to_bytes(&mut le, &plain.0);
+        le.reverse();
+        le
+    }
+
+    /// `a` where `mask` is zero, `b` where it is all ones.
+    fn select(mask: u64, a: &Fe, b: &Fe) -> Fe {
+        let mut out = [0u64; 4];
+        for ((o, x), y) in out.iter_mut().zip(a.0).zip(b.0) {
+            *o = x ^ ((x ^ y) & mask);
+        }
+        Fe(out)
+    }
+}
+
+/// A projective point `(X : Y : Z)`.
+#[derive(Clone, Copy)]
+struct Point {
+    x: Fe,
+    y: Fe,
+    z: Fe,
+}
+
+impl Point {
+    fn identity() -> Point {
+        Point {
+            x: Fe::ZERO,
+            y: Fe::one(),
+            z: Fe::ZERO,
+        }
+    }
+
+    /// `self + (x2, y2)`, or `self` where `keep` is all ones (the addend is the identity).
+    fn add_mixed(&self, x2: &Fe, y2: &Fe, b: &Fe, keep: u64) -> Point {
+        let (x1, y1, z1) = (&self.x, &self.y, &self.z);
+        let xx = x1.mul(x2);
+        let yy = y1.mul(y2);
+        let xy_pairs = x1.add(y1).mul(&x2.add(y2)).sub(&xx.add(&yy));
+        let yz_pairs = y2.mul(z1).add(y1);
+        let xz_pairs = x2.mul(z1).add(x1);
+        let bz_part = xz_pairs.sub(&b.mul(z1));
+        let bz3_part = bz_part.double().add(&bz_part);
+        let yy_m_bzz3 = yy.sub(&bz3_part);
+        let yy_p_bzz3 = yy.add(&bz3_part);
+        let z3 = z1.double().add(z1);
+        let bxz_part = b.mul(&xz_pairs).sub(&z3.add(&xx));
+        let bxz3_part = bxz_part.double().add(&bxz_part);
+        let xx3_m_zz3 = xx.double().add(&xx).sub(&z3);
+        let x = yy_p_bzz3.mul(&xy_pairs).sub(&yz_pairs.mul(&bxz3_part));
+        let y = yy_p_bzz3.mul(&yy_m_bzz3).add(&xx3_m_zz3.mul(&bxz3_part));
+        let z = yy_m_bzz3.mul(&yz_pairs).add(&xy_pairs.mul(&xx3_m_zz3));
+        Point {
+            x: Fe::select(keep, &x, x1),
+            y: Fe::select(keep, &y, y1),
+            z: Fe::select(keep, &z, z1),
+        }
+    }
+}
+
+/// A table entry: affine `x` and `y` in Montgomery form.
+type Entry = [u64; 8];
+
+/// `TABLES[i][j] = (j + 1)·256^i·G`, and the curve's `b`.
+struct Tables {
+    tables: Vec<[Entry; ENTRIES]>,
+    b: Fe,
+}
+
+static TABLES: LazyLock<Tables> = LazyLock::new(Tables::build);
+
+impl Tables {
+    fn build() -> Self {
+        let mut projective = Vec::with_capacity(WINDOWS * ENTRIES);
+        let mut base = ProjectivePoint::generator();
+        for _ in 0..WINDOWS {
+            let mut multiple = base;
+            for _ in 0..ENTRIES {
+                projective.push(multiple);
+                multiple += base;
+            }
+            // The last pushed is 128·B; the next window's base is 256·B.
+            base = (multiple - base).double();
+        }
+        let affine = <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(
+            projective.as_slice(),
+        );
+        let tables = affine
+            .chunks_exact(ENTRIES)
+            .map(|chunk| {
+                let mut table = [[0u64; 8]; ENTRIES];
+                for (entry, point) in table.iter_mut().zip(chunk) {
+                    let (x, y) = (Fe::from_be_bytes(&point.x()), Fe::from_be_bytes(&point.y()));
+                    for (e, w) in entry.iter_mut().zip(x.0.iter().chain(y.0.iter())) {
+                        *e = *w;
+                    }
+                }
+                table
+            })
+            .collect();
+        // b of P-256 (FIPS 186-4 D.1.2.3).
+        let mut b = FieldBytes::default();
+        let _ = hex::decode_to_slice(
+            "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+            &mut b,
+        );
+        Self {
+            tables,
+            b: Fe::from_be_bytes(&b),
+        }
+    }
+}
+
+/// Signed radix-256 digits of a scalar, least significant first: `k = Σ dᵢ·256^i` with
+/// `dᵢ ∈ [-128, 128)` for `i < 32` and `d₃₂ ∈ {0, 1}`. Branch-free.
+fn signed_digits(k: &Scalar) -> [i16; WINDOWS] {
+    let be = k.to_repr();
+    let mut digits = [0i16; WINDOWS];
+    let mut carry = 0i16;
+    for (digit, byte) in digits.iter_mut().zip(be.iter().rev()) {
+        let d = i16::from(*byte) + carry;
+        // carry = 1 exactly when d >= 128 (d is at most 256).
+        carry = (d + 128) >> 8;
+        *digit = d - (carry << 8);
+    }
+    if let Some(last) = digits.last_mut() {
+        *last = carry;
+    }
+    digits
+}
+
+/// All ones when `a == b`, else zero, without a branch.
+fn eq_mask(a: u64, b: u64) -> u64 {
+    black_box(((a ^ b).wrapping_sub(1) >> 63).wrapping_neg())
+}
+
+/// The entry `|d|·B` of a table (`x`, `y`, negated when `d < 0`) and a mask that is all
+/// ones when `d = 0`, reading every entry.
+fn select(table: &[Entry; ENTRIES], digit: i16) -> (Fe, Fe, u64) {
+    let magnitude = u64::from(digit.unsigned_abs());
+    // All masks first, then made opaque in one go: the optimiser cannot see that only one
+    // is set, so it cannot turn the scan into a jump to that entry (checked in the machine
+    // code; a mask per entry through `black_box` works too, at twice the cost).
+    let mut masks = [0u64; ENTRIES];
+    for (j, mask) in (1u64..).zip(masks.iter_mut()) {
+        *mask = ((j ^ magnitude).wrapping_sub(1) >> 63).wrapping_neg();
+    }
+    let masks = black_box(masks);
+    let mut words = [0u64; 8];
+    for (entry, mask) in table.iter().zip(masks) {
+        for (w, e) in words.iter_mut().zip(entry) {
+            *w |= e & mask;
+        }
+    }
+    let (mut x, mut y) = ([0u64; 4], [0u64; 4]);
+    x.copy_from_slice(words.get(..4).unwrap_or(&[0; 4]));
+    y.copy_from_slice(words.get(4..).unwrap_or(&[0; 4]));
+    let (x, y) = (Fe(x), Fe(y));
+    // Arithmetic shift: all ones for a negative digit.
+    let negative = black_box((i64::from(digit) >> 63) as u64);
+    let y = Fe::select(negative, &y, &y.neg());
+    (x, y, eq_mask(magnitude, 0))
+}
+
+/// `k·G`, projective.
+fn mul_generator(k: &Scalar) -> Point {
+    let tables = &*TABLES;
+    let mut acc = Point::identity();
+    for (table, digit) in tables.tables.iter().zip(signed_digits(k)) {
+        let (x, y, zero) = select(table, digit);
+        acc = acc.add_mixed(&x, &y, &tables.b, zero);
+    }
+    acc
+}
+
+/// The public keys of two private keys, with one field inversion for both.
+pub fn public_keys(a: &SecretKey, b: &SecretKey) -> Option<(PublicKey, PublicKey)> {
+    let pa = mul_generator(&a.to_nonzero_scalar());
+    let pb = mul_generator(&b.to_nonzero_scalar());
+    // 1/(za·zb), then 1/za = zb/(za·zb) and 1/zb = za/(za·zb). Private keys are not zero,
+    // so neither point is the identity and neither z is zero.
+    let inv = pa.z.mul(&pb.z).invert();
+    let (za_inv, zb_inv) = (inv.mul(&pb.z), inv.mul(&pa.z));
+    let key = |p: &Point, z_inv: &Fe| -> Option<PublicKey> {
+        let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
+        let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
+        let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x, &y))?;
+        PublicKey::from_affine(point).ok()
+    };
+    Some((key(&pa, &za_inv)?, key(&pb, &zb_inv)?))
+}
+
+/// The public keys of many pairs of private keys, with one field inversion for all of them
+/// (Montgomery's trick). `None` for a pair only if a key were zero, which a [`SecretKey`]
+/// cannot be.
+pub fn public_keys_many(pairs: &[(&SecretKey, &SecretKey)]) -> Vec<Option<(PublicKey, PublicKey)>> {
+    let points: Vec<Point> = pairs
+        .iter()
+        .flat_map(|(a, b)| {
+            [
+                mul_generator(&a.to_nonzero_scalar()),
+                mul_generator(&b.to_nonzero_scalar()),
+            ]
+        })
+        .collect();
+    // prefix[i] = z0·z1·…·z(i-1); one inversion of the whole product, then back again.
+    let mut prefix = Vec::with_capacity(points.len());
+    let mut acc = Fe::one();
+    for p in &points {
+        prefix.push(acc);
+        acc = acc.mul(&p.z);
+    }
+    let mut inv = acc.invert();
+    let mut z_inv = vec![Fe::ZERO; points.len()];
+    for ((slot, p), before) in z_inv.iter_mut().zip(&points).zip(&prefix).rev() {
+        *slot = inv.mul(before);
+        inv = inv.mul(&p.z);
+    }
+    let key = |p: &Point, z_inv: &Fe| -> Option<PublicKey> {
+        let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
+        let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
+        let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x, &y))?;
+        PublicKey::from_affine(point).ok()
+    };
+    points
+        .chunks_exact(2)
+        .zip(z_inv.chunks_exact(2))
+        .map(|(p, z)| match (p, z) {
+            ([pa, pb], [za, zb]) => Some((key(pa, za)?, key(pb, zb)?)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Builds the tables now rather than at the first multiplication (for timing and benchmarks).
+pub fn warm_up() {
+    LazyLock::force(&TABLES);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::elliptic_curve::ops::Reduce;
+
+    fn scalar(bytes: [u8; 32]) -> Scalar {
+        <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(bytes))
+    }
+
+    /// `k·G` in affine coordinates through this module, `None` for the identity.
+    fn affine(k: &Scalar) -> Option<([u8; 32], [u8; 32])> {
+        let p = mul_generator(k);
+        let z = p.z.to_be_bytes();
+        if z == [0; 32] {
+            return None;
+        }
+        let z_inv = p.z.invert();
+        Some((p.x.mul(&z_inv).to_be_bytes(), p.y.mul(&z_inv).to_be_bytes()))
+    }
+
+    /// `k·G` through p256's own code.
+    fn reference(k: &Scalar) -> Option<([u8; 32], [u8; 32])> {
+        let p = ProjectivePoint::mul_by_generator(k).to_affine();
+        if bool::from(p.is_identity()) {
+            return None;
+        }
+        Some((p.x().into(), p.y().into()))
+    }
+
+    #[test]
+    fn inversion() {
+        for k in [1u64, 2, 3, 0xdead_beef] {
+            let x = Fe::from_be_bytes(&Scalar::from(k).to_repr());
+            assert_eq!(x.mul(&x.invert()).to_be_bytes(), Fe::one().to_be_bytes());
+        }
+    }
+
+    #[test]
+    fn digits_recombine_to_the_scalar() {
+        for k in [
+            Scalar::ZERO,
+            Scalar::ONE,
+            -Scalar::ONE,
+            scalar([0x80; 32]),
+            scalar([0x7f; 32]),
+        ] {
+            let mut sum = Scalar::ZERO;
+            let mut radix = Scalar::ONE;
+            for d in signed_digits(&k) {
+                assert!((-128..128).contains(&d));
+                let m = Scalar::from(u64::from(d.unsigned_abs()));
+                sum += if d < 0 { -(m * radix) } else { m * radix };
+                radix *= Scalar::from(256u64);
+            }
+            assert_eq!(sum, k);
+        }
+    }
+
+    #[test]
+    fn edge_scalars_match_p256() {
+        for k in [
+            Scalar::ZERO,
+            Scalar::ONE,
+            -Scalar::ONE,
+            Scalar::from(128u64),
+            Scalar::from(256u64),
+            scalar([0x80; 32]),
+            scalar([0xff; 32]),
+        ] {
+            assert_eq!(affine(&k), reference(&k));
+        }
+    }
+
+    #[test]
+    fn many_pairs_match_p256() {
+        let keys: Vec<SecretKey> = (1u8..=21)
+            .map(|i| SecretKey::from_bytes(&FieldBytes::from([i; 32])).unwrap())
+            .collect();
+        let pairs: Vec<(&SecretKey, &SecretKey)> = keys.iter().zip(keys.iter().rev()).collect();
+        let many = public_keys_many(&pairs);
+        assert_eq!(many.len(), 21);
+        for ((a, b), keys) in pairs.iter().zip(many) {
+            assert_eq!(keys, Some((a.public_key(), b.public_key())));
+        }
+        assert!(public_keys_many(&[]).is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn random_scalars_match_p256(bytes in proptest::array::uniform32(proptest::num::u8::ANY)) {
+            let k = scalar(bytes);
+            proptest::prop_assert_eq!(affine(&k), reference(&k));
+        }
+
+        #[test]
+        fn public_keys_match_p256(a in proptest::array::uniform32(1u8..), b in proptest::array::uniform32(1u8..)) {
+            let (Ok(a), Ok(b)) = (SecretKey::from_bytes(&FieldBytes::from(a)), SecretKey::from_bytes(&FieldBytes::from(b))) else {
+                return Ok(());
+            };
+            let (pa, pb) = public_keys(&a, &b).unwrap();
+            proptest::prop_assert_eq!(pa, a.public_key());
+            proptest::prop_assert_eq!(pb, b.public_key());
+        }
+    }
+}
