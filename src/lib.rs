@@ -16,12 +16,14 @@
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,
-        clippy::indexing_slicing
+        clippy::indexing_slicing,
+        clippy::allow_attributes
     )
 )]
 
 pub mod alias_cert;
 pub mod args;
+pub mod atomic_file;
 pub mod cert_reader;
 pub mod cert_template;
 pub mod consistency;

@@ -1,5 +1,17 @@
 //! The `dps-cert-gen` binary: parses arguments and calls the library.
 
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::allow_attributes
+    )
+)]
+
 use clap::{CommandFactory, Parser, Subcommand};
 use dps_cert_gen::Error;
 use dps_cert_gen::generate::{self, GenerateArgs};
@@ -88,10 +100,10 @@ fn main() -> ExitCode {
 
 fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     let interactive = terminal::stdin_is_terminal();
-    let dps_uds = std::env::var_os(uds_source::ENV_VAR);
+    let dps_uds = uds_source::EnvUds::read();
     let inputs = inputs::gather(
         args,
-        dps_uds.as_deref(),
+        dps_uds.get(),
         &mut uds_source::unbuffered_stdin(),
         interactive,
         &mut Terminal::new(),
@@ -172,10 +184,10 @@ fn inspect_command(args: &dps_cert_gen::inspect::InspectArgs) -> Result<(), Erro
 
 /// Whether the certificate matched.
 fn verify_command(args: &dps_cert_gen::verify::VerifyArgs) -> Result<bool, Error> {
-    let dps_uds = std::env::var_os(uds_source::ENV_VAR);
+    let dps_uds = uds_source::EnvUds::read();
     let verification = dps_cert_gen::verify::run(
         args,
-        dps_uds.as_deref(),
+        dps_uds.get(),
         &mut uds_source::unbuffered_stdin(),
         terminal::stdin_is_terminal(),
     )?;
