@@ -1,13 +1,11 @@
 //! Several output files written as one: all of them, or none. Every destination is checked
-//! before any is written; each file is first written in full to a temporary file beside its
-//! destination (created with its final permissions, so a secret is never readable by others),
-//! then all are renamed into place; if a rename fails, the files this run already put in place
-//! are removed again.
+//! before any is written; each file is first written in full beside its destination, unnamed
+//! (created with its final permissions, so a secret is never readable by others: see
+//! [`crate::atomic_file`]), then all are given their names; if that fails for one, the files
+//! this run already put in place are removed again.
 
+use crate::atomic_file::StagedFile;
 use crate::output::{OutputError, check_writable};
-use std::fs::Permissions;
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -48,44 +46,37 @@ fn write_error(path: &Path, e: std::io::Error) -> OutputError {
     }
 }
 
-fn stage(file: &PlannedFile) -> Result<tempfile::NamedTempFile, OutputError> {
-    let dir = match file.path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = file
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .permissions(Permissions::from_mode(file.mode))
-        .tempfile_in(dir)
-        .map_err(|e| write_error(&file.path, e))?;
-    tmp.write_all(&file.bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| write_error(&file.path, e))?;
-    Ok(tmp)
+fn stage(file: &PlannedFile) -> Result<StagedFile, OutputError> {
+    crate::atomic_file::stage(&file.path, &file.bytes, file.mode)
+        .map_err(|e| write_error(&file.path, e))
 }
 
 /// Writes every file, or none: see the module documentation.
 pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), OutputError> {
+    write_all_or_none_observed(files, force, &mut |_| Ok(()))
+}
+
+/// [`write_all_or_none`], calling `after_placing` with each file's path as soon as it is in
+/// place. An error from it is handled as a failed rename: the files this run placed are
+/// removed and the error is returned. Tests use it to inject a failure between the files.
+pub fn write_all_or_none_observed(
+    files: &[PlannedFile],
+    force: bool,
+    after_placing: &mut dyn FnMut(&Path) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
     check_all(files.iter().map(|f| f.path.as_path()), force)?;
-    // Phase 1: every file complete in a temporary file. A failure drops (deletes) them all.
+    // Phase 1: every file complete, not yet named. A failure drops (deletes) them all.
     let staged = files
         .iter()
         .map(|f| stage(f).map(|tmp| (f, tmp)))
         .collect::<Result<Vec<_>, _>>()?;
-    // Phase 2: rename into place; undo this run's renames on failure.
+    // Phase 2: name each; undo this run's placements on failure.
     let mut placed: Vec<&Path> = Vec::new();
     for (file, tmp) in staged {
-        let result = if force {
-            tmp.persist(&file.path).map_err(|e| e.error)
-        } else {
-            tmp.persist_noclobber(&file.path).map_err(|e| e.error)
-        };
+        let result = tmp.persist(&file.path, force).and_then(|()| {
+            placed.push(&file.path);
+            after_placing(&file.path)
+        });
         if let Err(e) = result {
             for path in placed {
                 let _ = std::fs::remove_file(path);
@@ -98,7 +89,6 @@ pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), Outpu
                 write_error(&file.path, e)
             });
         }
-        placed.push(&file.path);
     }
     Ok(())
 }
@@ -106,6 +96,7 @@ pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), Outpu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn planned(path: PathBuf, text: &str, mode: u32) -> PlannedFile {
         PlannedFile {
