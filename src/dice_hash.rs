@@ -6,6 +6,7 @@
 //! speed of the real SHA-256.
 
 use sha2::block_api::compress256;
+use zeroize::Zeroize;
 
 /// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
 const H0: [u32; 8] = [
@@ -29,6 +30,8 @@ fn compress_le(state: &mut [u32; 8], block: &[u8]) {
         }
     }
     compress256(state, &[swapped]);
+    // The block may be secret (the UDS is hashed with this function): wipe the copy.
+    swapped.zeroize();
 }
 
 /// DiceHash of `message` (spec section 3). Not SHA-256: see the module documentation.
@@ -65,6 +68,9 @@ pub fn dice_hash(message: &[u8]) -> [u8; 32] {
     for (dst, word) in out.chunks_exact_mut(4).zip(state) {
         dst.copy_from_slice(&word.to_le_bytes());
     }
+    // The tail holds the message's last bytes (all of a UDS), the state its digest.
+    tail.zeroize();
+    state.zeroize();
     out
 }
 
