@@ -54,7 +54,7 @@ fn file_name_text(path: &Path) -> String {
 pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<StagedFile> {
     let dir = folder_of(path).to_path_buf();
     #[cfg(target_os = "linux")]
-    if let Some(mut file) = unnamed::create(&dir, mode) {
+    if let Some(mut file) = unnamed::create(&dir, mode)? {
         file.write_all(bytes)?;
         file.sync_all()?;
         return Ok(StagedFile {
@@ -107,30 +107,60 @@ impl StagedFile {
     }
 }
 
+/// The system's reason for a failed write, in the words of the message around it
+/// (`cannot write PATH: REASON; ...`): no error number, no temporary file name.
+pub fn reason(e: &io::Error) -> String {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "the folder does not exist".to_string(),
+        K::PermissionDenied => "permission denied".to_string(),
+        K::ReadOnlyFilesystem => "the file system is read-only".to_string(),
+        K::StorageFull => "no space left on the device".to_string(),
+        K::QuotaExceeded => "disk quota exceeded".to_string(),
+        K::FileTooLarge => "the file is larger than allowed (file size limit)".to_string(),
+        K::NotADirectory => "a part of the path is not a folder".to_string(),
+        K::IsADirectory => "it is a folder".to_string(),
+        _ => {
+            let text = e.to_string();
+            let text = text.split(" at path ").next().unwrap_or_default();
+            let text = text.split(" (os error").next().unwrap_or_default();
+            let mut chars = text.chars();
+            chars
+                .next()
+                .map(|c| c.to_lowercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod unnamed {
     use super::file_name_text;
     use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
     use std::fs::File;
     use std::io;
     use std::os::fd::AsRawFd;
     use std::path::Path;
 
     /// An unnamed file in `dir`, or `None` when `O_TMPFILE` (or `/proc`, needed to name it
-    /// later) is not available here; the caller then uses a named temporary file, whose
-    /// creation reports any real error (a missing or read-only folder).
-    pub(super) fn create(dir: &Path, mode: u32) -> Option<File> {
+    /// later) is not available here: the caller then uses a named temporary file. A real
+    /// error (a missing or read-only folder, permission denied) is returned as such.
+    pub(super) fn create(dir: &Path, mode: u32) -> io::Result<Option<File>> {
         if !Path::new("/proc/self/fd").is_dir() {
-            return None;
+            return Ok(None);
         }
-        rustix::fs::openat(
+        match rustix::fs::openat(
             CWD,
             dir,
             OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::from_bits_truncate(mode & 0o7777),
-        )
-        .ok()
-        .map(File::from)
+        ) {
+            Ok(fd) => Ok(Some(File::from(fd))),
+            // Not supported by this kernel or file system.
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOSYS) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn proc_path(file: &File) -> String {
@@ -158,9 +188,7 @@ mod unnamed {
                         let _ = std::fs::remove_file(&tmp);
                     });
                 }
-                Err(rustix::io::Errno::EXIST) => {
-                    last = io::Error::from(io::ErrorKind::AlreadyExists)
-                }
+                Err(Errno::EXIST) => last = io::Error::from(io::ErrorKind::AlreadyExists),
                 Err(e) => return Err(e.into()),
             }
         }

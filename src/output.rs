@@ -45,7 +45,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result
     check_writable(path, force)?;
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::atomic_file::reason(&e),
     };
     let staged = crate::atomic_file::stage(path, bytes, mode).map_err(fail)?;
     staged.persist(path, force).map_err(|e| {
