@@ -276,7 +276,7 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
             continue;
         }
         holders.push(Holder {
-            name: section.name().unwrap_or("(unnamed section)").to_string(),
+            name: crate::untrusted_text::printable(section.name().unwrap_or("(unnamed section)")),
             address: section.address(),
             bytes: section.data().map_err(damaged)?,
         });

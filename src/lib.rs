@@ -59,6 +59,7 @@ pub mod terminal;
 pub mod uds;
 pub mod uds_command;
 pub mod uds_source;
+pub mod untrusted_text;
 pub mod verify;
 
 pub use derivation::{AliasCertificate, FirmwareMeasurements, generate};

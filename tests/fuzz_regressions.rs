@@ -1,0 +1,102 @@
+//! Every input a fuzzer found a fault with (fuzz/README.md) stays here as a regression test,
+//! in `tests/fuzz_regressions/<target>/`, checked with the same rules as its fuzz target in
+//! `fuzz/fuzz_targets/<target>.rs`.
+
+use dps_cert_gen::elf_file::measure_elf;
+use dps_cert_gen::firmware::layout_from_map;
+use dps_cert_gen::inspect::inspect_bytes;
+use dps_cert_gen::map_file::MapFile;
+use dps_cert_gen::regions::MeasuredRegions;
+use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
+use std::path::{Path, PathBuf};
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions")
+        .join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn certificate() {
+    let found = inputs("certificate");
+    assert!(
+        !found.is_empty(),
+        "the certificate reader's finding is kept"
+    );
+    for (path, data) in found {
+        match inspect_bytes(&data, "fuzz.pem") {
+            Ok(inspection) => {
+                assert!(!inspection.render().is_empty());
+                let _ = dps_cert_gen::verify::require_alias(&inspection);
+                let _ = inspection.fwid();
+                serde_json::to_string(&inspection).unwrap();
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    !text.chars().any(char::is_control),
+                    "{}: {text:?}",
+                    path.display()
+                );
+                assert!(text.len() < 500, "{}: {text:?}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn elf_file() {
+    for (path, data) in inputs("elf_file") {
+        if let Ok(m) = measure_elf(&data) {
+            let core = m.layout.riot_core;
+            let fw = m.layout.riot_fw;
+            assert_eq!(
+                Some(m.regions.riot_core().len() as u64),
+                core.len(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(Some(m.regions.riot_fw().len() as u64), fw.len());
+            assert!(m.regions.riot_core().len() >= 8);
+        }
+    }
+}
+
+#[test]
+fn map_file() {
+    for (_, data) in inputs("map_file") {
+        if let Ok(map) = MapFile::parse(&data)
+            && let Ok(layout) = layout_from_map(&map, Path::new("fuzz.map"))
+        {
+            let _ = MeasuredRegions::from_image(&layout, &[0u8; 4096]);
+        }
+    }
+}
+
+#[test]
+fn text_inputs() {
+    for (_, data) in inputs("text_inputs") {
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        if let Ok(uds) = Uds::from_hex(text) {
+            assert_eq!(hex::encode(uds.as_bytes()), text.to_ascii_lowercase());
+        }
+        if let (Ok(mac), Ok(version)) = (Mac::new(text), FirmwareVersion::new(text)) {
+            let id = RegistrationId::from_board(&mac, &version);
+            assert!(RegistrationId::new(id.as_str()).is_ok());
+        }
+    }
+}
