@@ -42,6 +42,7 @@ pub mod generate_json;
 pub mod inputs;
 pub mod inspect;
 pub mod kdf;
+pub mod limits;
 pub mod map_file;
 pub mod measurement;
 pub mod next_steps;
