@@ -147,7 +147,7 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
 fn uds(count: u32) -> Result<(), Error> {
     dps_cert_gen::uds_command::print_new(
         count,
-        &mut std::io::stdout().lock(),
+        &mut dps_cert_gen::uds_command::unbuffered_stdout(),
         &mut std::io::stderr().lock(),
     )
 }

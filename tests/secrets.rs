@@ -171,3 +171,21 @@ fn a_refused_uds_is_not_repeated_in_the_error() {
         }
     }
 }
+
+#[test]
+fn uds_text_is_built_in_buffers_that_never_grow() {
+    // A buffer that grows leaves the old copy in freed memory, where no wipe reaches it.
+    use dps_cert_gen::uds_command::{set_dps_uds_line, to_hex};
+    let uds = Uds::from_hex(dps_cert_gen::uds::SAMPLE_UDS_HEX).unwrap();
+    let mut text = to_hex(&uds);
+    assert_eq!(text.as_str(), dps_cert_gen::uds::SAMPLE_UDS_HEX);
+    let capacity = text.capacity();
+    text.push('\n');
+    assert_eq!(text.capacity(), capacity, "room for the line end");
+    let line = set_dps_uds_line(&uds);
+    assert_eq!(
+        line.as_str(),
+        format!("set_dps_uds {}", dps_cert_gen::uds::SAMPLE_UDS_HEX)
+    );
+    assert_eq!(line.capacity(), line.len());
+}
