@@ -73,14 +73,14 @@ pub enum FirmwareError {
     Mismatch(#[from] BuildMismatch),
     /// A `.map` or `.elf` far larger than any DevKit build's.
     #[error(
-        "{} is {len} bytes, more than the {} MiB that a map or ELF of AZ3166 firmware could need (its whole flash is 1 MiB), so it was not read; check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder",
+        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB); check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder",
         path.display(),
         crate::limits::MAX_FIRMWARE_FILE_BYTES >> 20
     )]
     TooLarge {
         /// The file.
         path: PathBuf,
-        /// Its length.
+        /// Its length (for a pipe or device: how much was read before giving up).
         len: u64,
     },
     /// `--flash-origin` given, but no map to apply it to.

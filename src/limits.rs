@@ -6,8 +6,9 @@ use std::io::Read;
 use std::path::Path;
 
 /// Largest `.map` or `.elf` read (each is read whole). A DevKit build's map is a few hundred
-/// KiB and its ELF a few MiB, debug information included.
-pub const MAX_FIRMWARE_FILE_BYTES: u64 = 128 << 20;
+/// KiB and its ELF a few MiB, debug information included. A file that is not a regular file
+/// (`/dev/zero`, a pipe) is read up to this limit, so at most twice this much memory is used.
+pub const MAX_FIRMWARE_FILE_BYTES: u64 = 64 << 20;
 
 /// Longest measured region: far more than the AZ3166's 1 MiB of flash. Only the regions are
 /// read from a `.bin`, so with this limit a `.bin` of any size is measured in bounded memory.
