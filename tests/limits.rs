@@ -252,3 +252,34 @@ fn overlapping_regions_are_measured_as_the_board_does() {
     assert_eq!(std::fs::read(&out).unwrap(), expected.der);
     assert_ne!(expected.der, case.der());
 }
+
+#[test]
+fn endless_devices_as_other_inputs_are_refused_in_bounded_memory() {
+    let case = Case::named("shared-0");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cert.der");
+    let zero = PathBuf::from("/dev/zero");
+    let mut uds_from_zero = args(&case, &case.bin, &case.map, &out);
+    uds_from_zero.splice(4..6, ["--uds-file".to_string(), s(&zero)]);
+    let bin_from_zero = args(&case, &zero, &case.map, &out);
+    let runs = [
+        (
+            vec!["inspect".to_string(), s(&zero)],
+            "error: /dev/zero is larger than 1 MiB, far too large for a certificate; give the certificate file itself\n".to_string(),
+        ),
+        (
+            uds_from_zero,
+            "error: --uds-file /dev/zero holds more than 4096 bytes, which is not a UDS; give a file holding just the 64 hex digits\n".to_string(),
+        ),
+        (
+            bin_from_zero,
+            "error: riot_core [0x0800c02d, 0x0800c0c0) lies outside the .bin (flash origin 0x0800c000, 0 bytes); the .bin and .map look like they come from different builds: use the two files from the same build folder\n".to_string(),
+        ),
+    ];
+    for (run_args, expected) in runs {
+        let output = run_limited(&run_args);
+        assert_eq!(output.status.code(), Some(2), "{run_args:?}");
+        assert_eq!(stderr(&output), expected, "{run_args:?}");
+        assert!(!out.exists());
+    }
+}
