@@ -88,6 +88,14 @@ fn map_file() {
 #[test]
 fn text_inputs() {
     for (_, data) in inputs("text_inputs") {
+        let args = dps_cert_gen::args::UdsArgs {
+            uds: None,
+            uds_file: Some("-".into()),
+        };
+        match dps_cert_gen::uds_source::resolve(&args, None, &mut data.as_slice(), false) {
+            Ok(given) => assert!(given.is_some()),
+            Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
+        }
         let Ok(text) = std::str::from_utf8(&data) else {
             continue;
         };
