@@ -61,19 +61,27 @@ pub fn print_new(
     let write_error = |e: std::io::Error| -> crate::Error {
         crate::output::OutputError::Write {
             path: std::path::PathBuf::from("standard output"),
-            reason: e.to_string(),
+            reason: crate::atomic_file::reason(&e),
         }
         .into()
     };
+    // A reader that stopped early (`| head -3`) is not a failure: stop making values.
+    let broken_pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
     let mut last = None;
     for _ in 0..count {
         let uds = random_uds()?;
         let mut line = to_hex(&uds);
         line.push('\n');
-        out.write_all(line.as_bytes()).map_err(write_error)?;
+        match out.write_all(line.as_bytes()) {
+            Err(e) if broken_pipe(&e) => return Ok(()),
+            result => result.map_err(write_error)?,
+        }
         last = Some(uds);
     }
-    out.flush().map_err(write_error)?;
+    match out.flush() {
+        Err(e) if broken_pipe(&e) => return Ok(()),
+        result => result.map_err(write_error)?,
+    }
     // The guidance is a courtesy: a closed standard error is no reason to fail.
     let _ = match (count, last) {
         (1, Some(uds)) => writeln!(

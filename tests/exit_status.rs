@@ -184,3 +184,26 @@ fn each_kind_of_outcome_has_its_status() {
     }
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_failure() {
+    use std::io::{BufRead, BufReader};
+    // 100,000 values are 6.5 MB, far more than a pipe holds: the writes after the reader is
+    // gone fail with a broken pipe, which ends the run quietly with status 0.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+        .args(["uds", "--count", "100000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first.trim_end().len(), 64);
+    // The reader is dropped here: the pipe is closed.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}
