@@ -11,9 +11,9 @@
 //! file with its final permissions.
 //!
 //! Where `O_TMPFILE` is not available (another system, an old kernel, a file system without
-//! it, no `/proc`), a named temporary file (`tempfile`) in the same folder is used instead:
-//! it is removed on every error, but a crash between its creation and its rename leaves it
-//! behind (with the final permissions, 0600 for a key).
+//! it, no `/proc`), or naming through `/proc` is refused, a named temporary file (`tempfile`)
+//! in the same folder is used instead: it is removed on every error, but a crash between its
+//! creation and its rename leaves it behind (with the final permissions, 0600 for a key).
 
 use std::fs::{File, Permissions};
 use std::io::{self, Write};
@@ -88,7 +88,13 @@ impl StagedFile {
     pub fn persist(self, path: &Path, overwrite: bool) -> io::Result<()> {
         match self.kind {
             #[cfg(target_os = "linux")]
-            Kind::Unnamed(file) => unnamed::link(&file, &self.dir, path, overwrite)?,
+            Kind::Unnamed(mut file) => match unnamed::link(&file, &self.dir, path, overwrite) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                // Naming through /proc refused (a sandbox, an unusual /proc): copy the
+                // bytes to a named temporary file and rename that instead.
+                Err(_) => copy_to_named(&mut file, &self.dir, path, overwrite)?,
+            },
             #[cfg(not(target_os = "linux"))]
             Kind::Unnamed(_) => return Err(io::Error::from(io::ErrorKind::Unsupported)),
             Kind::Named(tmp) => {
@@ -105,6 +111,28 @@ impl StagedFile {
         }
         Ok(())
     }
+}
+
+/// Writes what `file` holds to a named temporary file in `dir` with `file`'s permissions,
+/// and renames that to `path`.
+#[cfg(target_os = "linux")]
+fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mode = file.metadata()?.permissions().mode() & 0o7777;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name_text(path)))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
+    file.seek(SeekFrom::Start(0))?;
+    io::copy(file, &mut tmp)?;
+    tmp.as_file().sync_all()?;
+    if overwrite {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
+    Ok(())
 }
 
 /// The system's reason for a failed write, in the words of the message around it
@@ -153,7 +181,8 @@ mod unnamed {
         match rustix::fs::openat(
             CWD,
             dir,
-            OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+            // Readable too, for the copy if naming it through /proc is refused.
+            OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
             Mode::from_bits_truncate(mode & 0o7777),
         ) {
             Ok(fd) => Ok(Some(File::from(fd))),
@@ -220,6 +249,24 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_copy_used_when_naming_is_refused_keeps_bytes_and_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.pem");
+        let staged = stage(&path, b"secret", 0o600).unwrap();
+        let Kind::Unnamed(mut file) = staged.kind else {
+            panic!("O_TMPFILE is expected on this Linux file system");
+        };
+        copy_to_named(&mut file, dir.path(), &path, false).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"secret");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(entries(dir.path()), ["k.pem"]);
+        let err = copy_to_named(&mut file, dir.path(), &path, false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
     }
 
     #[test]
