@@ -1,6 +1,6 @@
 //! Every input a fuzzer found a fault with (fuzz/README.md) stays here as a regression test,
 //! in `tests/fuzz_regressions/<target>/`, checked with the same rules as its fuzz target in
-//! `fuzz/fuzz_targets/<target>.rs`.
+//! `fuzz/fuzz_targets/<target>.rs`; so are the targets' seed corpora (`fuzz/seeds/<target>/`).
 
 use dps_cert_gen::elf_file::measure_elf;
 use dps_cert_gen::firmware::layout_from_map;
@@ -10,21 +10,25 @@ use dps_cert_gen::regions::MeasuredRegions;
 use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
 use std::path::{Path, PathBuf};
 
+/// The inputs kept for `target`: its findings, and its seed corpus from `fuzz/seeds/`.
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions")
-        .join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = entries
-        .map(|e| {
-            let path = e.unwrap().path();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        root.join("tests/fuzz_regressions").join(target),
+        root.join("fuzz/seeds").join(target),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
-            (path, bytes)
-        })
-        .collect();
+            files.push((path, bytes));
+        }
+    }
     files.sort();
+    assert!(!files.is_empty(), "no inputs for {target}");
     files
 }
 
@@ -32,7 +36,9 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 fn certificate() {
     let found = inputs("certificate");
     assert!(
-        !found.is_empty(),
+        found
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("crash-")),
         "the certificate reader's finding is kept"
     );
     for (path, data) in found {
