@@ -228,3 +228,31 @@ fn a_failing_second_output_leaves_the_first_unwritten_and_unchanged() {
     );
     assert!(dir.path().join("alias-key.pem").is_dir());
 }
+
+#[test]
+fn write_atomic_writes_whole_files_and_never_replaces_without_force() {
+    use dps_cert_gen::output::{OutputError, write_atomic};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key.pem");
+    write_atomic(&path, b"first", false, 0o600).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let err = write_atomic(&path, b"second", false, 0o600).unwrap_err();
+    assert!(matches!(err, OutputError::Exists { .. }));
+    assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    write_atomic(&path, b"second", true, 0o600).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"second");
+    assert_eq!(all_names(dir.path()), ["key.pem"]);
+    let missing = dir.path().join("no-such-folder").join("key.pem");
+    let err = write_atomic(&missing, b"x", false, 0o600).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot write {}: the folder does not exist; choose a folder you can write to with -o",
+            missing.display()
+        )
+    );
+    assert_eq!(all_names(dir.path()), ["key.pem"]);
+}
