@@ -192,8 +192,8 @@ impl FirmwareInput {
     }
 }
 
-/// Where the UDS comes from.
-#[derive(Debug, Clone, Default, Args)]
+/// Where the UDS comes from. Its `Debug` shows whether `-u` was given, never the digits.
+#[derive(Clone, Default, Args)]
 pub struct UdsArgs {
     /// The board's UDS, 64 hex digits (shows in shell history: prefer --uds-file or DPS_UDS)
     ///
@@ -222,6 +222,15 @@ impl UdsArgs {
             Some(text) => Ok(Some(Uds::from_hex(&text)?)),
             None => Ok(None),
         }
+    }
+}
+
+impl std::fmt::Debug for UdsArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UdsArgs")
+            .field("uds", &self.uds.as_ref().map(|_| "<secret>"))
+            .field("uds_file", &self.uds_file)
+            .finish()
     }
 }
 

@@ -310,11 +310,17 @@ fn decode_pem(text: &str, source_name: &str) -> Result<CertificateInput, CertRea
             .split("-----BEGIN ")
             .nth(1)
             .and_then(|rest| rest.split("-----").next())
-            .unwrap_or("block")
-            .to_string();
+            .unwrap_or("block");
+        // Only a label as RFC 7468 allows one is repeated: anything else may be long, span
+        // lines or hold control characters, and has no place in a one-line message.
+        if !is_pem_label(label) {
+            return Err(CertReadError::Unrecognised {
+                source_name: name(),
+            });
+        }
         return Err(CertReadError::OtherPem {
             source_name: name(),
-            label,
+            label: label.to_string(),
         });
     };
     let after_begin = text.get(begin + BEGIN_CERT.len()..).unwrap_or_default();
@@ -337,6 +343,16 @@ fn decode_pem(text: &str, source_name: &str) -> Result<CertificateInput, CertRea
         encoding: InputEncoding::Pem,
         ignored_certificates: rest.matches(BEGIN_CERT).count(),
     })
+}
+
+/// Whether `label` can be a PEM label (RFC 7468: printable ASCII and single spaces), short
+/// enough to quote.
+fn is_pem_label(label: &str) -> bool {
+    (1..=64).contains(&label.len())
+        && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        && !label.starts_with(' ')
+        && !label.ends_with(' ')
+        && !label.contains("  ")
 }
 
 #[cfg(test)]
@@ -368,6 +384,19 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "k.pem holds a PEM EC PRIVATE KEY, not a certificate; give the file with -----BEGIN CERTIFICATE-----"
+        );
+    }
+
+    #[test]
+    fn a_broken_begin_line_is_not_quoted() {
+        let err = decode_pem(
+            "-----BEGIN CERTIFICATE--\0\0MIIB\nAAAA\n\x1b[31m-----END CERTIFICATE-----\n",
+            "c.pem",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.pem is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER"
         );
     }
 }

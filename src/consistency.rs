@@ -68,7 +68,7 @@ impl Extent {
         let (end, section) = map.image_end(flash_origin)?;
         Some(Self {
             end,
-            section: section.name.clone(),
+            section: crate::untrusted_text::printable(&section.name),
             line: section.line,
             image_len: end.saturating_sub(flash_origin),
         })

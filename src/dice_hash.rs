@@ -6,6 +6,7 @@
 //! speed of the real SHA-256.
 
 use sha2::block_api::compress256;
+use zeroize::Zeroize;
 
 /// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
 const H0: [u32; 8] = [
@@ -28,6 +29,8 @@ fn compress_le(state: &mut [u32; 8], block: &[u8]) {
     let mut swapped = [[0u8; 64]];
     swap_words(&mut swapped[0], block);
     compress256(state, &swapped);
+    // The block may be secret (the UDS is hashed with this function): wipe the copy.
+    swapped.zeroize();
 }
 
 /// `dst` = `src` with the bytes of each 32-bit word reversed.
@@ -56,6 +59,8 @@ pub fn dice_hash(message: &[u8]) -> [u8; 32] {
             break;
         }
     }
+    // The copies may be secret (the UDS is hashed with this function).
+    swapped.zeroize();
     let rest = blocks.remainder();
 
     // Padding: 0x80, zeros to 56 mod 64, then the bit length as a LITTLE-endian u64.
@@ -83,6 +88,9 @@ pub fn dice_hash(message: &[u8]) -> [u8; 32] {
     for (dst, word) in out.chunks_exact_mut(4).zip(state) {
         dst.copy_from_slice(&word.to_le_bytes());
     }
+    // The tail holds the message's last bytes (all of a UDS), the state its digest.
+    tail.zeroize();
+    state.zeroize();
     out
 }
 

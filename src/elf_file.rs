@@ -276,7 +276,7 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
             continue;
         }
         holders.push(Holder {
-            name: section.name().unwrap_or("(unnamed section)").to_string(),
+            name: crate::untrusted_text::printable(section.name().unwrap_or("(unnamed section)")),
             address: section.address(),
             bytes: section.data().map_err(damaged)?,
         });
@@ -315,14 +315,7 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
         .into_iter()
         .zip(bytes.iter_mut().zip(names.iter_mut()))
     {
-        if region.len().is_none() {
-            return Err(RegionError::Reversed {
-                region: name,
-                start: region.start,
-                stop: region.stop,
-            }
-            .into());
-        }
+        region.checked_len(name)?;
         let (holder, slice) = holders
             .iter()
             .find_map(|h| h.slice(region).map(|s| (h, s)))

@@ -93,15 +93,37 @@ pub fn sec1_private_key_der(key: &SecretKey) -> Option<Zeroizing<Vec<u8>>> {
     key.to_sec1_der().ok()
 }
 
-/// The SEC1 `ECPrivateKey` as PEM (`-----BEGIN EC PRIVATE KEY-----`, LF).
+/// The SEC1 `ECPrivateKey` as PEM (`-----BEGIN EC PRIVATE KEY-----`, 64 columns, LF). Built
+/// in one buffer sized in advance, so that no copy of the key is left behind in memory that
+/// was freed while it grew.
 pub fn sec1_private_key_pem(key: &SecretKey) -> Option<Zeroizing<String>> {
     let der = sec1_private_key_der(key)?;
-    let block = pem::Pem::new("EC PRIVATE KEY", der.to_vec());
-    let text = Zeroizing::new(pem::encode_config(&block, pem_config()));
-    // `block` owns a copy of the secret; pem::Pem does not zeroize, so wipe it by hand.
-    let mut contents = block.into_contents();
-    zeroize::Zeroize::zeroize(&mut contents);
-    Some(text)
+    Some(secret_pem("EC PRIVATE KEY", &der))
+}
+
+/// PEM of secret bytes: every intermediate buffer is wiped on drop and none ever grows.
+fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
+    let b64_len = der.len().div_ceil(3) * 4;
+    let lines = b64_len.div_ceil(64);
+    let mut b64 = Zeroizing::new(String::with_capacity(b64_len));
+    STANDARD.encode_string(der, &mut b64);
+    let mut text = Zeroizing::new(String::with_capacity(
+        2 * (label.len() + 16) + b64_len + lines,
+    ));
+    text.push_str("-----BEGIN ");
+    text.push_str(label);
+    text.push_str("-----\n");
+    let mut rest: &str = &b64;
+    while !rest.is_empty() {
+        let (line, tail) = rest.split_at(rest.len().min(64));
+        text.push_str(line);
+        text.push('\n');
+        rest = tail;
+    }
+    text.push_str("-----END ");
+    text.push_str(label);
+    text.push_str("-----\n");
+    text
 }
 
 #[cfg(test)]
@@ -122,6 +144,17 @@ mod tests {
             .collect();
         assert!(body[..body.len() - 1].iter().all(|l| l.len() == 64));
         assert_eq!(body.concat(), bare_base64(&der));
+    }
+
+    #[test]
+    fn secret_pem_is_what_the_pem_crate_writes() {
+        for len in [0usize, 1, 2, 3, 47, 48, 49, 121, 200] {
+            let der: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let expected =
+                pem::encode_config(&pem::Pem::new("EC PRIVATE KEY", der.clone()), pem_config());
+            let text = secret_pem("EC PRIVATE KEY", &der);
+            assert_eq!(*text, expected, "{len} bytes");
+        }
     }
 
     #[test]

@@ -71,6 +71,18 @@ pub enum FirmwareError {
     /// The ELF and the `.bin` + `.map` describe different firmware.
     #[error(transparent)]
     Mismatch(#[from] BuildMismatch),
+    /// A `.map` or `.elf` far larger than any DevKit build's.
+    #[error(
+        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB); check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder",
+        path.display(),
+        crate::limits::MAX_FIRMWARE_FILE_BYTES >> 20
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its length (for a pipe or device: how much was read before giving up).
+        len: u64,
+    },
     /// `--flash-origin` given, but no map to apply it to.
     #[error(
         "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
@@ -105,6 +117,25 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
         ));
     }
     std::fs::read(path).map_err(|e| read_error(path, &e))
+}
+
+/// Reads a whole `.map` or `.elf`, refusing one larger than
+/// [`crate::limits::MAX_FIRMWARE_FILE_BYTES`] unread.
+pub fn read_firmware_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
+    use crate::limits::{Bounded, MAX_FIRMWARE_FILE_BYTES, read_at_most};
+    if path.is_dir() {
+        return Err(read_error(
+            path,
+            &io::Error::from(io::ErrorKind::IsADirectory),
+        ));
+    }
+    match read_at_most(path, MAX_FIRMWARE_FILE_BYTES).map_err(|e| read_error(path, &e))? {
+        Bounded::Read(bytes) => Ok(bytes),
+        Bounded::TooLarge(len) => Err(FirmwareError::TooLarge {
+            path: path.to_path_buf(),
+            len,
+        }),
+    }
 }
 
 /// Build outputs to measure: the ELF, the `.bin` + `.map` pair, or all three.
@@ -202,7 +233,7 @@ pub fn layout_with_origin(
 
 /// Reads `map_path` and returns the layout it describes.
 pub fn read_map(map_path: &Path) -> Result<(MapFile, RegionLayout), FirmwareError> {
-    let text = read_file(map_path)?;
+    let text = read_firmware_file(map_path)?;
     let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
         path: map_path.to_path_buf(),
         source,

@@ -174,11 +174,15 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let certificate = generate(&request.uds, &measurements, &request.registration_id)?;
     let mut files = request.extras.files(&certificate)?;
+    // A reader that stopped early (`| head`) is not a failure; anything else is.
     let stdout_error = |e: std::io::Error| {
-        Error::Output(crate::output::OutputError::Write {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(());
+        }
+        Err(Error::Output(crate::output::OutputError::Write {
             path: PathBuf::from("standard output"),
-            reason: e.to_string(),
-        })
+            reason: crate::atomic_file::reason(&e),
+        }))
     };
     // The certificate file and the extra outputs: all of them, or none.
     if let Destination::File(path) = &request.destination {
@@ -199,12 +203,12 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
             stdout
                 .write_all(&request.format.encode(&certificate.der))
                 .and_then(|()| stdout.flush())
-                .map_err(stdout_error)?;
+                .or_else(stdout_error)?;
         }
         Destination::BareBase64 => {
             writeln!(stdout, "{}", bare_base64(&certificate.der))
                 .and_then(|()| stdout.flush())
-                .map_err(stdout_error)?;
+                .or_else(stdout_error)?;
         }
     }
     warnings.extend(request.extras.warnings());

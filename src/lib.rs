@@ -16,12 +16,14 @@
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,
-        clippy::indexing_slicing
+        clippy::indexing_slicing,
+        clippy::allow_attributes
     )
 )]
 
 pub mod alias_cert;
 pub mod args;
+pub mod atomic_file;
 pub mod base_point;
 pub mod batch;
 pub mod batch_command;
@@ -44,6 +46,7 @@ pub mod generate_json;
 pub mod inputs;
 pub mod inspect;
 pub mod kdf;
+pub mod limits;
 pub mod manifest;
 pub mod map_file;
 pub mod measurement;
@@ -62,6 +65,7 @@ pub mod terminal;
 pub mod uds;
 pub mod uds_command;
 pub mod uds_source;
+pub mod untrusted_text;
 pub mod verify;
 
 pub use derivation::{AliasCertificate, FirmwareMeasurements, generate};

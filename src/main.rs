@@ -1,5 +1,19 @@
 //! The `dps-cert-gen` binary: parses arguments and calls the library.
 
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::allow_attributes,
+        clippy::print_stdout,
+        clippy::print_stderr
+    )
+)]
+
 use clap::{CommandFactory, Parser, Subcommand};
 use dps_cert_gen::Error;
 use dps_cert_gen::generate::{self, GenerateArgs};
@@ -93,10 +107,10 @@ fn main() -> ExitCode {
 
 fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     let interactive = terminal::stdin_is_terminal();
-    let dps_uds = std::env::var_os(uds_source::ENV_VAR);
+    let dps_uds = uds_source::EnvUds::read();
     let inputs = inputs::gather(
         args,
-        dps_uds.as_deref(),
+        dps_uds.get(),
         &mut uds_source::unbuffered_stdin(),
         interactive,
         &mut Terminal::new(),
@@ -106,8 +120,9 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     let outcome = generate::run(&request, &mut stdout)?;
     if args.firmware.verbose {
+        let mut err = std::io::stderr().lock();
         for line in &outcome.verbose {
-            eprintln!("{line}");
+            let _ = writeln!(err, "{line}");
         }
     }
     for w in &outcome.warnings {
@@ -118,10 +133,11 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
         return print_json(&json);
     }
     if request.destination != generate::Destination::BareBase64 {
-        eprint!("{}", outcome.report());
+        let _ = write!(std::io::stderr().lock(), "{}", outcome.report());
     }
     if asked {
-        eprint!(
+        let _ = write!(
+            std::io::stderr().lock(),
             "\n{}",
             next_steps::text(
                 &request.firmware,
@@ -136,7 +152,7 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
 fn uds(count: u32) -> Result<(), Error> {
     dps_cert_gen::uds_command::print_new(
         count,
-        &mut std::io::stdout().lock(),
+        &mut dps_cert_gen::uds_command::unbuffered_stdout(),
         &mut std::io::stderr().lock(),
     )
 }
@@ -144,13 +160,19 @@ fn uds(count: u32) -> Result<(), Error> {
 fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "dps-cert-gen", &mut script);
+    write_stdout(&script)
+}
+
+/// Writes to standard output; a reader that stopped early (`| head`) is not a failure, any
+/// other failure (a full disk behind `>`) is one (exit status 1).
+fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&script).and_then(|()| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         // A reader that stopped early (`| head`) is not a failure.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(dps_cert_gen::output::OutputError::Write {
                 path: "standard output".into(),
-                reason: e.to_string(),
+                reason: dps_cert_gen::atomic_file::reason(&e),
             }
             .into())
         }
@@ -159,10 +181,9 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Error> {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
-    Ok(())
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    write_stdout(text.as_bytes())
 }
 
 fn inspect_command(args: &dps_cert_gen::inspect::InspectArgs) -> Result<(), Error> {
@@ -171,23 +192,22 @@ fn inspect_command(args: &dps_cert_gen::inspect::InspectArgs) -> Result<(), Erro
     if args.json {
         return print_json(&inspection);
     }
-    let _ = write!(std::io::stdout().lock(), "{}", inspection.render());
-    Ok(())
+    write_stdout(inspection.render().as_bytes())
 }
 
 /// Whether the certificate matched.
 fn verify_command(args: &dps_cert_gen::verify::VerifyArgs) -> Result<bool, Error> {
-    let dps_uds = std::env::var_os(uds_source::ENV_VAR);
+    let dps_uds = uds_source::EnvUds::read();
     let verification = dps_cert_gen::verify::run(
         args,
-        dps_uds.as_deref(),
+        dps_uds.get(),
         &mut uds_source::unbuffered_stdin(),
         terminal::stdin_is_terminal(),
     )?;
     if args.json {
         print_json(&verification.json())?;
     } else {
-        let _ = write!(std::io::stdout().lock(), "{}", verification.render());
+        write_stdout(verification.render().as_bytes())?;
         for w in &verification.warnings {
             style::warning(w);
         }

@@ -5,7 +5,9 @@
 use crate::consistency::{Extent, same_addresses, same_bytes};
 use crate::derivation::FirmwareMeasurements;
 use crate::elf_file::measure_elf;
-use crate::firmware::{FirmwareError, bin_len, layout_with_origin, measure_bin, read_file};
+use crate::firmware::{
+    FirmwareError, bin_len, layout_with_origin, measure_bin, read_firmware_file,
+};
 use crate::map_file::MapFile;
 use crate::regions::{MeasuredRegions, RegionLayout};
 use crate::registration_id::RegistrationId;
@@ -120,7 +122,7 @@ struct MapRead {
 /// Reads a map and resolves its layout, with `flash_origin` (`--flash-origin`) overriding
 /// its `FLASH` region.
 fn read_map(map_path: &Path, flash_origin: Option<u64>) -> Result<MapRead, FirmwareError> {
-    let text = read_file(map_path)?;
+    let text = read_firmware_file(map_path)?;
     let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
         path: map_path.to_path_buf(),
         source,
@@ -201,7 +203,7 @@ pub fn measure_bin_map(
 
 /// Measures an ELF alone; warns when it is not for 32-bit little-endian ARM.
 pub fn measure_elf_file(elf: &Path) -> Result<Measurement, FirmwareError> {
-    let data = read_file(elf)?;
+    let data = read_firmware_file(elf)?;
     let measured = measure_elf(&data).map_err(|source| FirmwareError::Elf {
         path: elf.to_path_buf(),
         source,

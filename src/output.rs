@@ -1,8 +1,7 @@
-//! Writing outputs: all-or-nothing (a temporary file in the target folder, then a rename),
-//! never over an existing file unless asked.
+//! Writing outputs: all-or-nothing (the complete file is made in the target folder before it
+//! gets its name: see [`crate::atomic_file`]), never over an existing file unless asked.
 
 use std::fs::Permissions;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -48,37 +47,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result
     check_writable(path, force)?;
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::atomic_file::reason(&e),
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
-        .permissions(Permissions::from_mode(mode))
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    if force {
-        tmp.persist(path).map_err(|e| fail(e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                OutputError::Exists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                fail(e.error)
+    let staged = crate::atomic_file::stage(path, bytes, mode).map_err(fail)?;
+    staged.persist(path, force).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            OutputError::Exists {
+                path: path.to_path_buf(),
             }
-        })?;
-    }
+        } else {
+            fail(e)
+        }
+    })?;
     Ok(())
 }
 
@@ -106,7 +86,7 @@ pub fn write_atomic_with(
     // a batch has checked every file before it starts.
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::atomic_file::reason(&e),
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -146,7 +126,7 @@ pub fn write_atomic_with(
 pub fn sync_filesystem(dir: &Path) -> Result<(), OutputError> {
     let fail = |e: std::io::Error| OutputError::Write {
         path: dir.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::atomic_file::reason(&e),
     };
     let handle = std::fs::File::open(dir).map_err(fail)?;
     rustix::fs::syncfs(&handle).map_err(|e| fail(e.into()))

@@ -1,13 +1,11 @@
 //! Several output files written as one: all of them, or none. Every destination is checked
-//! before any is written; each file is first written in full to a temporary file beside its
-//! destination (created with its final permissions, so a secret is never readable by others),
-//! then all are renamed into place; if a rename fails, the files this run already put in place
-//! are removed again.
+//! before any is written; each file is first written in full beside its destination, unnamed
+//! (created with its final permissions, so a secret is never readable by others: see
+//! [`crate::atomic_file`]), then all are given their names; if that fails for one, the files
+//! this run already put in place are removed again.
 
+use crate::atomic_file::StagedFile;
 use crate::output::{OutputError, check_writable};
-use std::fs::Permissions;
-use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -44,51 +42,51 @@ pub fn check_all<'a>(
 fn write_error(path: &Path, e: std::io::Error) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::atomic_file::reason(&e),
     }
 }
 
-fn stage(file: &PlannedFile) -> Result<tempfile::NamedTempFile, OutputError> {
-    let dir = match file.path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = file
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .permissions(Permissions::from_mode(file.mode))
-        .tempfile_in(dir)
-        .map_err(|e| write_error(&file.path, e))?;
-    tmp.write_all(&file.bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| write_error(&file.path, e))?;
-    Ok(tmp)
+fn stage(file: &PlannedFile) -> Result<StagedFile, OutputError> {
+    crate::atomic_file::stage(&file.path, &file.bytes, file.mode)
+        .map_err(|e| write_error(&file.path, e))
 }
 
 /// Writes every file, or none: see the module documentation.
 pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), OutputError> {
+    write_all_or_none_observed(files, force, &mut |_| Ok(()))
+}
+
+/// [`write_all_or_none`], calling `after_placing` with each file's path as soon as it is in
+/// place. An error from it is handled as a failed rename: what this run placed is undone and
+/// the error is returned. Tests use it to inject a failure between the files.
+pub fn write_all_or_none_observed(
+    files: &[PlannedFile],
+    force: bool,
+    after_placing: &mut dyn FnMut(&Path) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
     check_all(files.iter().map(|f| f.path.as_path()), force)?;
-    // Phase 1: every file complete in a temporary file. A failure drops (deletes) them all.
+    // Phase 1: every file complete, not yet named. A failure drops (deletes) them all.
     let staged = files
         .iter()
         .map(|f| stage(f).map(|tmp| (f, tmp)))
         .collect::<Result<Vec<_>, _>>()?;
-    // Phase 2: rename into place; undo this run's renames on failure.
-    let mut placed: Vec<&Path> = Vec::new();
+    // Phase 2: name each, keeping (with --force) a second name for the file it replaces;
+    // on failure, undo this run's placements and put the replaced files back.
+    let mut placed: Vec<Placed> = Vec::new();
     for (file, tmp) in staged {
-        let result = if force {
-            tmp.persist(&file.path).map_err(|e| e.error)
-        } else {
-            tmp.persist_noclobber(&file.path).map_err(|e| e.error)
-        };
+        let result = keep_old(&file.path, force).and_then(|old| {
+            let done = tmp.persist(&file.path, force);
+            placed.push(Placed {
+                path: &file.path,
+                old,
+                new_in_place: done.is_ok(),
+            });
+            done?;
+            after_placing(&file.path)
+        });
         if let Err(e) = result {
-            for path in placed {
-                let _ = std::fs::remove_file(path);
+            for p in placed.into_iter().rev() {
+                p.undo();
             }
             return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
                 OutputError::Exists {
@@ -98,14 +96,66 @@ pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), Outpu
                 write_error(&file.path, e)
             });
         }
-        placed.push(&file.path);
+    }
+    for p in placed {
+        if let Some(old) = p.old {
+            let _ = std::fs::remove_file(old);
+        }
     }
     Ok(())
+}
+
+/// One destination of phase 2: whether the new file is in place, and where the file it
+/// replaced (if any) is kept until all are done.
+struct Placed<'a> {
+    path: &'a Path,
+    old: Option<PathBuf>,
+    new_in_place: bool,
+}
+
+impl Placed<'_> {
+    fn undo(self) {
+        match (self.old, self.new_in_place) {
+            (Some(old), _) => {
+                let _ = std::fs::rename(old, self.path);
+            }
+            (None, true) => {
+                let _ = std::fs::remove_file(self.path);
+            }
+            (None, false) => {}
+        }
+    }
+}
+
+/// With `force`, a second (hidden) name for the file at `path`, if there is one, so that
+/// it can be put back if a later file fails. `None` too where no hard link can be made.
+fn keep_old(path: &Path, force: bool) -> std::io::Result<Option<PathBuf>> {
+    if !force || path.symlink_metadata().is_err() {
+        return Ok(None);
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let old = dir.join(format!(".{name}.{}.old", hex::encode(random)));
+    match std::fs::hard_link(path, &old) {
+        Ok(()) => Ok(Some(old)),
+        // A folder is not replaced anyway (its rename fails next); a file system without
+        // hard links (FAT) cannot keep the old file: it is replaced without a way back.
+        Err(_) => Ok(None),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn planned(path: PathBuf, text: &str, mode: u32) -> PlannedFile {
         PlannedFile {

@@ -56,6 +56,21 @@ pub enum RegionError {
         /// Image length.
         bin_len: u64,
     },
+    /// A region longer than any flash of the device.
+    #[error(
+        "{region} [0x{start:08x}, 0x{stop:08x}) is {len} bytes long, more than {} MiB while the AZ3166's whole flash is 1 MiB; the map or ELF is damaged or not from a DevKit build: rebuild the firmware",
+        crate::limits::MAX_REGION_BYTES >> 20
+    )]
+    TooLong {
+        /// Which region.
+        region: RegionName,
+        /// Start address.
+        start: u64,
+        /// Stop address.
+        stop: u64,
+        /// Its length.
+        len: u64,
+    },
     /// `riot_core` too short for the device.
     #[error(
         "riot_core is {len} bytes long, but the board refuses one shorter than 8 bytes and would never register; check that the firmware was built with the DevKit DPS library"
@@ -79,6 +94,25 @@ impl Region {
     /// Number of bytes, or `None` when `stop < start`.
     pub fn len(&self) -> Option<u64> {
         self.stop.checked_sub(self.start)
+    }
+
+    /// The length of region `name`, refused when `stop < start` or when longer than
+    /// [`crate::limits::MAX_REGION_BYTES`].
+    pub fn checked_len(&self, name: RegionName) -> Result<u64, RegionError> {
+        let len = self.len().ok_or(RegionError::Reversed {
+            region: name,
+            start: self.start,
+            stop: self.stop,
+        })?;
+        if len > crate::limits::MAX_REGION_BYTES {
+            return Err(RegionError::TooLong {
+                region: name,
+                start: self.start,
+                stop: self.stop,
+                len,
+            });
+        }
+        Ok(len)
     }
 
     /// Whether the region is empty (or reversed).
@@ -112,11 +146,7 @@ impl RegionLayout {
     pub fn offsets(&self, bin_len: u64) -> Result<[(u64, u64); 2], RegionError> {
         let mut out = [(0, 0); 2];
         for (slot, (name, region)) in out.iter_mut().zip(self.regions()) {
-            let len = region.len().ok_or(RegionError::Reversed {
-                region: name,
-                start: region.start,
-                stop: region.stop,
-            })?;
+            let len = region.checked_len(name)?;
             if name == RegionName::RiotCore && len < MIN_RIOT_CORE_LEN {
                 return Err(RegionError::CoreTooShort { len });
             }
@@ -271,7 +301,28 @@ mod tests {
                 &layout((0xffff_ffff, 0xffff_ffff_ffff_ffff), (0x1008, 0x1008)),
                 &image
             ),
+            Err(RegionError::TooLong {
+                region: RegionName::RiotCore,
+                ..
+            })
+        ));
+        assert!(matches!(
+            MeasuredRegions::from_image(
+                &layout((0xffff_fff0, 0xffff_ffff), (0x1008, 0x1008)),
+                &image
+            ),
             Err(RegionError::OutsideImage { .. })
+        ));
+        assert!(matches!(
+            MeasuredRegions::from_image(
+                &layout((0x1000, 0x1008), (0x1008, 0x1008 + (16 << 20) + 1)),
+                &image
+            ),
+            Err(RegionError::TooLong {
+                region: RegionName::RiotFw,
+                len: 0x100_0001,
+                ..
+            })
         ));
     }
 }

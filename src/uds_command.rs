@@ -17,12 +17,34 @@ pub fn random_uds() -> Result<Uds, RandomError> {
 
 /// The UDS as 64 lower-case hex digits (for showing to the user who asked for it).
 pub fn to_hex(uds: &Uds) -> Zeroizing<String> {
-    Zeroizing::new(hex::encode(uds.as_bytes()))
+    // Built in a buffer of its final size (with room for a line end): a growing one would
+    // leave copies in freed memory.
+    let mut text = Zeroizing::new(String::with_capacity(65));
+    for b in uds.as_bytes() {
+        for nibble in [b >> 4, b & 0x0f] {
+            text.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    text
 }
 
 /// The line to type in the board's configuration mode.
 pub fn set_dps_uds_line(uds: &Uds) -> Zeroizing<String> {
-    Zeroizing::new(format!("set_dps_uds {}", to_hex(uds).as_str()))
+    let hex = to_hex(uds);
+    let mut line = Zeroizing::new(String::with_capacity("set_dps_uds ".len() + hex.len()));
+    line.push_str("set_dps_uds ");
+    line.push_str(&hex);
+    line
+}
+
+/// Standard output without the standard library's buffer, so that the UDS values printed
+/// leave no copy in a buffer that is never wiped.
+pub fn unbuffered_stdout() -> Box<dyn std::io::Write> {
+    use std::os::fd::AsFd;
+    match std::io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(std::io::stdout()),
+    }
 }
 
 /// How to set a UDS on the board, shown after it is printed.
@@ -39,17 +61,27 @@ pub fn print_new(
     let write_error = |e: std::io::Error| -> crate::Error {
         crate::output::OutputError::Write {
             path: std::path::PathBuf::from("standard output"),
-            reason: e.to_string(),
+            reason: crate::atomic_file::reason(&e),
         }
         .into()
     };
+    // A reader that stopped early (`| head -3`) is not a failure: stop making values.
+    let broken_pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
     let mut last = None;
     for _ in 0..count {
         let uds = random_uds()?;
-        writeln!(out, "{}", to_hex(&uds).as_str()).map_err(write_error)?;
+        let mut line = to_hex(&uds);
+        line.push('\n');
+        match out.write_all(line.as_bytes()) {
+            Err(e) if broken_pipe(&e) => return Ok(()),
+            result => result.map_err(write_error)?,
+        }
         last = Some(uds);
     }
-    out.flush().map_err(write_error)?;
+    match out.flush() {
+        Err(e) if broken_pipe(&e) => return Ok(()),
+        result => result.map_err(write_error)?,
+    }
     // The guidance is a courtesy: a closed standard error is no reason to fail.
     let _ = match (count, last) {
         (1, Some(uds)) => writeln!(

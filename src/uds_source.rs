@@ -183,6 +183,41 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
     }
 }
 
+/// This process's copy of `DPS_UDS`, wiped when dropped. (The environment block the process
+/// started with keeps its own copy: only the caller's shell can remove that.)
+#[derive(Default)]
+pub struct EnvUds(Option<std::ffi::OsString>);
+
+impl EnvUds {
+    /// Reads `DPS_UDS`.
+    pub fn read() -> Self {
+        Self(std::env::var_os(ENV_VAR))
+    }
+
+    /// The value, if set.
+    pub fn get(&self) -> Option<&OsStr> {
+        self.0.as_deref()
+    }
+}
+
+impl fmt::Debug for EnvUds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "EnvUds(<secret>)"
+        } else {
+            "EnvUds(None)"
+        })
+    }
+}
+
+impl Drop for EnvUds {
+    fn drop(&mut self) {
+        if let Some(value) = self.0.take() {
+            zeroize::Zeroize::zeroize(&mut value.into_encoded_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,29 @@
 //! The parsers of typed-in values (UDS, MAC, firmware version, registration ID) on
-//! arbitrary text: never panic, and what they accept is well-formed.
+//! arbitrary text, and of a UDS file on arbitrary bytes: never panic, and what they accept is
+//! well-formed.
 #![no_main]
 
+use dps_cert_gen::args::UdsArgs;
+use dps_cert_gen::uds_source;
 use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // A UDS file (or standard input, or DPS_UDS) holding these bytes: a UDS or a one-line
+    // error that names the source, never a panic.
+    let args = UdsArgs {
+        uds: None,
+        uds_file: Some("-".into()),
+    };
+    match uds_source::resolve(&args, None, &mut std::io::Cursor::new(data), false) {
+        Ok(Some(given)) => assert_eq!(given.uds.as_bytes().len(), 32),
+        Ok(None) => panic!("standard input that is not a terminal is always read"),
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.starts_with("--uds-file - (standard input)"), "{text}");
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+        }
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

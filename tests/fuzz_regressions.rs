@@ -1,0 +1,116 @@
+//! Every input a fuzzer found a fault with (fuzz/README.md) stays here as a regression test,
+//! in `tests/fuzz_regressions/<target>/`, checked with the same rules as its fuzz target in
+//! `fuzz/fuzz_targets/<target>.rs`; so are the targets' seed corpora (`fuzz/seeds/<target>/`).
+
+use dps_cert_gen::elf_file::measure_elf;
+use dps_cert_gen::firmware::layout_from_map;
+use dps_cert_gen::inspect::inspect_bytes;
+use dps_cert_gen::map_file::MapFile;
+use dps_cert_gen::regions::MeasuredRegions;
+use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
+use std::path::{Path, PathBuf};
+
+/// The inputs kept for `target`: its findings, and its seed corpus from `fuzz/seeds/`.
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        root.join("tests/fuzz_regressions").join(target),
+        root.join("fuzz/seeds").join(target),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            files.push((path, bytes));
+        }
+    }
+    files.sort();
+    assert!(!files.is_empty(), "no inputs for {target}");
+    files
+}
+
+#[test]
+fn certificate() {
+    let found = inputs("certificate");
+    assert!(
+        found
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("crash-")),
+        "the certificate reader's finding is kept"
+    );
+    for (path, data) in found {
+        match inspect_bytes(&data, "fuzz.pem") {
+            Ok(inspection) => {
+                assert!(!inspection.render().is_empty());
+                let _ = dps_cert_gen::verify::require_alias(&inspection);
+                let _ = inspection.fwid();
+                serde_json::to_string(&inspection).unwrap();
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    !text.chars().any(char::is_control),
+                    "{}: {text:?}",
+                    path.display()
+                );
+                assert!(text.len() < 500, "{}: {text:?}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn elf_file() {
+    for (path, data) in inputs("elf_file") {
+        if let Ok(m) = measure_elf(&data) {
+            let core = m.layout.riot_core;
+            let fw = m.layout.riot_fw;
+            assert_eq!(
+                Some(m.regions.riot_core().len() as u64),
+                core.len(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(Some(m.regions.riot_fw().len() as u64), fw.len());
+            assert!(m.regions.riot_core().len() >= 8);
+        }
+    }
+}
+
+#[test]
+fn map_file() {
+    for (_, data) in inputs("map_file") {
+        if let Ok(map) = MapFile::parse(&data)
+            && let Ok(layout) = layout_from_map(&map, Path::new("fuzz.map"))
+        {
+            let _ = MeasuredRegions::from_image(&layout, &[0u8; 4096]);
+        }
+    }
+}
+
+#[test]
+fn text_inputs() {
+    for (_, data) in inputs("text_inputs") {
+        let args = dps_cert_gen::args::UdsArgs {
+            uds: None,
+            uds_file: Some("-".into()),
+        };
+        match dps_cert_gen::uds_source::resolve(&args, None, &mut data.as_slice(), false) {
+            Ok(given) => assert!(given.is_some()),
+            Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
+        }
+        let Ok(text) = std::str::from_utf8(&data) else {
+            continue;
+        };
+        if let Ok(uds) = Uds::from_hex(text) {
+            assert_eq!(hex::encode(uds.as_bytes()), text.to_ascii_lowercase());
+        }
+        if let (Ok(mac), Ok(version)) = (Mac::new(text), FirmwareVersion::new(text)) {
+            let id = RegistrationId::from_board(&mac, &version);
+            assert!(RegistrationId::new(id.as_str()).is_ok());
+        }
+    }
+}
