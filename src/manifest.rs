@@ -71,7 +71,25 @@ pub enum ManifestError {
         /// The manifest.
         path: PathBuf,
     },
+    /// Larger than [`MAX_MANIFEST_BYTES`]: not read.
+    #[error("the manifest {} is larger than 256 MiB, more than a million devices' worth; split it into manifests of at most 1,000,000 rows", path.display())]
+    TooLarge {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// More than [`MAX_ROWS`] device rows.
+    #[error("the manifest {} has more than 1,000,000 device rows; split it into manifests of at most 1,000,000 rows", path.display())]
+    TooManyRows {
+        /// The manifest.
+        path: PathBuf,
+    },
 }
+
+/// Largest manifest read: a million rows of the longest IDs fit well within it.
+pub const MAX_MANIFEST_BYTES: u64 = 256 << 20;
+/// Most device rows in one manifest (one production run per manifest; split larger ones),
+/// so that a batch's memory stays bounded.
+pub const MAX_ROWS: usize = 1_000_000;
 
 /// Why one row cannot be used. The line number is not part of the text (see
 /// [`RowError::at`]); no variant carries a UDS digit.
@@ -166,11 +184,26 @@ pub struct Manifest {
 impl Manifest {
     /// Reads and parses a manifest file.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| ManifestError::Read {
+        use crate::limits::{Bounded, read_at_most};
+        let read_error = |e: std::io::Error| ManifestError::Read {
             path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?);
-        Self::parse(path, &bytes)
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+                _ => crate::atomic_file::reason(&e),
+            },
+        };
+        if path.is_dir() {
+            return Err(read_error(std::io::Error::from(
+                std::io::ErrorKind::IsADirectory,
+            )));
+        }
+        match read_at_most(path, MAX_MANIFEST_BYTES).map_err(read_error)? {
+            Bounded::Read(bytes) => Self::parse(path, &Zeroizing::new(bytes)),
+            Bounded::TooLarge(_) => Err(ManifestError::TooLarge {
+                path: path.to_path_buf(),
+            }),
+        }
     }
 
     /// Parses manifest bytes; `path` names the file in messages.
@@ -184,6 +217,11 @@ impl Manifest {
         let columns = Columns::of(path, &header)?;
         let mut rows = Vec::new();
         while let Some(record) = records.next_record() {
+            if rows.len() == MAX_ROWS {
+                return Err(ManifestError::TooManyRows {
+                    path: path.to_path_buf(),
+                });
+            }
             rows.push(columns.row(&record));
         }
         if rows.is_empty() {

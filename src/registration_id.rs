@@ -66,6 +66,9 @@ impl RegistrationId {
         if id.is_empty() {
             return Err(IdError::EmptyId);
         }
+        if id.len() > DEVICE_MAX_LEN {
+            return Err(IdError::IdTooLong { len: id.len() });
+        }
         if let Some((i, ch)) = id
             .chars()
             .enumerate()
@@ -76,9 +79,6 @@ impl RegistrationId {
                 ch,
                 position: i + 1,
             });
-        }
-        if id.len() > DEVICE_MAX_LEN {
-            return Err(IdError::IdTooLong { len: id.len() });
         }
         Ok(Self(id.to_string()))
     }
@@ -127,7 +127,7 @@ impl Mac {
     /// Accepts `c89346000001`, `C8:93:46:00:00:01` or `c8-93-46-00-00-01`.
     pub fn new(text: &str) -> Result<Self, IdError> {
         let bad = || IdError::BadMac {
-            mac: text.to_string(),
+            mac: crate::untrusted_text::printable(text),
         };
         let t = text.trim();
         let digits: String = if t.len() == 17 {
@@ -181,7 +181,7 @@ impl FirmwareVersion {
             Ok(Self(t.to_string()))
         } else {
             Err(IdError::BadVersion {
-                version: text.to_string(),
+                version: crate::untrusted_text::printable(text),
             })
         }
     }

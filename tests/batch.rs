@@ -468,7 +468,7 @@ fn manifest_errors_are_one_line() {
     assert_eq!(
         stderr_of(&output),
         format!(
-            "error: cannot read the manifest {}: No such file or directory (os error 2); check the --manifest path\n",
+            "error: cannot read the manifest {}: no such file; check the --manifest path\n",
             missing.display()
         )
     );

@@ -114,3 +114,35 @@ fn text_inputs() {
         }
     }
 }
+
+#[test]
+fn manifest() {
+    use dps_cert_gen::manifest::Manifest;
+    let path = Path::new("fuzz.csv");
+    let mut parsed = 0;
+    for (file, data) in inputs("manifest") {
+        match Manifest::parse(path, &data) {
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    !text.contains('\n') && !text.contains('\r'),
+                    "{file:?}: {text:?}"
+                );
+            }
+            Ok(manifest) => {
+                parsed += 1;
+                let mut last = 0;
+                for row in &manifest.rows {
+                    assert!(row.line > last, "{file:?}");
+                    last = row.line;
+                    assert_eq!(row.extra.len(), manifest.extra_columns.len());
+                    if let Err(e) = &row.device {
+                        let text = e.at(path, row.line);
+                        assert!(!text.contains('\n') && !text.contains('\r'), "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(parsed >= 3, "the seed manifests parse");
+}
