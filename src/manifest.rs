@@ -340,6 +340,27 @@ impl<'a> Records<'a> {
     }
 }
 
+/// The header's names as a message may show them: printable, short, at most ten of them, and
+/// never a cell that looks like a UDS (a manifest without its header row has one there).
+fn header_for_message(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| {
+            if n.len() == 64 && n.chars().all(|c| c.is_ascii_hexdigit()) {
+                "<64 hex digits>".to_string()
+            } else {
+                crate::untrusted_text::printable(n)
+            }
+        })
+        .collect();
+    if names.len() > SHOWN {
+        shown.push(format!("and {} more", names.len() - SHOWN));
+    }
+    shown.join(", ")
+}
+
 /// Where the columns are.
 struct Columns {
     count: usize,
@@ -376,7 +397,7 @@ impl Columns {
         let missing = |column: &'static str| ManifestError::MissingColumn {
             path: path.to_path_buf(),
             column,
-            found: names.join(", "),
+            found: header_for_message(&names),
         };
         let uds = find(UDS_COLUMN)?.ok_or_else(|| missing(UDS_COLUMN))?;
         let id = find(ID_COLUMN)?;
@@ -582,6 +603,20 @@ mod tests {
             parse("uds,registration_id\n"),
             Err(ManifestError::NoDevices { .. })
         ));
+        // No header row: the first row's UDS is not repeated in the error.
+        let uds = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
+        let text = parse(&format!("{uds},dev-1\n{uds},dev-2\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            text,
+            "the manifest devices.csv has no uds column (its header has: <64 hex digits>, dev-1); the header row must name the columns uds and registration_id, or uds, mac and firmware_version"
+        );
+        // Header names with line breaks are shown on one line.
+        let text = parse("uds,mac,\"firm\nware\"\nx,y,z\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.contains('\n'), "{text}");
         assert_eq!(
             parse("id,registration_id\nx,y\n").unwrap_err().to_string(),
             "the manifest devices.csv has no uds column (its header has: id, registration_id); the header row must name the columns uds and registration_id, or uds, mac and firmware_version"
