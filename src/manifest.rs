@@ -268,6 +268,25 @@ struct Records<'a> {
     input: &'a [u8],
     /// 1-based line at the start of `input`.
     line: u64,
+    /// Whether the byte before `input` was a CR (so that a CRLF split across reads is one
+    /// line break).
+    after_cr: bool,
+}
+
+/// Line breaks in `bytes`: LF, CRLF and a lone CR (a spreadsheet's "CSV (Macintosh)") each
+/// count once, as the CSV parser ends records at each of them. `after_cr` carries whether the
+/// byte before `bytes` was a CR, and is updated.
+fn line_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
+    let mut n = 0;
+    for b in bytes {
+        match b {
+            b'\r' => n += 1,
+            b'\n' if !*after_cr => n += 1,
+            _ => {}
+        }
+        *after_cr = *b == b'\r';
+    }
+    n
 }
 
 impl<'a> Records<'a> {
@@ -277,6 +296,7 @@ impl<'a> Records<'a> {
             reader: csv_core::Reader::new(),
             input,
             line: 1,
+            after_cr: false,
         }
     }
 
@@ -291,12 +311,13 @@ impl<'a> Records<'a> {
 
     fn read_one(&mut self) -> Option<Record> {
         // Blank lines before the record are skipped by the parser: count them here.
-        let leading = self
+        let blank = self
             .input
             .iter()
             .take_while(|b| **b == b'\n' || **b == b'\r')
-            .filter(|b| **b == b'\n')
-            .count() as u64;
+            .count();
+        let mut after_cr = self.after_cr;
+        let leading = line_breaks(self.input.get(..blank).unwrap_or_default(), &mut after_cr);
         let start_line = self.line + leading;
         let mut data = Zeroizing::new(vec![0u8; 256]);
         let mut ends = vec![0usize; 8];
@@ -306,7 +327,7 @@ impl<'a> Records<'a> {
             let end_slots = ends.get_mut(ends_len..).unwrap_or_default();
             let (result, nin, nout, nend) = self.reader.read_record(self.input, out, end_slots);
             let consumed = self.input.get(..nin).unwrap_or_default();
-            self.line += consumed.iter().filter(|b| **b == b'\n').count() as u64;
+            self.line += line_breaks(consumed, &mut self.after_cr);
             self.input = self.input.get(nin..).unwrap_or_default();
             // (Field ends count from the start of the record, across calls.)
             out_len += nout;
@@ -612,6 +633,12 @@ mod tests {
             text,
             "the manifest devices.csv has no uds column (its header has: <64 hex digits>, dev-1); the header row must name the columns uds and registration_id, or uds, mac and firmware_version"
         );
+        // CR-only line ends (old spreadsheets) number the lines like LF and CRLF.
+        for end in ["\n", "\r\n", "\r"] {
+            let text = format!("uds,registration_id{end}{end}{uds},dev-1{end}{uds},dev-2{end}");
+            let lines: Vec<u64> = parse(&text).unwrap().rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, vec![3, 4], "{end:?}");
+        }
         // Header names with line breaks are shown on one line.
         let text = parse("uds,mac,\"firm\nware\"\nx,y,z\n")
             .unwrap_err()
