@@ -12,17 +12,7 @@ use std::process::Output;
 const MEMORY_LIMIT_KIB: u64 = 1024 * 1024;
 
 fn run_limited(args: &[String]) -> Output {
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-    let script = format!(
-        "ulimit -v {MEMORY_LIMIT_KIB}; exec '{}' {}",
-        env!("CARGO_BIN_EXE_dps-cert-gen"),
-        quoted.join(" ")
-    );
-    std::process::Command::new("sh")
-        .args(["-c", &script])
-        .env_remove("DPS_UDS")
-        .output()
-        .unwrap()
+    common::run_limited(args, MEMORY_LIMIT_KIB)
 }
 
 fn batch_args(manifest: &Path, out: &Path) -> Vec<String> {

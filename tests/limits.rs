@@ -13,17 +13,7 @@ const GIB: u64 = 1 << 30;
 
 /// Runs the binary with `args` under the memory limit.
 fn run_limited(args: &[String]) -> Output {
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-    let script = format!(
-        "ulimit -v {MEMORY_LIMIT_KIB}; exec '{}' {}",
-        env!("CARGO_BIN_EXE_dps-cert-gen"),
-        quoted.join(" ")
-    );
-    std::process::Command::new("sh")
-        .args(["-c", &script])
-        .env_remove("DPS_UDS")
-        .output()
-        .unwrap()
+    common::run_limited(args, MEMORY_LIMIT_KIB)
 }
 
 fn s(p: &Path) -> String {

@@ -167,3 +167,19 @@ pub fn uds_file(uds: &str) -> PathBuf {
     }
     path
 }
+
+/// Runs the binary with `args` under an address-space limit of `limit_kib` KiB (`ulimit -v`),
+/// so that a run reading or keeping far too much fails.
+pub fn run_limited(args: &[String], limit_kib: u64) -> std::process::Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let script = format!(
+        "ulimit -v {limit_kib}; exec '{}' {}",
+        env!("CARGO_BIN_EXE_dps-cert-gen"),
+        quoted.join(" ")
+    );
+    std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env_remove("DPS_UDS")
+        .output()
+        .unwrap()
+}
