@@ -9,23 +9,13 @@ use dps_cert_gen::elf_file::{ElfError, measure_elf};
 use dps_cert_gen::firmware::FirmwareError;
 use dps_cert_gen::measurement::{Measurement, measure_bin_map, measure_elf_file};
 use dps_cert_gen::regions::{RegionError, RegionName};
-use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds, generate};
+use dps_cert_gen::{Uds, generate};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 fn parse_addr(s: &str) -> u64 {
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap()
-}
-
-fn registration_id(case: &common::Case) -> RegistrationId {
-    match &case.registration_id {
-        Some(id) => RegistrationId::new(id).unwrap(),
-        None => RegistrationId::from_board(
-            &Mac::new(case.mac.as_deref().unwrap()).unwrap(),
-            &FirmwareVersion::new(case.firmware_version.as_deref().unwrap()).unwrap(),
-        ),
-    }
 }
 
 #[test]
@@ -71,7 +61,7 @@ fn elf_alone_gives_every_vector_byte_for_byte() {
         );
         assert_eq!(hex::encode(fw.fwid.as_bytes()), case.field("fwid"));
         let uds = Uds::from_hex(&case.uds).unwrap();
-        let cert = generate(&uds, &fw, &registration_id(&case)).unwrap();
+        let cert = generate(&uds, &fw, &case.registration_id()).unwrap();
         assert_eq!(cert.der, case.der(), "{}", case.name);
     }
 }
@@ -101,7 +91,7 @@ fn elf_and_bin_map_together_agree_on_every_vector() {
         assert!(measured.warnings.is_empty(), "{}", case.name);
         let fw = FirmwareMeasurements::of(&measured.regions);
         let uds = Uds::from_hex(&case.uds).unwrap();
-        let cert = generate(&uds, &fw, &registration_id(&case)).unwrap();
+        let cert = generate(&uds, &fw, &case.registration_id()).unwrap();
         assert_eq!(cert.der, case.der(), "{}", case.name);
     }
 }

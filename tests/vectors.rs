@@ -6,7 +6,7 @@ use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys};
 use dps_cert_gen::dice::Cdi;
 use dps_cert_gen::encoding::Thumbprints;
 use dps_cert_gen::firmware::{measure_bin_map, read_map};
-use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds, generate};
+use dps_cert_gen::{Uds, generate};
 
 fn parse_addr(s: &str) -> u64 {
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap()
@@ -80,23 +80,13 @@ fn intermediate_values_match_the_vectors() {
     }
 }
 
-fn registration_id(case: &common::Case) -> RegistrationId {
-    match &case.registration_id {
-        Some(id) => RegistrationId::new(id).unwrap(),
-        None => RegistrationId::from_board(
-            &Mac::new(case.mac.as_deref().unwrap()).unwrap(),
-            &FirmwareVersion::new(case.firmware_version.as_deref().unwrap()).unwrap(),
-        ),
-    }
-}
-
 #[test]
 fn alias_certificates_are_byte_exact() {
     for case in common::cases() {
         let regions = measure_bin_map(&case.bin, &case.map).unwrap();
         let fw = FirmwareMeasurements::of(&regions);
         let uds = Uds::from_hex(&case.uds).unwrap();
-        let id = registration_id(&case);
+        let id = case.registration_id();
         assert_eq!(id.as_str(), case.expected_id);
         let cert = generate(&uds, &fw, &id).unwrap();
         assert_eq!(

@@ -22,6 +22,18 @@ pub struct Case {
 }
 
 impl Case {
+    /// The registration ID of this case: given, or built from its MAC and version.
+    pub fn registration_id(&self) -> dps_cert_gen::RegistrationId {
+        use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId};
+        match &self.registration_id {
+            Some(id) => RegistrationId::new(id).unwrap(),
+            None => RegistrationId::from_board(
+                &Mac::new(self.mac.as_deref().unwrap()).unwrap(),
+                &FirmwareVersion::new(self.firmware_version.as_deref().unwrap()).unwrap(),
+            ),
+        }
+    }
+
     pub fn field(&self, name: &str) -> &str {
         self.json[name]
             .as_str()
