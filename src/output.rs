@@ -10,7 +10,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum OutputError {
     /// The file exists and overwriting was not asked for.
-    #[error("{} already exists; use --force to overwrite it, or -o to choose another file", path.display())]
+    #[error("{} already exists; use --force to overwrite it, or choose another file name", path.display())]
     Exists {
         /// The file.
         path: PathBuf,

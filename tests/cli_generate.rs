@@ -191,7 +191,7 @@ fn existing_file_needs_force() {
     assert_eq!(
         stderr_without_uds_warnings(&out),
         format!(
-            "error: {ID}.pem already exists; use --force to overwrite it, or -o to choose another file\n"
+            "error: {ID}.pem already exists; use --force to overwrite it, or choose another file name\n"
         )
     );
     assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");

@@ -92,7 +92,7 @@ fn an_existing_alias_key_is_kept_and_nothing_is_written() {
     assert_eq!(
         common::stderr_without_sample_warning(&output.stderr),
         format!(
-            "error: {} already exists; use --force to overwrite it, or -o to choose another file\n",
+            "error: {} already exists; use --force to overwrite it, or choose another file name\n",
             key.display()
         )
     );
