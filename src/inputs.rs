@@ -29,6 +29,9 @@ pub struct Inputs {
     pub force: bool,
     /// Whether any question was asked.
     pub asked: bool,
+    /// The warnings about the UDS already shown on the console (given with `-u`; the
+    /// tutorial's sample or near it), for a report that lists every warning (`--json`).
+    pub warnings: Vec<String>,
 }
 
 impl Inputs {
@@ -99,6 +102,11 @@ pub fn gather(
         Some(given) => given.uds,
         None => prompt::ask_uds(console)?,
     };
+    let mut warnings = Vec::new();
+    if args.uds.uds.is_some() {
+        warnings.push(COMMAND_LINE_WARNING.to_string());
+    }
+    warnings.extend(sample_uds::warning(&uds));
     let registration_id = match given_id {
         Some(id) => id,
         None => prompt::ask_registration_id(console)?,
@@ -121,5 +129,6 @@ pub fn gather(
         registration_id,
         force,
         asked: asking,
+        warnings,
     })
 }

@@ -116,9 +116,10 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
         &mut Terminal::new(),
     )?;
     let asked = inputs.asked;
+    let input_warnings = inputs.warnings.clone();
     let request = inputs.into_request(&args.output, args.extras.outputs());
     let mut stdout = std::io::stdout().lock();
-    let outcome = generate::run(&request, &mut stdout)?;
+    let mut outcome = generate::run(&request, &mut stdout)?;
     if args.firmware.verbose {
         let mut err = std::io::stderr().lock();
         for line in &outcome.verbose {
@@ -129,6 +130,8 @@ fn generate_command(args: &GenerateArgs) -> Result<(), Error> {
         style::warning(w);
     }
     if request.extras.json {
+        // The UDS warnings were shown while the inputs were gathered; the JSON lists them too.
+        outcome.warnings.splice(0..0, input_warnings);
         let json = dps_cert_gen::generate_json::GenerationJson::of(&outcome, request.format);
         return print_json(&json);
     }

@@ -205,7 +205,16 @@ fn generation_json_for_every_vector() {
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", case.name);
         let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-        let mut warnings = Vec::new();
+        // The UDS warnings, shown while the inputs were read, are listed first.
+        let mut warnings: Vec<String> = match case.name.as_str() {
+            "shared-0" | "shared-2" | "shared-4" => vec![
+                "this UDS is the sample published in the DevKit tutorial, so anyone can look it up; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`".to_string(),
+            ],
+            "shared-1" => vec![
+                "this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`".to_string(),
+            ],
+            _ => Vec::new(),
+        };
         if case.expected_id.len() > 64 {
             warnings.push(format!("the registration ID is {} characters long: the board accepts up to 126, but DPS documents 64 as the limit for X.509 registration IDs, so the enrollment may be refused", case.expected_id.len()));
         }
@@ -236,4 +245,27 @@ fn generation_json_for_every_vector() {
         let stderr = common::stderr_without_sample_warning(&output.stderr);
         assert!(!stderr.contains("Wrote"), "{stderr}");
     }
+}
+
+#[test]
+fn generation_json_lists_the_uds_flag_warning() {
+    let case = Case::named("shared-3");
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .arg("-b")
+        .arg(&case.bin)
+        .arg("-m")
+        .arg(&case.map)
+        .args(["-u", &case.uds, "-i", "dev-1", "--json", "-o"])
+        .arg(dir.path().join("dev-1.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!([
+            "a UDS given with -u/--uds is visible in your shell history and in the process list; use --uds-file PATH (- for standard input) or the DPS_UDS environment variable instead"
+        ])
+    );
 }
