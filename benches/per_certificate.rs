@@ -4,10 +4,10 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dps_cert_gen::derivation::FirmwareMeasurements;
-use dps_cert_gen::dice::RiotCoreMeasure;
+use dps_cert_gen::dice::cdi::RiotCoreMeasure;
 use dps_cert_gen::encoding::CertFormat;
-use dps_cert_gen::manifest::Device;
-use dps_cert_gen::riot::Fwid;
+use dps_cert_gen::batch::manifest::Device;
+use dps_cert_gen::riot::keys::Fwid;
 use dps_cert_gen::{RegistrationId, Uds, base_point, batch, generate};
 use p256::elliptic_curve::{Group, PrimeField};
 use p256::{FieldBytes, ProjectivePoint, Scalar, SecretKey};
@@ -113,7 +113,7 @@ fn hashes(c: &mut Criterion) {
     let mut g = c.benchmark_group("1 MiB region");
     g.throughput(Throughput::Bytes(region.len() as u64));
     g.bench_function("DiceHash", |b| {
-        b.iter(|| black_box(dps_cert_gen::dice_hash::dice_hash(black_box(&region))))
+        b.iter(|| black_box(dps_cert_gen::dice::hash::dice_hash(black_box(&region))))
     });
     g.bench_function("SHA-256", |b| {
         b.iter(|| black_box(Sha256::digest(black_box(&region))))

@@ -127,7 +127,7 @@ impl Mac {
     /// Accepts `c89346000001`, `C8:93:46:00:00:01` or `c8-93-46-00-00-01`.
     pub fn new(text: &str) -> Result<Self, IdError> {
         let bad = || IdError::BadMac {
-            mac: crate::untrusted_text::printable(text),
+            mac: crate::text::printable::printable(text),
         };
         let t = text.trim();
         let digits: String = if t.len() == 17 {
@@ -181,7 +181,7 @@ impl FirmwareVersion {
             Ok(Self(t.to_string()))
         } else {
             Err(IdError::BadVersion {
-                version: crate::untrusted_text::printable(text),
+                version: crate::text::printable::printable(text),
             })
         }
     }

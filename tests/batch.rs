@@ -4,11 +4,11 @@
 mod common;
 
 use assert_cmd::Command;
-use dps_cert_gen::batch::{self, AtomicFiles, CertSink, Options, Status};
+use dps_cert_gen::batch::engine::{self, AtomicFiles, CertSink, Options, Status};
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::encoding::{CertFormat, Thumbprints, pem_certificate};
-use dps_cert_gen::firmware::measure_bin_map;
-use dps_cert_gen::manifest::Manifest;
+use dps_cert_gen::firmware::files::measure_bin_map;
+use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::output::{OutputError, WriteOptions, write_atomic_with};
 use dps_cert_gen::{RegistrationId, Uds, generate};
 use sha2::{Digest, Sha256};

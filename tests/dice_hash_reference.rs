@@ -2,7 +2,7 @@
 //! SHA-256 compression written from FIPS 180-4, fed little-endian words), at every length
 //! from 0 to 300 bytes: every block and padding boundary.
 
-use dps_cert_gen::dice_hash::dice_hash;
+use dps_cert_gen::dice::hash::dice_hash;
 use proptest::prelude::*;
 
 const K: [u32; 64] = [

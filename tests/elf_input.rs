@@ -5,10 +5,10 @@ mod common;
 
 use dps_cert_gen::args::{FirmwareArgs, FirmwareInput};
 use dps_cert_gen::derivation::FirmwareMeasurements;
-use dps_cert_gen::elf_file::{ElfError, measure_elf};
-use dps_cert_gen::firmware::FirmwareError;
-use dps_cert_gen::measurement::{Measurement, measure_bin_map, measure_elf_file};
-use dps_cert_gen::regions::{RegionError, RegionName};
+use dps_cert_gen::firmware::elf_file::{ElfError, measure_elf};
+use dps_cert_gen::firmware::files::FirmwareError;
+use dps_cert_gen::firmware::measurement::{Measurement, measure_bin_map, measure_elf_file};
+use dps_cert_gen::firmware::regions::{RegionError, RegionName};
 use dps_cert_gen::{Uds, generate};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

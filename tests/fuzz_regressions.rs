@@ -2,11 +2,11 @@
 //! in `tests/fuzz_regressions/<target>/`, checked with the same rules as its fuzz target in
 //! `fuzz/fuzz_targets/<target>.rs`; so are the targets' seed corpora (`fuzz/seeds/<target>/`).
 
-use dps_cert_gen::elf_file::measure_elf;
-use dps_cert_gen::firmware::layout_from_map;
-use dps_cert_gen::inspect::inspect_bytes;
-use dps_cert_gen::map_file::MapFile;
-use dps_cert_gen::regions::MeasuredRegions;
+use dps_cert_gen::firmware::elf_file::measure_elf;
+use dps_cert_gen::firmware::files::layout_from_map;
+use dps_cert_gen::cert::inspect::inspect_bytes;
+use dps_cert_gen::firmware::map_file::MapFile;
+use dps_cert_gen::firmware::regions::MeasuredRegions;
 use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
 use std::path::{Path, PathBuf};
 
@@ -45,7 +45,7 @@ fn certificate() {
         match inspect_bytes(&data, "fuzz.pem") {
             Ok(inspection) => {
                 assert!(!inspection.render().is_empty());
-                let _ = dps_cert_gen::verify::require_alias(&inspection);
+                let _ = dps_cert_gen::derivation::verify::require_alias(&inspection);
                 let _ = inspection.fwid();
                 serde_json::to_string(&inspection).unwrap();
             }
@@ -117,7 +117,7 @@ fn text_inputs() {
 
 #[test]
 fn manifest() {
-    use dps_cert_gen::manifest::Manifest;
+    use dps_cert_gen::batch::manifest::Manifest;
     let path = Path::new("fuzz.csv");
     let mut parsed = 0;
     for (file, data) in inputs("manifest") {

@@ -221,7 +221,7 @@ fn overlapping_regions_are_measured_as_the_board_does() {
     // The board hashes [__start_riot_core, __stop_riot_core) and SHA-256es
     // [__start_riot_fw, __stop_riot_fw), whatever the addresses; so does the tool.
     use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
-    use dps_cert_gen::regions::MeasuredRegions;
+    use dps_cert_gen::firmware::regions::MeasuredRegions;
     let case = Case::named("shared-0");
     let dir = tempfile::tempdir().unwrap();
     let map = map_with(dir.path(), &case, "__start_riot_fw", "0x0800c0a0");

@@ -2,8 +2,8 @@
 
 mod common;
 
-use dps_cert_gen::consistency::Extent;
-use dps_cert_gen::map_file::{MapError, MapFile, MemoryRegion, OutputSection};
+use dps_cert_gen::firmware::consistency::Extent;
+use dps_cert_gen::firmware::map_file::{MapError, MapFile, MemoryRegion, OutputSection};
 
 const MAP: &str = "\
 Memory Configuration

@@ -6,9 +6,9 @@
 
 use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
 use dps_cert_gen::encoding::{bare_base64, pem_certificate};
-use dps_cert_gen::inspect::{CertKind, inspect_bytes};
-use dps_cert_gen::regions::MeasuredRegions;
-use dps_cert_gen::riot::{Fwid, uncompressed};
+use dps_cert_gen::cert::inspect::{CertKind, inspect_bytes};
+use dps_cert_gen::firmware::regions::MeasuredRegions;
+use dps_cert_gen::riot::keys::{Fwid, uncompressed};
 use dps_cert_gen::{RegistrationId, Uds};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};

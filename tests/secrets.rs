@@ -7,9 +7,9 @@ mod common;
 use common::{Case, bin};
 use dps_cert_gen::args::UdsArgs;
 use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys, generate};
-use dps_cert_gen::dice::{Cdi, RiotCoreMeasure};
+use dps_cert_gen::dice::cdi::{Cdi, RiotCoreMeasure};
 use dps_cert_gen::generate::GenerateArgs;
-use dps_cert_gen::regions::MeasuredRegions;
+use dps_cert_gen::firmware::regions::MeasuredRegions;
 use dps_cert_gen::uds_source::EnvUds;
 use dps_cert_gen::{RegistrationId, Uds};
 use std::os::unix::fs::PermissionsExt;
@@ -43,7 +43,7 @@ struct Secrets {
 fn secrets_of(case: &Case) -> Secrets {
     let uds = Uds::from_hex(&case.uds).unwrap();
     let regions = MeasuredRegions::from_image(
-        &dps_cert_gen::firmware::read_map(&case.map).unwrap().1,
+        &dps_cert_gen::firmware::files::read_map(&case.map).unwrap().1,
         &std::fs::read(&case.bin).unwrap(),
     )
     .unwrap();
@@ -68,7 +68,7 @@ fn assert_hides_all(text: &str, s: &Secrets, what: &str) {
 
 #[test]
 fn debug_of_secret_types_prints_no_digits() {
-    let uds = Uds::from_hex(dps_cert_gen::uds::SAMPLE_UDS_HEX).unwrap();
+    let uds = Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap();
     let cdi = Cdi::derive(&uds, &RiotCoreMeasure::of(b"riot core bytes"));
     for shown in [format!("{uds:?}"), format!("{cdi:?}")] {
         assert!(!shown.chars().any(|c| c.is_ascii_digit()), "{shown}");
@@ -84,7 +84,7 @@ fn debug_of_everything_holding_a_secret_hides_it() {
     let s = secrets_of(&case);
     let uds = Uds::from_hex(&case.uds).unwrap();
     let regions = MeasuredRegions::from_image(
-        &dps_cert_gen::firmware::read_map(&case.map).unwrap().1,
+        &dps_cert_gen::firmware::files::read_map(&case.map).unwrap().1,
         &std::fs::read(&case.bin).unwrap(),
     )
     .unwrap();
@@ -176,16 +176,16 @@ fn a_refused_uds_is_not_repeated_in_the_error() {
 fn uds_text_is_built_in_buffers_that_never_grow() {
     // A buffer that grows leaves the old copy in freed memory, where no wipe reaches it.
     use dps_cert_gen::uds_command::{set_dps_uds_line, to_hex};
-    let uds = Uds::from_hex(dps_cert_gen::uds::SAMPLE_UDS_HEX).unwrap();
+    let uds = Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap();
     let mut text = to_hex(&uds);
-    assert_eq!(text.as_str(), dps_cert_gen::uds::SAMPLE_UDS_HEX);
+    assert_eq!(text.as_str(), dps_cert_gen::dice::uds::SAMPLE_UDS_HEX);
     let capacity = text.capacity();
     text.push('\n');
     assert_eq!(text.capacity(), capacity, "room for the line end");
     let line = set_dps_uds_line(&uds);
     assert_eq!(
         line.as_str(),
-        format!("set_dps_uds {}", dps_cert_gen::uds::SAMPLE_UDS_HEX)
+        format!("set_dps_uds {}", dps_cert_gen::dice::uds::SAMPLE_UDS_HEX)
     );
     assert_eq!(line.capacity(), line.len());
 }

@@ -3,9 +3,9 @@
 mod common;
 
 use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys};
-use dps_cert_gen::dice::Cdi;
+use dps_cert_gen::dice::cdi::Cdi;
 use dps_cert_gen::encoding::Thumbprints;
-use dps_cert_gen::firmware::{measure_bin_map, read_map};
+use dps_cert_gen::firmware::files::{measure_bin_map, read_map};
 use dps_cert_gen::{Uds, generate};
 
 fn parse_addr(s: &str) -> u64 {
@@ -108,7 +108,7 @@ fn device_id_certificates_and_alias_keys_are_byte_exact() {
         let fw = FirmwareMeasurements::of(&regions);
         let uds = Uds::from_hex(&case.uds).unwrap();
         let keys = derive_keys(&uds, &fw).unwrap();
-        let device = dps_cert_gen::device_cert::device_id_certificate(&keys.device_id).unwrap();
+        let device = dps_cert_gen::cert::device::device_id_certificate(&keys.device_id).unwrap();
         assert_eq!(
             device,
             common::base64_decode(case.field("device_id_cert_der_base64")),
