@@ -1,14 +1,20 @@
 //! Cost of one certificate once the firmware is measured, next to its physical floor (two
 //! P-256 base-point multiplications: the DeviceID and Alias public keys), and DiceHash
 //! against SHA-256 on a 1 MiB region. Run with `cargo bench --bench per_certificate`.
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark's set-up that fails should stop it loudly"
+)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dps_cert_gen::batch::engine as batch;
+use dps_cert_gen::batch::manifest::Device;
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::dice::cdi::RiotCoreMeasure;
 use dps_cert_gen::encoding::CertFormat;
-use dps_cert_gen::batch::manifest::Device;
+use dps_cert_gen::riot::base_point;
 use dps_cert_gen::riot::keys::Fwid;
-use dps_cert_gen::{RegistrationId, Uds, base_point, batch, generate};
+use dps_cert_gen::{RegistrationId, Uds, generate};
 use p256::elliptic_curve::{Group, PrimeField};
 use p256::{FieldBytes, ProjectivePoint, Scalar, SecretKey};
 use sha2::{Digest, Sha256};

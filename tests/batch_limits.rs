@@ -1,6 +1,7 @@
 //! Batch limits: a manifest line of 10 MB, a manifest of 1,000,000 rows and one of more,
 //! each a clear error or a completed run, in bounded memory (the runs are made under an
 //! address-space limit, `ulimit -v`, so that reading or keeping far too much would fail them).
+#![cfg(test)]
 
 mod common;
 

@@ -1,10 +1,11 @@
 //! Every input a fuzzer found a fault with (fuzz/README.md) stays here as a regression test,
 //! in `tests/fuzz_regressions/<target>/`, checked with the same rules as its fuzz target in
 //! `fuzz/fuzz_targets/<target>.rs`; so are the targets' seed corpora (`fuzz/seeds/<target>/`).
+#![cfg(test)]
 
+use dps_cert_gen::cert::inspect::inspect_bytes;
 use dps_cert_gen::firmware::elf_file::measure_elf;
 use dps_cert_gen::firmware::files::layout_from_map;
-use dps_cert_gen::cert::inspect::inspect_bytes;
 use dps_cert_gen::firmware::map_file::MapFile;
 use dps_cert_gen::firmware::regions::MeasuredRegions;
 use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
@@ -94,12 +95,8 @@ fn map_file() {
 #[test]
 fn text_inputs() {
     for (_, data) in inputs("text_inputs") {
-        let args = dps_cert_gen::args::UdsArgs {
-            uds: None,
-            uds_file: Some("-".into()),
-        };
-        match dps_cert_gen::uds_source::resolve(&args, None, &mut data.as_slice(), false) {
-            Ok(given) => assert!(given.is_some()),
+        match Uds::from_text(&data) {
+            Ok(uds) => assert_eq!(uds.as_bytes().len(), 32),
             Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
         }
         let Ok(text) = std::str::from_utf8(&data) else {

@@ -1,6 +1,7 @@
 //! Limits: huge inputs and impossible addresses each end in a clear error or complete, in
 //! bounded memory. The runs that could exhaust memory run under a 256 MiB address-space limit
 //! (`ulimit -v`), so reading a 1 GB file into memory would fail them.
+#![cfg(test)]
 
 mod common;
 

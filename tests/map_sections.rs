@@ -1,4 +1,5 @@
 //! The map's memory regions and output sections, and the image extent derived from them.
+#![cfg(test)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Every vector case, through the library: intermediate values and the exact certificate.
+#![cfg(test)]
 
 mod common;
 

@@ -3,9 +3,9 @@
 //! derived and written in parallel, each file atomically, and each device's result is kept
 //! for the summary.
 
+use crate::batch::manifest::{Device, Manifest, RowError};
 use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many, generate_with_tables};
 use crate::encoding::{CertFormat, Thumbprints};
-use crate::batch::manifest::{Device, Manifest, RowError};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fmt;
@@ -214,7 +214,10 @@ pub fn issue_many(
     firmware: &FirmwareMeasurements,
     format: CertFormat,
 ) -> Vec<Result<Issued, DeriveError>> {
-    let inputs: Vec<(&crate::dice::uds::Uds, &crate::registration_id::RegistrationId)> = devices
+    let inputs: Vec<(
+        &crate::dice::uds::Uds,
+        &crate::registration_id::RegistrationId,
+    )> = devices
         .iter()
         .map(|d| (&d.uds, &d.registration_id))
         .collect();

@@ -7,8 +7,8 @@
 //! and parsed with `csv-core` into buffers this module owns and wipes, because the UDS
 //! column is secret: no UDS digit reaches an error message, a report or an output.
 
-use crate::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
 use crate::dice::uds::{Uds, UdsError};
+use crate::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::Zeroizing;

@@ -1,8 +1,8 @@
 //! The alias certificate (spec section 5): what the device presents in TLS and what is
 //! enrolled in DPS, reproduced byte for byte.
 
-use crate::cert::template::{ISSUER_CN, devkit_name, devkit_params};
 use crate::cert::fixed_nonce::{FixedNonceSigner, P256PublicKey};
+use crate::cert::template::{ISSUER_CN, devkit_name, devkit_params};
 use crate::registration_id::RegistrationId;
 use crate::riot::keys::{Fwid, RiotKeys, uncompressed};
 use p256::PublicKey;

@@ -2,8 +2,8 @@
 //! basicConstraints CA with pathLen 2 (not marked critical).
 
 use crate::cert::alias::CertBuildError;
-use crate::cert::template::{ISSUER_CN, devkit_params};
 use crate::cert::fixed_nonce::FixedNonceSigner;
+use crate::cert::template::{ISSUER_CN, devkit_params};
 use crate::riot::keys::KeyPair;
 use rcgen::CustomExtension;
 

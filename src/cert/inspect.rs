@@ -4,11 +4,13 @@
 //! key. For any other certificate: the general fields.
 
 use crate::cert::reader::{CertReadError, InputEncoding, decode_certificate};
+use crate::cert::riot_extension::{
+    RiotIdentity, p256_public_key_from_spki, riot_identity_from_san,
+};
+use crate::cert::signature_check::SignedParts;
 use crate::cert::template::ISSUER_CN;
 use crate::encoding::Thumbprints;
 use crate::riot::keys::{Fwid, uncompressed};
-use crate::cert::riot_extension::{RiotIdentity, p256_public_key_from_spki, riot_identity_from_san};
-use crate::cert::signature_check::SignedParts;
 use p256::PublicKey;
 use serde::Serialize;
 use std::fmt::Write as _;

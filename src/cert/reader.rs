@@ -8,7 +8,6 @@ use base64::engine::{DecodePaddingMode, general_purpose};
 use serde::Serialize;
 use std::fmt;
 
-
 use thiserror::Error;
 
 /// Largest input accepted: far above any certificate, small enough never to exhaust memory.
@@ -22,7 +21,6 @@ const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
-
 
 /// How the certificate was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -2,17 +2,17 @@
 //! resolution into typed inputs. The binary (`main.rs`) assembles these into its commands.
 
 use crate::cli::error::Error;
-use dps_cert_gen::firmware::files::{self, BuildFiles, DEFAULT_PROJECT, FirmwareError};
-use dps_cert_gen::firmware::measurement::{self, Measurement};
-use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
-use dps_cert_gen::dice::uds::Uds;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::firmware::files::{DEFAULT_PROJECT, FirmwareError};
+pub(crate) use dps_cert_gen::firmware::input::FirmwareInput;
+use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// Where the firmware comes from.
 #[derive(Debug, Clone, Default, Args)]
-pub struct FirmwareArgs {
+pub(crate) struct FirmwareArgs {
     /// The flash image (`NAME.ino.bin`) from the Arduino build.
     #[arg(short = 'b', long = "bin", value_name = "PATH", requires = "map")]
     pub bin: Option<PathBuf>,
@@ -37,7 +37,7 @@ pub struct FirmwareArgs {
 }
 
 /// Parses `--flash-origin`: hex digits, with or without `0x`, `_` allowed between them.
-pub fn parse_flash_origin(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_flash_origin(text: &str) -> Result<u64, String> {
     let digits = text.trim();
     let digits = digits
         .strip_prefix("0x")
@@ -50,42 +50,9 @@ pub fn parse_flash_origin(text: &str) -> Result<u64, String> {
     u64::from_str_radix(&digits, 16).map_err(|e| e.to_string())
 }
 
-/// A firmware input, resolved to files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FirmwareInput {
-    /// A `.bin` and its `.map`.
-    BinMap {
-        /// The image.
-        bin: PathBuf,
-        /// The map.
-        map: PathBuf,
-        /// `--flash-origin`, overriding the map's `FLASH` region.
-        flash_origin: Option<u64>,
-    },
-    /// An ELF alone.
-    Elf {
-        /// The ELF.
-        elf: PathBuf,
-    },
-    /// An ELF and a `.bin` + `.map`, which must hold the same regions.
-    ElfAndBinMap {
-        /// The ELF.
-        elf: PathBuf,
-        /// The image.
-        bin: PathBuf,
-        /// The map.
-        map: PathBuf,
-        /// `--flash-origin`, overriding the map's `FLASH` region.
-        flash_origin: Option<u64>,
-        /// Whether the user named the ELF (`-e`); if it was only found beside the pair
-        /// (or by `-p`), an unreadable ELF is a warning, not an error.
-        elf_named: bool,
-    },
-}
-
 impl FirmwareArgs {
     /// Whether the user named the firmware on the command line.
-    pub fn is_given(&self) -> bool {
+    pub(crate) fn is_given(&self) -> bool {
         self.bin.is_some()
             || self.elf.is_some()
             || self.project.is_some()
@@ -93,108 +60,26 @@ impl FirmwareArgs {
     }
 
     /// The project name (default `DevKitDPS`).
-    pub fn project_name(&self) -> &str {
+    pub(crate) fn project_name(&self) -> &str {
         self.project.as_deref().unwrap_or(DEFAULT_PROJECT)
     }
 
-    /// Resolves the files to read: `-e` and/or `-b` + `-m` as given (with the ELF that lies
-    /// beside the `.bin` or `.map` under the same stem, if any), else what `-p` finds.
-    pub fn resolve(&self) -> Result<FirmwareInput, FirmwareError> {
-        let (files, elf_named) = match (&self.elf, &self.bin, &self.map) {
-            (elf, Some(bin), Some(map)) => {
-                let beside = || {
-                    [bin.with_extension("elf"), map.with_extension("elf")]
-                        .into_iter()
-                        .find(|p| p.is_file())
-                };
-                let files =
-                    BuildFiles::pair_with(bin.clone(), map.clone(), elf.clone().or_else(beside));
-                (files, elf.is_some())
-            }
-            (Some(elf), _, _) => (BuildFiles::Elf(elf.clone()), true),
-            _ => {
-                let dir = self.build_dir.as_deref().unwrap_or(Path::new("."));
-                (files::find_project(self.project_name(), dir)?, false)
-            }
-        };
-        FirmwareInput::from_build_files(files, self.flash_origin, elf_named)
-    }
-}
-
-impl FirmwareInput {
-    /// The input for files found or named, with an optional `--flash-origin`; `elf_named`
-    /// says whether the user named the ELF (then an unreadable ELF is an error).
-    pub fn from_build_files(
-        files: BuildFiles,
-        flash_origin: Option<u64>,
-        elf_named: bool,
-    ) -> Result<Self, FirmwareError> {
-        match files {
-            BuildFiles::Elf(elf) if flash_origin.is_some() => {
-                Err(FirmwareError::FlashOriginWithoutMap { elf })
-            }
-            BuildFiles::Elf(elf) => Ok(FirmwareInput::Elf { elf }),
-            BuildFiles::BinMap(bin, map) => Ok(FirmwareInput::BinMap {
-                bin,
-                map,
-                flash_origin,
-            }),
-            BuildFiles::All { elf, bin, map } => Ok(FirmwareInput::ElfAndBinMap {
-                elf,
-                bin,
-                map,
-                flash_origin,
-                elf_named,
-            }),
-        }
-    }
-
-    /// Reads the files and measures the two regions, with the consistency warnings and the
-    /// facts `-v/--verbose` reports (see [`Measurement`]).
-    pub fn measure(&self) -> Result<Measurement, FirmwareError> {
-        match self {
-            FirmwareInput::BinMap {
-                bin,
-                map,
-                flash_origin,
-            } => measurement::measure_bin_map(bin, map, *flash_origin),
-            FirmwareInput::Elf { elf } => measurement::measure_elf_file(elf),
-            FirmwareInput::ElfAndBinMap {
-                elf,
-                bin,
-                map,
-                flash_origin,
-                elf_named,
-            } => measurement::measure_cross_checked(elf, bin, map, *flash_origin, *elf_named),
-        }
-    }
-
-    /// The files this input reads.
-    pub fn files(&self) -> Vec<&Path> {
-        match self {
-            FirmwareInput::BinMap { bin, map, .. } => vec![bin, map],
-            FirmwareInput::Elf { elf } => vec![elf],
-            FirmwareInput::ElfAndBinMap { elf, bin, map, .. } => vec![elf, bin, map],
-        }
-    }
-
-    /// The files, for reports.
-    pub fn describe(&self) -> String {
-        match self {
-            FirmwareInput::BinMap { bin, map, .. } => {
-                format!("{} + {}", bin.display(), map.display())
-            }
-            FirmwareInput::Elf { elf } => elf.display().to_string(),
-            FirmwareInput::ElfAndBinMap { elf, bin, map, .. } => {
-                format!("{} + {} + {}", elf.display(), bin.display(), map.display())
-            }
-        }
+    /// Resolves the files to read (see [`FirmwareInput::locate`]).
+    pub(crate) fn resolve(&self) -> Result<FirmwareInput, FirmwareError> {
+        let pair = self.bin.as_deref().zip(self.map.as_deref());
+        FirmwareInput::locate(
+            self.elf.as_deref(),
+            pair,
+            self.project_name(),
+            self.build_dir.as_deref(),
+            self.flash_origin,
+        )
     }
 }
 
 /// Where the UDS comes from. Its `Debug` shows whether `-u` was given, never the digits.
 #[derive(Clone, Default, Args)]
-pub struct UdsArgs {
+pub(crate) struct UdsArgs {
     /// The board's UDS, 64 hex digits (shows in shell history: prefer --uds-file or DPS_UDS)
     ///
     /// The Unique Device Secret, in either case, as set on the board with `set_dps_uds`.
@@ -210,14 +95,14 @@ pub struct UdsArgs {
 
 impl UdsArgs {
     /// The UDS text from the command line, if any.
-    pub fn text(&self) -> Option<Zeroizing<String>> {
+    pub(crate) fn text(&self) -> Option<Zeroizing<String>> {
         self.uds
             .as_ref()
             .map(|s| Zeroizing::new(s.trim().to_string()))
     }
 
     /// Parses the UDS given on the command line, if any.
-    pub fn resolve(&self) -> Result<Option<Uds>, Error> {
+    pub(crate) fn resolve(&self) -> Result<Option<Uds>, Error> {
         match self.text() {
             Some(text) => Ok(Some(Uds::from_hex(&text)?)),
             None => Ok(None),
@@ -244,7 +129,7 @@ impl Drop for UdsArgs {
 
 /// Where the registration ID comes from.
 #[derive(Debug, Clone, Default, Args)]
-pub struct IdArgs {
+pub(crate) struct IdArgs {
     /// Registration ID (the certificate's subject CN): a-z, 0-9 and '-', at most 64 for DPS.
     #[arg(short = 'i', long = "registration-id", value_name = "ID", conflicts_with_all = ["mac", "firmware_version"])]
     pub registration_id: Option<String>,
@@ -257,13 +142,8 @@ pub struct IdArgs {
 }
 
 impl IdArgs {
-    /// Whether an ID (or MAC + version) was given.
-    pub fn is_given(&self) -> bool {
-        self.registration_id.is_some() || self.mac.is_some()
-    }
-
     /// The registration ID, if given.
-    pub fn resolve(&self) -> Result<Option<RegistrationId>, IdError> {
+    pub(crate) fn resolve(&self) -> Result<Option<RegistrationId>, IdError> {
         if let Some(id) = &self.registration_id {
             return RegistrationId::new(id).map(Some);
         }
@@ -274,5 +154,42 @@ impl IdArgs {
             ))),
             _ => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::commands::generate::GenerateArgs;
+    use crate::cli::uds_source::EnvUds;
+
+    const UDS: &str = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
+
+    fn assert_hides_uds(shown: &str, what: &str) {
+        for s in [
+            UDS.to_string(),
+            UDS.to_uppercase(),
+            UDS[..16].to_string(),
+            UDS[..16].to_uppercase(),
+        ] {
+            assert!(!shown.contains(&s), "{what} shows {s}: {shown}");
+        }
+    }
+
+    #[test]
+    fn debug_of_the_arguments_holding_a_uds_hides_it() {
+        let args = UdsArgs {
+            uds: Some(UDS.to_string()),
+            uds_file: None,
+        };
+        assert_hides_uds(&format!("{args:?}"), "UdsArgs");
+        let generate_args = GenerateArgs {
+            uds: args.clone(),
+            ..Default::default()
+        };
+        assert_hides_uds(&format!("{generate_args:?}"), "GenerateArgs");
+        assert!(format!("{args:?}").contains("<secret>"));
+        let env = EnvUds::default();
+        assert_eq!(format!("{env:?}"), "EnvUds(None)");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Where the certificate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CertSource {
+pub(crate) enum CertSource {
     /// A file.
     File(PathBuf),
     /// Standard input (`-`).
@@ -18,7 +18,7 @@ pub enum CertSource {
 
 impl CertSource {
     /// `-` means standard input; anything else is a file.
-    pub fn from_arg(arg: Option<&Path>) -> Self {
+    pub(crate) fn from_arg(arg: Option<&Path>) -> Self {
         match arg {
             None => CertSource::Stdin,
             Some(p) if p.as_os_str() == "-" => CertSource::Stdin,
@@ -27,7 +27,7 @@ impl CertSource {
     }
 
     /// Reads the whole input (at most [`MAX_INPUT_BYTES`]).
-    pub fn read(&self) -> Result<Vec<u8>, CertReadError> {
+    pub(crate) fn read(&self) -> Result<Vec<u8>, CertReadError> {
         if *self == CertSource::Stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return Err(CertReadError::NoInput);
         }
@@ -63,8 +63,7 @@ impl fmt::Display for CertSource {
 }
 
 /// Reads and inspects a certificate from a file or standard input.
-pub fn inspect_source(source: &CertSource) -> Result<Inspection, CertificateError> {
+pub(crate) fn inspect_source(source: &CertSource) -> Result<Inspection, CertificateError> {
     let bytes = source.read()?;
     Ok(inspect_bytes(&bytes, &source.to_string())?)
 }
-

@@ -1,18 +1,18 @@
 //! The library's error type, and which errors are the input's fault (exit status 2) and
 //! which are not (exit status 1).
 
+use crate::cli::output::OutputError;
 use dps_cert_gen::cert::alias::CertBuildError;
 use dps_cert_gen::derivation::DeriveError;
+use dps_cert_gen::dice::uds::UdsError;
 use dps_cert_gen::firmware::files::FirmwareError;
-use crate::cli::output::OutputError;
 use dps_cert_gen::registration_id::IdError;
 use dps_cert_gen::riot::keys::KeyError;
-use dps_cert_gen::dice::uds::UdsError;
 use thiserror::Error;
 
 /// Any failure of the tool.
 #[derive(Debug, Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// A required input was not given (and cannot be asked for).
     #[error("missing {0}")]
     Missing(String),
@@ -66,7 +66,7 @@ impl From<CertBuildError> for Error {
 impl Error {
     /// Whether the user's input or arguments caused the failure (exit status 2) rather
     /// than the system or the tool (exit status 1).
-    pub fn is_input_error(&self) -> bool {
+    pub(crate) fn is_input_error(&self) -> bool {
         match self {
             Error::Missing(_) | Error::Uds(_) | Error::Id(_) | Error::Firmware(_) => true,
             Error::Derive(DeriveError::Key(_)) => true,
@@ -80,7 +80,7 @@ impl Error {
     }
 
     /// The process exit status for this error.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         if let Error::Prompt(crate::cli::prompt::PromptError::Interrupted) = self {
             return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
         }

@@ -2,24 +2,24 @@
 //! certificate (`--device-cert`, PEM) and the alias private key (`--alias-key`, SEC1 PEM,
 //! mode 0600: the board's secret), plus `--json`, the report as one JSON object.
 
-use dps_cert_gen::derivation::AliasCertificate;
-use dps_cert_gen::cert::device::device_id_certificate;
-use dps_cert_gen::encoding::{pem_certificate, sec1_private_key_pem};
 use crate::cli::commands::generate::Destination;
 use crate::cli::output_set::PlannedFile;
 use clap::Args;
+use dps_cert_gen::cert::device::device_id_certificate;
+use dps_cert_gen::derivation::AliasCertificate;
+use dps_cert_gen::encoding::{pem_certificate, sec1_private_key_pem};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
 /// Permission bits of the alias key file.
-pub const ALIAS_KEY_MODE: u32 = 0o600;
+pub(crate) const ALIAS_KEY_MODE: u32 = 0o600;
 /// Permission bits of certificate files.
-pub const CERT_MODE: u32 = 0o644;
+pub(crate) const CERT_MODE: u32 = 0o644;
 
 /// The extra outputs on the command line.
 #[derive(Debug, Clone, Default, Args)]
-pub struct ExtraOutputArgs {
+pub(crate) struct ExtraOutputArgs {
     /// Also write the board's self-signed DeviceID certificate (PEM) to PATH.
     #[arg(long = "device-cert", value_name = "PATH")]
     pub device_cert: Option<PathBuf>,
@@ -35,7 +35,7 @@ pub struct ExtraOutputArgs {
 
 /// Which extra outputs were asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExtraOutputs {
+pub(crate) struct ExtraOutputs {
     /// Where the DeviceID certificate goes.
     pub device_cert: Option<PathBuf>,
     /// Where the alias private key goes.
@@ -46,7 +46,7 @@ pub struct ExtraOutputs {
 
 impl ExtraOutputArgs {
     /// The requested outputs.
-    pub fn outputs(&self) -> ExtraOutputs {
+    pub(crate) fn outputs(&self) -> ExtraOutputs {
         ExtraOutputs {
             device_cert: self.device_cert.clone(),
             alias_key: self.alias_key.clone(),
@@ -57,7 +57,7 @@ impl ExtraOutputArgs {
 
 /// A request for extra outputs that cannot be met.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ExtraOutputError {
+pub(crate) enum ExtraOutputError {
     /// A secret or a second certificate asked for standard output.
     #[error("{flag} needs a file name, not '-': standard output is for the certificate")]
     NotStdout {
@@ -86,7 +86,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 impl ExtraOutputs {
     /// Checks the request against the certificate's destination, before any work.
-    pub fn check(&self, destination: &Destination) -> Result<(), ExtraOutputError> {
+    pub(crate) fn check(&self, destination: &Destination) -> Result<(), ExtraOutputError> {
         if self.json && *destination == Destination::Stdout {
             return Err(ExtraOutputError::JsonAndStdout);
         }
@@ -111,7 +111,7 @@ impl ExtraOutputs {
     }
 
     /// The files to write besides the certificate.
-    pub fn files(
+    pub(crate) fn files(
         &self,
         certificate: &AliasCertificate,
     ) -> Result<Vec<PlannedFile>, dps_cert_gen::cert::alias::CertBuildError> {
@@ -140,7 +140,7 @@ impl ExtraOutputs {
     }
 
     /// Warnings that go with the outputs (never the secret itself).
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.alias_key
             .iter()
             .map(|path| {

@@ -1,13 +1,13 @@
 //! The JSON object `--json` prints for a generation: the same facts as the report, for
 //! scripts. Its fields are documented in the README and kept stable.
 
-use dps_cert_gen::encoding::{CertFormat, Thumbprints, bare_base64};
 use crate::cli::commands::generate::{Destination, Outcome};
+use dps_cert_gen::encoding::{CertFormat, Thumbprints, bare_base64};
 use serde::Serialize;
 
 /// What a generation produced, as JSON.
 #[derive(Debug, Clone, Serialize)]
-pub struct GenerationJson {
+pub(crate) struct GenerationJson {
     /// The registration ID (subject CN).
     pub registration_id: String,
     /// The certificate file written; null when the certificate went to standard output.
@@ -34,7 +34,7 @@ pub struct GenerationJson {
 
 impl GenerationJson {
     /// The JSON object for a finished generation.
-    pub fn of(outcome: &Outcome, format: CertFormat) -> Self {
+    pub(crate) fn of(outcome: &Outcome, format: CertFormat) -> Self {
         let cert = &outcome.certificate;
         let path = |p: &std::path::Path| p.display().to_string();
         Self {

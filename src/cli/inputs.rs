@@ -4,21 +4,21 @@
 //! input that cannot come.
 
 use crate::cli::args::FirmwareInput;
-use crate::cli::error::Error;
 use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
+use crate::cli::error::Error;
 use crate::cli::output::OutputError;
 use crate::cli::prompt::{self, Console};
-use dps_cert_gen::registration_id::RegistrationId;
+use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
-use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
+use dps_cert_gen::registration_id::RegistrationId;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::Path;
 
 /// Everything the generator needs, validated.
 #[derive(Debug)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// The firmware files.
     pub firmware: FirmwareInput,
     /// The board's secret.
@@ -36,7 +36,7 @@ pub struct Inputs {
 
 impl Inputs {
     /// The request to run, with the output the user asked for.
-    pub fn into_request(
+    pub(crate) fn into_request(
         self,
         output: &OutputArgs,
         extras: crate::cli::extra_outputs::ExtraOutputs,
@@ -74,7 +74,7 @@ fn missing_error(uds: bool, id: bool) -> Error {
 /// asks for them on `console`: the project name (only when no firmware flag was given), the
 /// UDS, the registration ID; and whether to overwrite an existing output file. Warnings
 /// (`-u` on the command line, a UDS near the tutorial's sample) go to `console` too.
-pub fn gather(
+pub(crate) fn gather(
     args: &GenerateArgs,
     dps_uds: Option<&OsStr>,
     stdin: &mut dyn Read,

@@ -19,7 +19,7 @@ fn shell_word(word: &str) -> String {
 }
 
 /// The next steps: enrolling in the portal, and the `--bare-base64` command for scripts.
-pub fn text(
+pub(crate) fn text(
     firmware: &FirmwareInput,
     registration_id: &RegistrationId,
     destination: &Destination,

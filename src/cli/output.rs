@@ -8,7 +8,7 @@ use thiserror::Error;
 
 /// Why an output was not written.
 #[derive(Debug, Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     /// The file exists and overwriting was not asked for.
     #[error("{} already exists; use --force to overwrite it, or choose another file name", path.display())]
     Exists {
@@ -27,13 +27,13 @@ pub enum OutputError {
 
 impl OutputError {
     /// Whether the user's input caused it (an existing file) rather than the system.
-    pub fn is_input_error(&self) -> bool {
+    pub(crate) fn is_input_error(&self) -> bool {
         matches!(self, OutputError::Exists { .. })
     }
 }
 
 /// Fails early, before any work, when `path` exists and `force` is off.
-pub fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
+pub(crate) fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
     if !force && path.symlink_metadata().is_ok() {
         return Err(OutputError::Exists {
             path: path.to_path_buf(),
@@ -43,7 +43,12 @@ pub fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
 }
 
 /// Writes `bytes` to `path` atomically with the given permission bits (before umask).
-pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result<(), OutputError> {
+pub(crate) fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    force: bool,
+    mode: u32,
+) -> Result<(), OutputError> {
     check_writable(path, force)?;
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
@@ -64,7 +69,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool, mode: u32) -> Result
 
 /// Flushes everything written to the file system holding `dir` to disk (a batch's files,
 /// staged with [`Sync::Deferred`]).
-pub fn sync_filesystem(dir: &Path) -> Result<(), OutputError> {
+pub(crate) fn sync_filesystem(dir: &Path) -> Result<(), OutputError> {
     crate::cli::sys::staged_file::sync_filesystem(dir).map_err(|e| OutputError::Write {
         path: dir.to_path_buf(),
         reason: dps_cert_gen::text::io_reason::reason(&e),
@@ -73,7 +78,7 @@ pub fn sync_filesystem(dir: &Path) -> Result<(), OutputError> {
 
 /// Files staged with [`Sync::Deferred`] and named as they come: a batch's certificates.
 #[derive(Debug, Clone, Copy)]
-pub struct BatchFiles {
+pub(crate) struct BatchFiles {
     /// Overwrite existing files.
     pub force: bool,
 }

@@ -4,13 +4,13 @@
 //! [`crate::cli::sys::staged_file`]), then all are given their names; if that fails for one, the files
 //! this run already put in place are removed again.
 
-use crate::cli::sys::staged_file::StagedFile;
 use crate::cli::output::{OutputError, check_writable};
+use crate::cli::sys::staged_file::StagedFile;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// One file to write.
-pub struct PlannedFile {
+pub(crate) struct PlannedFile {
     /// Where it goes.
     pub path: PathBuf,
     /// Its bytes (wiped from memory when dropped: some outputs are secrets).
@@ -30,7 +30,7 @@ impl std::fmt::Debug for PlannedFile {
 }
 
 /// Fails when any of `paths` exists and `force` is off.
-pub fn check_all<'a>(
+pub(crate) fn check_all<'a>(
     paths: impl IntoIterator<Item = &'a Path>,
     force: bool,
 ) -> Result<(), OutputError> {
@@ -52,14 +52,14 @@ fn stage(file: &PlannedFile) -> Result<StagedFile, OutputError> {
 }
 
 /// Writes every file, or none: see the module documentation.
-pub fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), OutputError> {
+pub(crate) fn write_all_or_none(files: &[PlannedFile], force: bool) -> Result<(), OutputError> {
     write_all_or_none_observed(files, force, &mut |_| Ok(()))
 }
 
 /// [`write_all_or_none`], calling `after_placing` with each file's path as soon as it is in
 /// place. An error from it is handled as a failed rename: what this run placed is undone and
 /// the error is returned. Tests use it to inject a failure between the files.
-pub fn write_all_or_none_observed(
+pub(crate) fn write_all_or_none_observed(
     files: &[PlannedFile],
     force: bool,
     after_placing: &mut dyn FnMut(&Path) -> std::io::Result<()>,
@@ -222,5 +222,135 @@ mod tests {
         assert!(matches!(err, OutputError::Write { .. }));
         assert!(!dir.path().join("a.pem").exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Every name in `dir`, hidden ones included, sorted.
+    fn all_names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_crash_before_the_rename_leaves_nothing_behind() {
+        // `forget` runs no clean-up code at all, as when the process is killed: the staged
+        // file holding the secret must have no name to be found by.
+        let dir = tempfile::tempdir().unwrap();
+        let staged =
+            crate::cli::sys::staged_file::stage(&dir.path().join("key.pem"), b"SECRET", 0o600)
+                .unwrap();
+        assert!(
+            staged.is_unnamed(),
+            "O_TMPFILE is expected on this Linux file system"
+        );
+        std::mem::forget(staged);
+        assert!(
+            all_names(dir.path()).is_empty(),
+            "{:?}",
+            all_names(dir.path())
+        );
+    }
+
+    #[test]
+    fn a_failure_between_the_files_undoes_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            planned(dir.path().join("alias.pem"), "cert", 0o644),
+            planned(dir.path().join("device.pem"), "device", 0o644),
+            planned(dir.path().join("alias-key.pem"), "key", 0o600),
+        ];
+        for fail_after in 0..files.len() {
+            let mut count = 0;
+            let err = write_all_or_none_observed(&files, false, &mut |_| {
+                count += 1;
+                if count > fail_after {
+                    Err(std::io::Error::other("injected failure"))
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err();
+            assert!(err.to_string().contains("injected failure"), "{err}");
+            assert!(
+                all_names(dir.path()).is_empty(),
+                "{:?}",
+                all_names(dir.path())
+            );
+        }
+    }
+
+    #[test]
+    fn a_failure_between_the_files_with_force_puts_the_old_files_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("alias.pem"), "old cert").unwrap();
+        std::fs::write(dir.path().join("alias-key.pem"), "old key").unwrap();
+        let files = [
+            planned(dir.path().join("alias.pem"), "cert", 0o644),
+            planned(dir.path().join("device.pem"), "device", 0o644),
+            planned(dir.path().join("alias-key.pem"), "key", 0o600),
+        ];
+        for fail_after in 0..files.len() {
+            let mut count = 0;
+            write_all_or_none_observed(&files, true, &mut |_| {
+                count += 1;
+                if count > fail_after {
+                    Err(std::io::Error::other("injected failure"))
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err();
+            assert_eq!(all_names(dir.path()), ["alias-key.pem", "alias.pem"]);
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join("alias.pem")).unwrap(),
+                "old cert"
+            );
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join("alias-key.pem")).unwrap(),
+                "old key"
+            );
+        }
+        // And without a failure, all three are replaced and nothing else is left.
+        write_all_or_none_observed(&files, true, &mut |_| Ok(())).unwrap();
+        assert_eq!(
+            all_names(dir.path()),
+            ["alias-key.pem", "alias.pem", "device.pem"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("alias-key.pem")).unwrap(),
+            "key"
+        );
+    }
+
+    #[test]
+    fn write_atomic_writes_whole_files_and_never_replaces_without_force() {
+        use crate::cli::output::write_atomic;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        write_atomic(&path, b"first", false, 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let err = write_atomic(&path, b"second", false, 0o600).unwrap_err();
+        assert!(matches!(err, OutputError::Exists { .. }));
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        write_atomic(&path, b"second", true, 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(all_names(dir.path()), ["key.pem"]);
+        let missing = dir.path().join("no-such-folder").join("key.pem");
+        let err = write_atomic(&missing, b"x", false, 0o600).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot write {}: the folder does not exist; choose a folder you can write to with -o",
+                missing.display()
+            )
+        );
+        assert_eq!(all_names(dir.path()), ["key.pem"]);
     }
 }

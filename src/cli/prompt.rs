@@ -5,17 +5,17 @@
 //! The questions talk to a [`Console`]; [`crate::cli::sys::terminal::Terminal`] is the real one.
 
 use crate::cli::args::FirmwareInput;
-use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
-use dps_cert_gen::registration_id::{FirmwareVersion, Mac, RegistrationId};
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
+use dps_cert_gen::registration_id::{FirmwareVersion, Mac, RegistrationId};
 use std::path::Path;
 use thiserror::Error;
 use zeroize::Zeroizing;
 
 /// What a prompt got back.
 #[derive(Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// A line, without its line end. Wiped from memory when dropped (it may be a secret).
     Line(Zeroizing<String>),
     /// End of input (Ctrl-D, or the terminal went away).
@@ -25,7 +25,7 @@ pub enum Reply {
 }
 
 /// Where questions are asked and answers read.
-pub trait Console {
+pub(crate) trait Console {
     /// Shows `question` (and `default`, if any) and reads a line, echoing what is typed.
     fn ask(&mut self, question: &str, default: Option<&str>) -> std::io::Result<Reply>;
     /// Shows `question` and reads a line without echoing anything typed.
@@ -40,7 +40,7 @@ pub trait Console {
 
 /// Why the questions stopped without an answer.
 #[derive(Debug, Error)]
-pub enum PromptError {
+pub(crate) enum PromptError {
     /// End of input at a prompt.
     #[error("no answer to the {question} prompt (end of input); nothing was written")]
     End {
@@ -57,7 +57,7 @@ pub enum PromptError {
 
 impl PromptError {
     /// Whether the input caused it (end of input) rather than the user stopping or the system.
-    pub fn is_input_error(&self) -> bool {
+    pub(crate) fn is_input_error(&self) -> bool {
         matches!(self, PromptError::End { .. })
     }
 }
@@ -91,7 +91,10 @@ fn project_name(typed: &str) -> &str {
 
 /// Asks for the project name (default `DevKitDPS`) until `NAME.ino.bin` and `NAME.ino.map`
 /// are found in `dir` or `dir/.build` and can be measured; says which files were found.
-pub fn ask_project(console: &mut dyn Console, dir: &Path) -> Result<FirmwareInput, PromptError> {
+pub(crate) fn ask_project(
+    console: &mut dyn Console,
+    dir: &Path,
+) -> Result<FirmwareInput, PromptError> {
     loop {
         let typed = answer(
             console.ask("Project name", Some(DEFAULT_PROJECT)),
@@ -134,7 +137,7 @@ pub fn ask_project(console: &mut dyn Console, dir: &Path) -> Result<FirmwareInpu
 
 /// Asks for the UDS without echo until it is 64 hex digits; warns when it is (near) the
 /// tutorial's sample.
-pub fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
+pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
     loop {
         let typed = answer(
             console.ask_hidden("UDS (64 hex digits, as set with set_dps_uds; hidden as you type)"),
@@ -163,7 +166,9 @@ pub fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
 
 /// Asks for the registration ID; when left empty, for the board's MAC address and firmware
 /// version, and builds the ID the board uses.
-pub fn ask_registration_id(console: &mut dyn Console) -> Result<RegistrationId, PromptError> {
+pub(crate) fn ask_registration_id(
+    console: &mut dyn Console,
+) -> Result<RegistrationId, PromptError> {
     loop {
         let typed = answer(
             console.ask(
@@ -210,7 +215,7 @@ pub fn ask_registration_id(console: &mut dyn Console) -> Result<RegistrationId, 
 }
 
 /// Asks whether to overwrite `path`; the default is no.
-pub fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bool, PromptError> {
+pub(crate) fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bool, PromptError> {
     loop {
         let typed = answer(
             console.ask(
@@ -302,9 +307,16 @@ mod tests {
 
     #[test]
     fn uds_is_asked_hidden_and_again_when_bad() {
-        let mut c = Scripted::new(&[Some(""), Some("abc"), Some(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX)]);
+        let mut c = Scripted::new(&[
+            Some(""),
+            Some("abc"),
+            Some(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX),
+        ]);
         let uds = ask_uds(&mut c).unwrap();
-        assert_eq!(hex::encode(uds.as_bytes()), dps_cert_gen::dice::uds::SAMPLE_UDS_HEX);
+        assert_eq!(
+            hex::encode(uds.as_bytes()),
+            dps_cert_gen::dice::uds::SAMPLE_UDS_HEX
+        );
         assert!(
             c.shown
                 .iter()

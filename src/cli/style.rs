@@ -6,23 +6,23 @@ use anstyle::{AnsiColor, Style};
 use std::io::Write;
 
 /// `error:` prefixes.
-pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub(crate) const ERROR: Style = AnsiColor::Red.on_default().bold();
 /// `warning:` prefixes.
-pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub(crate) const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 /// Questions at a prompt.
-pub const QUESTION: Style = Style::new().bold();
+pub(crate) const QUESTION: Style = Style::new().bold();
 /// Defaults and hints at a prompt.
-pub const HINT: Style = Style::new().dimmed();
+pub(crate) const HINT: Style = Style::new().dimmed();
 /// Good news: a file written, an answer accepted.
-pub const GOOD: Style = AnsiColor::Green.on_default().bold();
+pub(crate) const GOOD: Style = AnsiColor::Green.on_default().bold();
 
 /// Whether `NO_COLOR` asks for no colour (set and not empty).
-pub fn no_color() -> bool {
+pub(crate) fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
 /// The colour choice for the tool's messages: never with `NO_COLOR`, else only on a terminal.
-pub fn choice() -> ColorChoice {
+pub(crate) fn choice() -> ColorChoice {
     if no_color() {
         ColorChoice::Never
     } else {
@@ -31,7 +31,7 @@ pub fn choice() -> ColorChoice {
 }
 
 /// Standard error, stripping the styles when colour is off.
-pub fn stderr() -> AutoStream<std::io::Stderr> {
+pub(crate) fn stderr() -> AutoStream<std::io::Stderr> {
     AutoStream::new(std::io::stderr(), choice())
 }
 
@@ -43,11 +43,11 @@ fn line(style: Style, prefix: &str, message: &str) {
 }
 
 /// Prints `error: message` on standard error.
-pub fn error(message: &str) {
+pub(crate) fn error(message: &str) {
     line(ERROR, "error", message);
 }
 
 /// Prints `warning: message` on standard error.
-pub fn warning(message: &str) {
+pub(crate) fn warning(message: &str) {
     line(WARNING, "warning", message);
 }

@@ -13,17 +13,17 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 /// The environment variable that may hold the UDS.
-pub const ENV_VAR: &str = "DPS_UDS";
+pub(crate) const ENV_VAR: &str = "DPS_UDS";
 
 /// A UDS file larger than this is refused unread (a UDS is 64 hex digits).
-pub const MAX_FILE_BYTES: u64 = 4096;
+pub(crate) const MAX_FILE_BYTES: u64 = 4096;
 
 /// The one-line warning printed when the UDS is given with `-u/--uds`.
-pub const COMMAND_LINE_WARNING: &str = "a UDS given with -u/--uds is visible in your shell history and in the process list; use --uds-file PATH (- for standard input) or the DPS_UDS environment variable instead";
+pub(crate) const COMMAND_LINE_WARNING: &str = "a UDS given with -u/--uds is visible in your shell history and in the process list; use --uds-file PATH (- for standard input) or the DPS_UDS environment variable instead";
 
 /// Where the UDS came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// `-u/--uds`.
     Flag,
     /// `--uds-file PATH`.
@@ -47,7 +47,7 @@ impl fmt::Display for Origin {
 
 /// Why the UDS could not be taken from a file or the environment. Never carries the secret.
 #[derive(Debug, Error)]
-pub enum UdsSourceError {
+pub(crate) enum UdsSourceError {
     /// The file could not be read.
     #[error("cannot read the UDS file {}: {reason}; check the path given to --uds-file", path.display())]
     Read {
@@ -76,10 +76,17 @@ pub enum UdsSourceError {
 
 /// A UDS taken from the command line, a file or the environment.
 #[derive(Debug)]
-pub struct GivenUds {
+pub(crate) struct GivenUds {
     /// The secret.
     pub uds: Uds,
     /// Where it came from.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "only the tests read it until the UDS-source line is shown"
+        )
+    )]
     pub origin: Origin,
 }
 
@@ -87,7 +94,7 @@ pub struct GivenUds {
 /// (`env`, ignored when empty). `None` means the UDS must be asked for (or is missing). With
 /// `--uds-file -`, standard input is read to its end, unless `stdin_is_terminal`: then `None`
 /// is returned too, so that the UDS is asked for without echo rather than read as typed.
-pub fn resolve(
+pub(crate) fn resolve(
     args: &UdsArgs,
     env: Option<&OsStr>,
     stdin: &mut dyn Read,
@@ -154,20 +161,7 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(UdsSourceError::TooLarge { origin }.into());
     }
-    let text = match std::str::from_utf8(text) {
-        Ok(t) => t,
-        Err(e) => {
-            // Not text: name the first offending character by position, never its value.
-            let valid = text.get(..e.valid_up_to()).unwrap_or_default();
-            let position = String::from_utf8_lossy(valid).chars().count() + 1;
-            return Err(UdsSourceError::Invalid {
-                origin,
-                source: UdsError::NotHex { position },
-            }
-            .into());
-        }
-    };
-    match Uds::from_hex(text.trim()) {
+    match Uds::from_text(text) {
         Ok(uds) => Ok(GivenUds { uds, origin }),
         Err(source) => Err(UdsSourceError::Invalid { origin, source }.into()),
     }
@@ -176,16 +170,16 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
 /// This process's copy of `DPS_UDS`, wiped when dropped. (The environment block the process
 /// started with keeps its own copy: only the caller's shell can remove that.)
 #[derive(Default)]
-pub struct EnvUds(Option<std::ffi::OsString>);
+pub(crate) struct EnvUds(Option<std::ffi::OsString>);
 
 impl EnvUds {
     /// Reads `DPS_UDS`.
-    pub fn read() -> Self {
+    pub(crate) fn read() -> Self {
         Self(std::env::var_os(ENV_VAR))
     }
 
     /// The value, if set.
-    pub fn get(&self) -> Option<&OsStr> {
+    pub(crate) fn get(&self) -> Option<&OsStr> {
         self.0.as_deref()
     }
 }

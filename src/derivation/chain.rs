@@ -3,11 +3,11 @@
 
 use crate::cert::alias::{CertBuildError, alias_certificate};
 use crate::dice::cdi::{Cdi, RiotCoreMeasure};
+use crate::dice::uds::Uds;
 use crate::encoding::Thumbprints;
 use crate::firmware::regions::MeasuredRegions;
 use crate::registration_id::RegistrationId;
 use crate::riot::keys::{Fwid, KeyError, RiotKeys, RiotSecrets};
-use crate::dice::uds::Uds;
 use thiserror::Error;
 
 /// Why the derivation failed.

@@ -2,10 +2,9 @@
 //! certificate the user holds, naming each difference in the user's terms, most likely
 //! cause first.
 
-
+use crate::cert::inspect::{CertKind, CertificateError, Inspection};
 use crate::derivation::AliasCertificate;
 use crate::encoding::Thumbprints;
-use crate::cert::inspect::{CertKind, CertificateError, Inspection};
 use crate::riot::keys::uncompressed;
 use serde::Serialize;
 use std::fmt::Write as _;

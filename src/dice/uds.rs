@@ -3,9 +3,9 @@
 //! A [`Uds`] is 32 bytes that never reach `Debug`, `Display` or an error message, and are
 //! wiped from memory when the value is dropped.
 
-use zeroize::Zeroizing;
 use std::fmt;
 use thiserror::Error;
+use zeroize::Zeroizing;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Number of hex digits in a UDS.
@@ -43,6 +43,20 @@ pub struct Uds([u8; 32]);
 
 impl Uds {
     /// Parses 64 hex digits, either case. Leading and trailing white space is not accepted
+    /// A UDS from the text of a file or an environment variable: 64 hex digits, with white
+    /// space around them. Bytes that are not UTF-8 are named by position, never by value.
+    pub fn from_text(text: &[u8]) -> Result<Self, UdsError> {
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = text.get(..e.valid_up_to()).unwrap_or_default();
+                let position = String::from_utf8_lossy(valid).chars().count() + 1;
+                return Err(UdsError::NotHex { position });
+            }
+        };
+        Self::from_hex(text.trim())
+    }
+
     /// here: callers that read files trim it first.
     pub fn from_hex(text: &str) -> Result<Self, UdsError> {
         let chars = text.chars().count();

@@ -2,8 +2,8 @@
 //! both, cross-checked), with the consistency warnings and the facts `-v/--verbose`
 //! reports: files read, flash origin, the regions and their digests. No secret is involved.
 
-use crate::firmware::consistency::{Extent, same_addresses, same_bytes};
 use crate::derivation::FirmwareMeasurements;
+use crate::firmware::consistency::{Extent, same_addresses, same_bytes};
 use crate::firmware::elf_file::measure_elf;
 use crate::firmware::files::{
     FirmwareError, bin_len, layout_with_origin, measure_bin, read_firmware_file,

@@ -4,6 +4,7 @@
 pub mod consistency;
 pub mod elf_file;
 pub mod files;
+pub mod input;
 pub mod map_file;
 pub mod measurement;
 pub mod regions;

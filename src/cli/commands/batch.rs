@@ -2,19 +2,19 @@
 //! warnings on standard error, a progress bar on a terminal, the summary file, the closing
 //! report).
 
-use crate::cli::args::FirmwareArgs;
-use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
-use dps_cert_gen::batch::summary::SummaryFormat;
-use dps_cert_gen::derivation::FirmwareMeasurements;
 use crate::cli::Finish;
-use crate::cli::error::Error;
+use crate::cli::args::FirmwareArgs;
 use crate::cli::commands::generate::FormatArg;
-use dps_cert_gen::batch::manifest::Manifest;
+use crate::cli::error::Error;
 use crate::cli::output::{BatchFiles, OutputError, sync_filesystem, write_atomic};
 use clap::Args;
+use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
+use dps_cert_gen::batch::manifest::Manifest;
+use dps_cert_gen::batch::summary::SummaryFormat;
+use dps_cert_gen::derivation::FirmwareMeasurements;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,7 @@ const MAX_WARNINGS_SHOWN: usize = 10;
 
 /// Arguments of `dps-cert-gen batch`.
 #[derive(Debug, Clone, Args)]
-pub struct BatchArgs {
+pub(crate) struct BatchArgs {
     /// Firmware input, measured once for all devices.
     #[command(flatten)]
     pub firmware: FirmwareArgs,

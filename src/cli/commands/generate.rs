@@ -2,17 +2,17 @@
 //! (a PEM or DER file, standard output, or bare base64 on one line).
 
 use crate::cli::args::{FirmwareArgs, FirmwareInput, IdArgs, UdsArgs};
-use dps_cert_gen::derivation::{AliasCertificate, FirmwareMeasurements, generate};
-use dps_cert_gen::encoding::{CertFormat, bare_base64};
 use crate::cli::error::Error;
 use crate::cli::extra_outputs::CERT_MODE;
 use crate::cli::output::check_writable;
 use crate::cli::output_set::{PlannedFile, write_all_or_none};
-use dps_cert_gen::registration_id::RegistrationId;
-use dps_cert_gen::dice::uds::Uds;
-use clap::{Args, ValueEnum};
 use crate::cli::sys::terminal::{self, Terminal};
 use crate::cli::{Finish, inputs, next_steps, style, uds_source};
+use clap::{Args, ValueEnum};
+use dps_cert_gen::derivation::{AliasCertificate, FirmwareMeasurements, generate};
+use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::encoding::{CertFormat, bare_base64};
+use dps_cert_gen::registration_id::RegistrationId;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -37,7 +37,7 @@ impl From<FormatArg> for CertFormat {
 
 /// Where and how the certificate is written.
 #[derive(Debug, Clone, Default, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output file [default: ./<registration-id>.pem, or .cer with --format der]; '-' writes to standard output.
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<PathBuf>,
@@ -54,7 +54,7 @@ pub struct OutputArgs {
 
 /// Everything the generator takes on the command line.
 #[derive(Debug, Clone, Default, Args)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Firmware input.
     #[command(flatten)]
     pub firmware: FirmwareArgs,
@@ -74,7 +74,7 @@ pub struct GenerateArgs {
 
 /// Where the certificate goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
+pub(crate) enum Destination {
     /// A file, in the given format.
     File(PathBuf),
     /// Standard output, in the given format.
@@ -85,7 +85,7 @@ pub enum Destination {
 
 impl OutputArgs {
     /// The destination for a registration ID.
-    pub fn destination(&self, id: &RegistrationId) -> Destination {
+    pub(crate) fn destination(&self, id: &RegistrationId) -> Destination {
         if self.bare_base64 {
             return Destination::BareBase64;
         }
@@ -103,7 +103,7 @@ impl OutputArgs {
 
 /// A complete, validated request.
 #[derive(Debug)]
-pub struct Request {
+pub(crate) struct Request {
     /// The firmware files.
     pub firmware: FirmwareInput,
     /// The board's secret.
@@ -122,7 +122,7 @@ pub struct Request {
 
 /// What a generation produced.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The certificate and derived values.
     pub certificate: AliasCertificate,
     /// Where it went.
@@ -137,7 +137,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// The lines reported on standard error after a file was written.
-    pub fn report(&self) -> String {
+    pub(crate) fn report(&self) -> String {
         let t = self.certificate.thumbprints();
         let target = match &self.destination {
             Destination::File(p) => p.display().to_string(),
@@ -209,7 +209,7 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
 
 /// Checks the destination, measures the firmware, derives the certificate, and writes it.
 /// Bytes for standard output go to `stdout`; nothing is written when any step fails.
-pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> {
+pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> {
     if let Destination::File(path) = &request.destination {
         check_writable(path, request.force)?;
     }
@@ -250,8 +250,7 @@ pub fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> 
         }
         Destination::BareBase64 => {
             crate::cli::stdout::outcome(
-                writeln!(stdout, "{}", bare_base64(&certificate.der))
-                    .and_then(|()| stdout.flush()),
+                writeln!(stdout, "{}", bare_base64(&certificate.der)).and_then(|()| stdout.flush()),
             )?;
         }
     }

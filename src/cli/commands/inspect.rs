@@ -20,7 +20,6 @@ pub(crate) struct InspectArgs {
     json: bool,
 }
 
-
 /// Reads the certificate and prints what it is (text, or JSON with `--json`).
 pub(crate) fn exec(args: &InspectArgs) -> Result<Finish, Error> {
     let source = CertSource::from_arg(args.file.as_deref());

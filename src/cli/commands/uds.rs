@@ -26,10 +26,10 @@ pub(crate) fn exec(args: &UdsArgs) -> Result<Finish, Error> {
 /// Why no UDS could be made.
 #[derive(Debug, thiserror::Error)]
 #[error("the operating system's random source failed ({0}); try again")]
-pub struct RandomError(String);
+pub(crate) struct RandomError(String);
 
 /// A new random UDS.
-pub fn random_uds() -> Result<Uds, RandomError> {
+pub(crate) fn random_uds() -> Result<Uds, RandomError> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     getrandom::fill(bytes.as_mut()).map_err(|e| RandomError(e.to_string()))?;
     Ok(Uds::from_bytes(*bytes))

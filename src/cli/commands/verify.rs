@@ -1,14 +1,14 @@
 //! `verify`: the command that reads a certificate, re-derives the one the inputs give, and says whether they match.
 
 use crate::cli::args::{FirmwareArgs, IdArgs, UdsArgs};
+use crate::cli::cert_input::{CertSource, inspect_source};
 use crate::cli::error::Error;
 use crate::cli::sys::terminal;
 use crate::cli::{Finish, stdout, style, uds_source};
-use crate::cli::cert_input::{CertSource, inspect_source};
+use clap::Args;
 use dps_cert_gen::derivation::verify::{Verification, compare, require_alias};
 use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
 use dps_cert_gen::registration_id::RegistrationId;
-use clap::Args;
 use std::path::PathBuf;
 
 /// The arguments of `verify`.
@@ -20,7 +20,7 @@ Exit status: 0 identical, 1 different (each difference named, most likely cause 
 
 Example:
   dps-cert-gen verify enrolled.pem -p DevKitDPS -u <UDS> -i my-device-01")]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The certificate to check (PEM, bare base64 or DER; '-' reads standard input).
     #[arg(value_name = "CERT")]
     pub certificate: PathBuf,
@@ -43,7 +43,7 @@ pub struct VerifyArgs {
 ///
 /// The UDS comes from its sources in their order of precedence (`-u`, `--uds-file`,
 /// `DPS_UDS` given as `dps_uds`); `verify` never prompts.
-pub fn run(
+pub(crate) fn run(
     args: &VerifyArgs,
     dps_uds: Option<&std::ffi::OsStr>,
     stdin: &mut dyn std::io::Read,
@@ -55,7 +55,8 @@ pub fn run(
     if args.uds.uds.is_some() {
         input_warnings.push(crate::cli::uds_source::COMMAND_LINE_WARNING.to_string());
     }
-    let Some(given) = crate::cli::uds_source::resolve(&args.uds, dps_uds, stdin, stdin_is_terminal)?
+    let Some(given) =
+        crate::cli::uds_source::resolve(&args.uds, dps_uds, stdin, stdin_is_terminal)?
     else {
         return Err(Error::Missing(
             "-u/--uds (or --uds-file, or DPS_UDS): the board's UDS is needed to re-derive the certificate"
@@ -82,7 +83,6 @@ pub fn run(
     verification.warnings = input_warnings;
     Ok(verification)
 }
-
 
 /// Compares, prints the result (text, or JSON with `--json`), and ends with status 1 when
 /// the certificate differs.

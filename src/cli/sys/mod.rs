@@ -3,7 +3,7 @@
 //! standard streams, signals.
 
 pub(crate) mod staged_file;
-pub(crate) mod terminal;
 pub(crate) mod std_streams;
+pub(crate) mod terminal;
 
 pub(crate) use std_streams::{unbuffered_stdin, unbuffered_stdout};

@@ -104,6 +104,7 @@ pub(crate) fn stage_with(
 impl StagedFile {
     /// Whether the file has no name at all (Linux `O_TMPFILE`), so that a crash before
     /// [`StagedFile::persist`] leaves nothing behind.
+    #[cfg(test)]
     pub(crate) fn is_unnamed(&self) -> bool {
         matches!(self.kind, Kind::Unnamed(_))
     }
@@ -132,10 +133,10 @@ impl StagedFile {
             }
         }
         // Make the new name durable too; a folder that cannot be synced is not an error.
-        if self.sync == Sync::Now {
-            if let Ok(dir) = File::open(&self.dir) {
-                let _ = dir.sync_all();
-            }
+        if self.sync == Sync::Now
+            && let Ok(dir) = File::open(&self.dir)
+        {
+            let _ = dir.sync_all();
         }
         Ok(())
     }
@@ -163,6 +164,11 @@ fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> i
     Ok(())
 }
 
+/// Flushes everything written to the file system holding `dir` to disk.
+pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    let handle = File::open(dir)?;
+    rustix::fs::syncfs(&handle).map_err(io::Error::from)
+}
 
 #[cfg(target_os = "linux")]
 mod unnamed {
@@ -290,10 +296,4 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(entries(dir.path()), ["a.pem"]);
     }
-}
-
-/// Flushes everything written to the file system holding `dir` to disk.
-pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
-    let handle = File::open(dir)?;
-    rustix::fs::syncfs(&handle).map_err(io::Error::from)
 }

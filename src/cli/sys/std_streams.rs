@@ -22,4 +22,3 @@ pub(crate) fn unbuffered_stdout() -> Box<dyn Write> {
         Err(_) => Box::new(std::io::stdout()),
     }
 }
-

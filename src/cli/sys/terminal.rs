@@ -23,13 +23,13 @@ const DEL: u8 = 0x7f;
 const MAX_ANSWER: usize = 512;
 
 /// Whether standard input is a terminal, so that questions can be asked.
-pub fn stdin_is_terminal() -> bool {
+pub(crate) fn stdin_is_terminal() -> bool {
     std::io::stdin().is_terminal()
 }
 
 /// Questions on standard error, answers from the terminal on standard input.
 #[derive(Debug)]
-pub struct Terminal {
+pub(crate) struct Terminal {
     stdin: std::io::Stdin,
 }
 
@@ -72,7 +72,7 @@ impl Drop for KeyByKey<'_> {
 
 impl Terminal {
     /// A console on this process's standard input and standard error.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             stdin: std::io::stdin(),
         }
