@@ -4,7 +4,7 @@
 //! for the summary.
 
 use crate::batch::manifest::{Device, Manifest, RowError};
-use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many, generate_with_tables};
+use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many};
 use crate::encoding::{CertFormat, Thumbprints};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -192,19 +192,6 @@ pub struct Issued {
     pub contents: Vec<u8>,
     /// Thumbprints of the DER.
     pub thumbprints: Thumbprints,
-}
-
-/// Derives one device's certificate and encodes it: the work per row, without the write.
-pub fn issue(
-    device: &Device,
-    firmware: &FirmwareMeasurements,
-    format: CertFormat,
-) -> Result<Issued, DeriveError> {
-    let cert = generate_with_tables(&device.uds, firmware, &device.registration_id)?;
-    Ok(Issued {
-        contents: format.encode(&cert.der),
-        thumbprints: cert.thumbprints(),
-    })
 }
 
 /// [`issue`] for many devices at once (one field inversion for all their public keys): what

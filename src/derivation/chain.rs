@@ -43,7 +43,7 @@ impl FirmwareMeasurements {
 /// The keys a board with this UDS derives from this firmware.
 pub fn derive_keys(uds: &Uds, firmware: &FirmwareMeasurements) -> Result<RiotKeys, KeyError> {
     let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
-    RiotKeys::derive_with_fwid(&cdi, firmware.fwid)
+    RiotKeys::derive(&cdi, firmware.fwid)
 }
 
 /// A generated alias certificate and what was derived along the way (no secrets but the
@@ -80,69 +80,34 @@ pub fn generate(
     })
 }
 
-/// As [`derive_keys`], with the public keys computed from precomputed tables: faster for
-/// many devices, same keys (see [`crate::riot::base_point`]).
-pub fn derive_keys_with_tables(
-    uds: &Uds,
-    firmware: &FirmwareMeasurements,
-) -> Result<RiotKeys, KeyError> {
-    let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
-    Ok(RiotSecrets::derive(&cdi, firmware.fwid)?.into_keys_with_tables())
-}
-
-/// As [`generate`], for one device of many: the same certificate, derived with
-/// [`derive_keys_with_tables`].
-pub fn generate_with_tables(
-    uds: &Uds,
-    firmware: &FirmwareMeasurements,
-    registration_id: &RegistrationId,
-) -> Result<AliasCertificate, DeriveError> {
-    let keys = derive_keys_with_tables(uds, firmware)?;
-    let der = alias_certificate(registration_id, &keys)?;
-    Ok(AliasCertificate {
-        registration_id: registration_id.clone(),
-        keys,
-        der,
-    })
-}
-
-/// [`generate_with_tables`] for many devices at once: the same certificates, with one field
-/// inversion for all the public keys. One result per device, in order.
+/// [`generate`] for many devices at once: the same certificates, their public keys computed
+/// from the precomputed tables of [`crate::riot::base_point`] with one field inversion for
+/// all of them. One result per device, in order.
 pub fn generate_many(
     devices: &[(&Uds, &RegistrationId)],
     firmware: &FirmwareMeasurements,
 ) -> Vec<Result<AliasCertificate, DeriveError>> {
-    let mut results: Vec<Option<Result<AliasCertificate, DeriveError>>> =
-        (0..devices.len()).map(|_| None).collect();
-    let mut secrets = Vec::with_capacity(devices.len());
-    let mut slots = Vec::with_capacity(devices.len());
-    for (i, (uds, _)) in devices.iter().enumerate() {
-        let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
-        match RiotSecrets::derive(&cdi, firmware.fwid) {
-            Ok(s) => {
-                secrets.push(s);
-                slots.push(i);
-            }
-            Err(e) => {
-                if let Some(r) = results.get_mut(i) {
-                    *r = Some(Err(e.into()));
-                }
-            }
-        }
-    }
-    for (i, keys) in slots.into_iter().zip(RiotSecrets::into_keys_many(secrets)) {
-        if let (Some(r), Some((_, id))) = (results.get_mut(i), devices.get(i)) {
-            *r = Some(alias_certificate(id, &keys).map_err(Into::into).map(|der| {
-                AliasCertificate {
-                    registration_id: (*id).clone(),
-                    keys,
-                    der,
-                }
-            }));
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(DeriveError::Cert(CertBuildError("no result".into())))))
+    let secrets: Vec<Result<RiotSecrets, KeyError>> = devices
+        .iter()
+        .map(|(uds, _)| {
+            let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
+            RiotSecrets::derive(&cdi, firmware.fwid)
+        })
+        .collect();
+    let usable: Vec<&RiotSecrets> = secrets.iter().filter_map(|s| s.as_ref().ok()).collect();
+    let mut keys = RiotSecrets::keys_many(&usable).into_iter();
+    secrets
+        .iter()
+        .zip(devices)
+        .map(|(secret, (_, id))| {
+            let secret = secret.as_ref().map_err(|e| DeriveError::Key(e.clone()))?;
+            let keys = keys.next().unwrap_or_else(|| secret.keys());
+            let der = alias_certificate(id, &keys)?;
+            Ok(AliasCertificate {
+                registration_id: (*id).clone(),
+                keys,
+                der,
+            })
+        })
         .collect()
 }
