@@ -19,6 +19,7 @@ pub(crate) mod stdout;
 pub(crate) mod style;
 pub(crate) mod sys;
 pub(crate) mod uds_source;
+pub(crate) mod verbose;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -231,17 +231,6 @@ pub fn layout_with_origin(
     })
 }
 
-/// Reads `map_path` and returns the layout it describes.
-pub fn read_map(map_path: &Path) -> Result<(MapFile, RegionLayout), FirmwareError> {
-    let text = read_firmware_file(map_path)?;
-    let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
-        path: map_path.to_path_buf(),
-        source,
-    })?;
-    let layout = layout_from_map(&map, map_path)?;
-    Ok((map, layout))
-}
-
 /// The length of a `.bin` file, with an error that names it.
 pub fn bin_len(bin_path: &Path) -> Result<u64, FirmwareError> {
     if bin_path.is_dir() {
@@ -288,10 +277,4 @@ pub fn measure_bin(
     let core = read(cb, ce)?;
     let fw = read(fb, fe)?;
     Ok(MeasuredRegions::new(core, fw)?)
-}
-
-/// Measures the regions of a `.bin` + `.map` pair.
-pub fn measure_bin_map(bin: &Path, map: &Path) -> Result<MeasuredRegions, FirmwareError> {
-    let (_, layout) = read_map(map)?;
-    measure_bin(bin, &layout)
 }

@@ -259,7 +259,7 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
         certificate,
         destination: request.destination.clone(),
         warnings,
-        verbose: measured.report_with_id(&request.registration_id),
+        verbose: crate::cli::verbose::lines_with_id(&measured, &request.registration_id),
         extras: request.extras.clone(),
     })
 }
