@@ -28,7 +28,7 @@ const HEADER_HINT: &str = "the header row must name the columns uds and registra
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ManifestError {
     /// The file could not be read.
-    #[error("cannot read the manifest {}: {reason}; check the --manifest path", path.display())]
+    #[error("cannot read the manifest {}: {reason}", path.display())]
     Read {
         /// The manifest.
         path: PathBuf,

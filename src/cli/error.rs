@@ -1,5 +1,6 @@
-//! The library's error type, and which errors are the input's fault (exit status 2) and
-//! which are not (exit status 1).
+//! The command line's error: the wording a user reads (the library's facts, with the advice
+//! that names this tool's flags added here), and which errors are the input's fault (exit
+//! status 2) and which are not (exit status 1).
 
 use crate::cli::output::OutputError;
 use dps_cert_gen::cert::alias::CertBuildError;
@@ -20,10 +21,10 @@ pub(crate) enum Error {
     #[error(transparent)]
     Uds(#[from] UdsError),
     /// Bad registration ID, MAC or version.
-    #[error(transparent)]
+    #[error("{}{}", .0, advice::id(.0))]
     Id(#[from] IdError),
     /// Firmware files missing, unreadable or inconsistent.
-    #[error(transparent)]
+    #[error("{}", advice::firmware_text(.0))]
     Firmware(#[from] FirmwareError),
     /// The derivation failed.
     #[error(transparent)]
@@ -47,8 +48,84 @@ pub(crate) enum Error {
     #[error(transparent)]
     ExtraOutput(#[from] crate::cli::extra_outputs::ExtraOutputError),
     /// The batch command failed (manifest, rows, writes).
-    #[error(transparent)]
+    #[error("{}{}", .0, advice::batch(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
+}
+
+/// What to do about a library error, in this tool's flags: appended to its message.
+mod advice {
+    use dps_cert_gen::batch::engine::BatchError;
+    use dps_cert_gen::batch::manifest::ManifestError;
+    use dps_cert_gen::firmware::elf_file::ElfError;
+    use dps_cert_gen::firmware::files::FirmwareError;
+    use dps_cert_gen::registration_id::IdError;
+
+    pub(super) fn id(e: &IdError) -> &'static str {
+        match e {
+            IdError::EmptyId => {
+                "; give one with -i, or give --mac and --firmware-version to build the board's default ID"
+            }
+            _ => "",
+        }
+    }
+
+    /// The whole message for a firmware error.
+    pub(super) fn firmware_text(e: &FirmwareError) -> String {
+        match e {
+            // The flag the value came from leads the sentence.
+            FirmwareError::FlashOriginWithoutMap { elf } => format!(
+                "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
+                elf.display()
+            ),
+            _ => format!("{e}{}", firmware(e)),
+        }
+    }
+
+    fn firmware(e: &FirmwareError) -> &'static str {
+        match e {
+            FirmwareError::ProjectNotFound { .. } => {
+                "; build the sketch first, or give the files with -e, or -b and -m"
+            }
+            FirmwareError::NoFlashRegion { .. } => {
+                "; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)"
+            }
+            FirmwareError::TooLarge { .. } => {
+                "; check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder"
+            }
+            FirmwareError::FlashOriginWithoutMap { .. } => {
+                "; drop --flash-origin, or give -b and -m"
+            }
+            FirmwareError::Elf { source, .. } => match source {
+                ElfError::NotElf => {
+                    "; -e takes the NAME.ino.elf that the Arduino build writes beside the .bin (for the .bin, use -b with -m)"
+                }
+                ElfError::Damaged { .. } => "; rebuild the sketch, or use -b and -m",
+                // Its advice stays in the library's text: it is also shown as a warning
+                // when an ELF found beside the .bin + .map cannot be compared.
+                ElfError::NoSymbolTable => "",
+                ElfError::NoContents { .. } => {
+                    "; use the NAME.ino.elf of a complete build, or -b and -m"
+                }
+                _ => "",
+            },
+            _ => "",
+        }
+    }
+
+    pub(super) fn batch(e: &BatchError) -> &'static str {
+        match e {
+            BatchError::InvalidRows { .. } => {
+                ": fix them, or use --keep-going to write the valid rows"
+            }
+            BatchError::SummaryExists { .. } => {
+                "; use --force to overwrite it, or choose another --out-dir"
+            }
+            BatchError::OutDirNotFolder { .. } => "; choose another --out-dir",
+            BatchError::Threads { .. } => "; try a smaller --jobs",
+            BatchError::Manifest(ManifestError::Read { .. }) => "; check the --manifest path",
+            _ => "",
+        }
+    }
 }
 
 impl From<KeyError> for Error {
