@@ -111,3 +111,37 @@ pub fn generate_many(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firmware::regions::MeasuredRegions;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    /// The whole chain on the first vector (`fixtures/cases.json`, "shared-0"): the two
+    /// regions cut out of its `.bin`, its UDS and registration ID give its certificate, and
+    /// [`generate_many`] gives the same bytes.
+    #[test]
+    fn whole_derivation_known_answer() {
+        let bin = include_bytes!("../../fixtures/devkit-a/DevKitDPS.ino.bin");
+        let regions =
+            MeasuredRegions::new(bin[0x2d..0xc0].to_vec(), bin[0xc0..0xf8].to_vec()).unwrap();
+        let firmware = FirmwareMeasurements::of(&regions);
+        let uds = Uds::from_hex("19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae")
+            .unwrap();
+        let id = RegistrationId::new("az-c89346000001v1v3v0").unwrap();
+        let expected = STANDARD
+            .decode("MIICOTCCAeCgAwIBAgIFCgsMDQ4wCgYIKoZIzj0EAwIwODETMBEGA1UEAwwKZGV2a2l0ZGljZTELMAkGA1UEBgwCVVMxFDASBgNVBAoMC0RFVktJVF9URVNUMB4XDTE3MDEwMTAwMDAwMFoXDTM3MDEwMTAwMDAwMFowQzEeMBwGA1UEAwwVYXotYzg5MzQ2MDAwMDAxdjF2M3YwMQswCQYDVQQGDAJVUzEUMBIGA1UECgwLREVWS0lUX1RFU1QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARjpzJD87S1Yn6067WNiYOW1HO2zvn4T+WwRYn8HDPL2rRoU0yOiDqgYY2wIQ0hPQW6SXSq5EDt6zvrZy17WoSPo4HLMIHIMBYGA1UdJQEB/wQMMAoGCCsGAQUFBwMCMIGtBgNVHREBAf8EgaIwgZ+ggZwGCisGAQQBgjdZAwEwgY0CAQEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAScKyyy/C8IxS1PCthwGD9vJW3TubizL3k9dOICQDkxXl/OVaFAPDlpCuZgNziXD08yHUdyLU2viSqPpLjZEOIgMC0GCWCGSAFlAwQCAQQgLnkbczaFRb9FphRRP09hMzHxljotLAdGfk95AS5JX9EwCgYIKoZIzj0EAwIDRwAwRAIgUVw9brnjlrkE0/7Kf1T9zQzB6Ze/N13KUVrQpsO0A18CICc5ztAmLuulsk1mKGN8aISxbGd6YfwYNX72NCQZDmzr")
+            .unwrap();
+        assert_eq!(generate(&uds, &firmware, &id).unwrap().der, expected);
+        let many = generate_many(&[(&uds, &id), (&uds, &id)], &firmware);
+        for cert in many {
+            assert_eq!(cert.unwrap().der, expected);
+        }
+        assert_eq!(
+            generate(&uds, &firmware, &id).unwrap().thumbprints().sha256,
+            "2F9146C0DEB7C010EB6B01740EA7503840A5C477BF43BF8E22148A213291FD79"
+        );
+    }
+}
