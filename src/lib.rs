@@ -19,7 +19,7 @@ pub mod derivation;
 pub mod dice;
 pub mod encoding;
 pub mod firmware;
-pub mod limits;
+pub(crate) mod limits;
 pub mod registration_id;
 pub mod riot;
 pub mod text;

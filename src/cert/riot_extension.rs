@@ -26,7 +26,7 @@ pub struct RiotIdentity {
 /// A RIoT otherName was found but could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("the RIoT extension (1.3.6.1.4.1.311.89.3.1) is malformed: {0}")]
-pub struct RiotExtensionError(pub String);
+pub(crate) struct RiotExtensionError(pub String);
 
 fn asn1(e: yasna::ASN1Error) -> RiotExtensionError {
     RiotExtensionError(format!("{e:?}"))
@@ -34,7 +34,9 @@ fn asn1(e: yasna::ASN1Error) -> RiotExtensionError {
 
 /// Looks for the RIoT otherName in the DER of a subjectAltName extension value. `Ok(None)`:
 /// the extension holds no RIoT name.
-pub fn riot_identity_from_san(san: &[u8]) -> Result<Option<RiotIdentity>, RiotExtensionError> {
+pub(crate) fn riot_identity_from_san(
+    san: &[u8],
+) -> Result<Option<RiotIdentity>, RiotExtensionError> {
     let names = yasna::parse_ber(san, |r| r.collect_sequence_of(|r| r.read_der()))
         .map_err(|e| RiotExtensionError(format!("the subjectAltName does not parse ({e:?})")))?;
     let riot = ObjectIdentifier::from_slice(&RIOT_OID);
@@ -102,7 +104,7 @@ fn parse_composite(der: &[u8]) -> Result<RiotIdentity, RiotExtensionError> {
 }
 
 /// The P-256 public key in a `SubjectPublicKeyInfo` DER.
-pub fn p256_public_key_from_spki(der: &[u8]) -> Result<PublicKey, RiotExtensionError> {
+pub(crate) fn p256_public_key_from_spki(der: &[u8]) -> Result<PublicKey, RiotExtensionError> {
     let (alg, curve, point) = yasna::parse_ber(der, |r| {
         r.read_sequence(|r| {
             let (alg, curve) = r.next().read_sequence(|r| {
