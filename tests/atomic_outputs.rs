@@ -34,6 +34,8 @@ fn three_outputs(case: &Case, dir: &Path) -> Vec<String> {
     args
 }
 
+// Unix only: the folder is made unwritable with mode bits (Windows has ACLs instead).
+#[cfg(unix)]
 #[test]
 fn an_unwritable_folder_fails_with_status_1_and_writes_nothing() {
     let case = Case::named("shared-0");
@@ -62,6 +64,8 @@ fn an_unwritable_folder_fails_with_status_1_and_writes_nothing() {
     assert!(all_names(&locked).is_empty());
 }
 
+// Unix only: the full disk is simulated with `ulimit -f`.
+#[cfg(unix)]
 #[test]
 fn a_full_disk_fails_with_status_1_and_leaves_nothing() {
     // A file size limit of 0 makes every write fail as a full disk does (EFBIG instead of

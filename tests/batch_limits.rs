@@ -129,6 +129,8 @@ fn a_manifest_of_a_million_rows_is_checked_in_bounded_memory_and_more_is_refused
     );
 }
 
+// Unix only: /dev/zero.
+#[cfg(unix)]
 #[test]
 fn an_endless_manifest_is_refused_unread() {
     let dir = tempfile::tempdir().unwrap();

@@ -152,6 +152,8 @@ fn each_kind_of_outcome_has_its_status() {
         ],
         ..run("bad DPS_UDS", &[], 2)
     });
+    // /dev/full (a standard output that is always full) is Unix's.
+    runs.retain(|r| cfg!(unix) || !r.stdout_to_dev_full);
     for r in runs {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"));
         cmd.env_remove("DPS_UDS").args(&r.args);

@@ -155,6 +155,7 @@ fn keep_old(path: &Path, force: bool) -> std::io::Result<Option<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use std::os::unix::fs::PermissionsExt;
 
     fn planned(path: PathBuf, text: &str, mode: u32) -> PlannedFile {
@@ -174,11 +175,14 @@ mod tests {
         ];
         write_all_or_none(&files, false).unwrap();
         assert_eq!(std::fs::read(dir.path().join("a.pem")).unwrap(), b"a");
-        let mode = std::fs::metadata(dir.path().join("k.pem"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        #[cfg(unix)]
+        {
+            let mode = std::fs::metadata(dir.path().join("k.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]
@@ -329,13 +333,15 @@ mod tests {
     #[test]
     fn write_atomic_writes_whole_files_and_never_replaces_without_force() {
         use crate::cli::output::write_atomic;
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key.pem");
         write_atomic(&path, b"first", false, 0o600).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        #[cfg(unix)]
+        {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
         let err = write_atomic(&path, b"second", false, 0o600).unwrap_err();
         assert!(matches!(err, OutputError::Exists { .. }));
         assert_eq!(std::fs::read(&path).unwrap(), b"first");

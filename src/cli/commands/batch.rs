@@ -13,11 +13,9 @@ use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::batch::summary::SummaryFormat;
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use signal_hook::consts::{SIGINT, SIGTERM};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// Row messages printed for failed writes before the rest are left to the summary.
@@ -73,19 +71,6 @@ impl BatchArgs {
             SummaryFormat::Csv
         }
     }
-}
-
-/// A flag set by the first Ctrl-C (or SIGTERM): the batch then finishes the file it is
-/// writing, starts no other, and writes the summary. A second one ends the process at once
-/// (status 130); the files already written are whole either way.
-fn on_interrupt() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
-        // Registered first, so it sees the flag as the previous signal left it.
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag));
-        let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
-    }
-    flag
 }
 
 fn progress_bar(rows: usize) -> ProgressBar {
@@ -171,7 +156,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         path: options.out_dir.clone(),
         reason: e.to_string(),
     })?;
-    let interrupted = on_interrupt();
+    // The first Ctrl-C (or SIGTERM) lets the batch finish the file it is writing, start no
+    // other, and write the summary; a second one ends the process at once (status 130).
+    let interrupted = crate::cli::sys::on_interrupt();
     let bar = progress_bar(total - invalid);
     let advance = || bar.inc(1);
     let sink = BatchFiles { force: args.force };

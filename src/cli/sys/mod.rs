@@ -1,9 +1,13 @@
 //! Every platform-specific piece of the command line, behind one API: hidden input on a
-//! terminal, staged (all-or-nothing) files, flushing to disk, owner-only files, unbuffered
-//! standard streams, signals.
+//! terminal (termios on Unix, the console on Windows; one line editor for both), staged
+//! (all-or-nothing) files, flushing to disk, owner-only files, unbuffered standard streams,
+//! signals. Nothing outside this folder names a platform.
 
+pub(crate) mod interrupt;
+pub(crate) mod line_editor;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;
 pub(crate) mod terminal;
 
+pub(crate) use interrupt::on_interrupt;
 pub(crate) use std_streams::{unbuffered_stdin, unbuffered_stdout};

@@ -14,9 +14,17 @@
 //! it, no `/proc`), or naming through `/proc` is refused, a named temporary file (`tempfile`)
 //! in the same folder is used instead: it is removed on every error, but a crash between its
 //! creation and its rename leaves it behind (with the final permissions, 0600 for a key).
+//! That is the only way on macOS and Windows. On Windows the rename is `MoveFileExW`: without
+//! `--force` it fails if the name exists (no clobbering), with it it replaces in one step.
+//!
+//! Permission bits (`mode`) are Unix's: on Windows they are ignored, and a file gets the
+//! access control list its folder passes on. Under the user's profile (the Desktop, Documents,
+//! the DevKit project folder) that ACL gives access to the user, the administrators and the
+//! system only, which is what protects the alias key there instead of mode 0600.
 
-use std::fs::{File, Permissions};
+use std::fs::File;
 use std::io::{self, Write};
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +58,19 @@ fn file_name_text(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// A hidden named temporary file (`.NAME.XXXXXX.tmp`) in `dir` for `path`, created with
+/// permission bits `mode` on Unix (ignored on Windows: see the module documentation).
+fn named_temp(dir: &Path, path: &Path, mode: u32) -> io::Result<tempfile::NamedTempFile> {
+    let prefix = format!(".{}.", file_name_text(path));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::fs::Permissions::from_mode(mode));
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.tempfile_in(dir)
+}
+
 /// Whether a staged file is flushed to disk before it gets its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sync {
@@ -57,6 +78,14 @@ pub(crate) enum Sync {
     Now,
     /// Not flushed: the caller flushes many files at once later (a batch).
     Deferred,
+}
+
+impl Sync {
+    /// Whether the file itself is flushed when staged. Only Linux flushes a batch's files
+    /// at once later ([`sync_filesystem`]); elsewhere each is flushed as it is written.
+    fn flush_file(self) -> bool {
+        self == Sync::Now || cfg!(not(target_os = "linux"))
+    }
 }
 
 /// Writes `bytes` to a new file in `path`'s folder with permission bits `mode` (before the
@@ -76,7 +105,7 @@ pub(crate) fn stage_with(
     #[cfg(target_os = "linux")]
     if let Some(mut file) = unnamed::create(&dir, mode)? {
         fill(&mut file)?;
-        if sync == Sync::Now {
+        if sync.flush_file() {
             file.sync_all()?;
         }
         return Ok(StagedFile {
@@ -85,13 +114,9 @@ pub(crate) fn stage_with(
             sync,
         });
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name_text(path)))
-        .suffix(".tmp")
-        .permissions(Permissions::from_mode(mode))
-        .tempfile_in(&dir)?;
+    let mut tmp = named_temp(&dir, path, mode)?;
     fill(tmp.as_file_mut())?;
-    if sync == Sync::Now {
+    if sync.flush_file() {
         tmp.as_file().sync_all()?;
     }
     Ok(StagedFile {
@@ -148,11 +173,7 @@ impl StagedFile {
 fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> io::Result<()> {
     use std::io::{Seek, SeekFrom};
     let mode = file.metadata()?.permissions().mode() & 0o7777;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name_text(path)))
-        .suffix(".tmp")
-        .permissions(Permissions::from_mode(mode))
-        .tempfile_in(dir)?;
+    let mut tmp = named_temp(dir, path, mode)?;
     file.seek(SeekFrom::Start(0))?;
     io::copy(file, &mut tmp)?;
     tmp.as_file().sync_all()?;
@@ -165,9 +186,22 @@ fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> i
 }
 
 /// Flushes everything written to the file system holding `dir` to disk.
+#[cfg(target_os = "linux")]
 pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
     let handle = File::open(dir)?;
     rustix::fs::syncfs(&handle).map_err(io::Error::from)
+}
+
+/// Makes the files staged in `dir` durable: each was flushed when it was written (there is
+/// no `syncfs` here), so only the folder's entries are left to flush. On Windows a folder
+/// cannot be opened as a file, and NTFS journals the renames itself: nothing is left to do.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    if let Ok(folder) = File::open(dir) {
+        // Best effort, as after a single file: some file systems cannot flush a folder.
+        let _ = folder.sync_all();
+    }
+    Ok(())
 }
 
 #[cfg(target_os = "linux")]
@@ -256,8 +290,11 @@ mod tests {
         staged.persist(&path, false).unwrap();
         assert_eq!(entries(dir.path()), ["k.pem"]);
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        #[cfg(unix)]
+        {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[cfg(target_os = "linux")]

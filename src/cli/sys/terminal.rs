@@ -2,35 +2,67 @@
 //! standard input one key at a time, so that the UDS is never echoed, Ctrl-C and Ctrl-D are
 //! answers rather than signals, and the terminal's settings are always put back.
 //!
-//! While a line is read the terminal is in non-canonical mode without echo or signals; the
-//! reader echoes visible answers itself and handles Backspace, Ctrl-U, Ctrl-C and Ctrl-D.
+//! While a line is read the terminal reads key by key without echo or signals (termios on
+//! Unix: [`unix`]; the console's raw mode and key events on Windows: [`windows`]); what each
+//! key does is the same everywhere ([`super::line_editor`]).
 
 use crate::cli::prompt::{Console, Reply};
 use crate::cli::style;
-use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex, Termios};
+use crate::cli::sys::line_editor::{self, Keys, Screen};
 use std::io::{IsTerminal, Write};
-use std::os::fd::AsFd;
-use zeroize::{Zeroize, Zeroizing};
 
-const CTRL_C: u8 = 0x03;
-const CTRL_D: u8 = 0x04;
-const BACKSPACE: u8 = 0x08;
-const CTRL_U: u8 = 0x15;
-const ESC: u8 = 0x1b;
-const DEL: u8 = 0x7f;
-/// Longest answer kept; the buffer never grows past it, so no copy of a secret is left behind
-/// in a freed allocation.
-const MAX_ANSWER: usize = 512;
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix::Stdin as PlatformInput;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows::Console as PlatformInput;
 
 /// Whether standard input is a terminal, so that questions can be asked.
 pub(crate) fn stdin_is_terminal() -> bool {
     std::io::stdin().is_terminal()
 }
 
-/// Questions on standard error, answers from the terminal on standard input.
+/// A terminal (or console) that can be switched to reading key by key.
+pub(crate) trait Input {
+    /// Reads key by key (no echo, no line editing, no signals) until the returned keys are
+    /// dropped, which puts the previous settings back.
+    fn key_by_key(&mut self) -> std::io::Result<Box<dyn Keys + '_>>;
+}
+
+/// Standard error as the line editor's screen.
+#[derive(Debug, Default)]
+pub(crate) struct Stderr;
+
+impl Screen for Stderr {
+    fn show(&mut self, text: &str) {
+        let mut err = style::stderr();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(bytes);
+        let _ = err.flush();
+    }
+}
+
+/// Questions on `screen` (standard error), answers from `input` (the terminal on standard
+/// input).
 #[derive(Debug)]
-pub(crate) struct Terminal {
-    stdin: std::io::Stdin,
+pub(crate) struct Terminal<I: Input = PlatformInput, S: Screen = Stderr> {
+    input: I,
+    screen: S,
+}
+
+impl Terminal {
+    /// A console on this process's standard input and standard error.
+    pub(crate) fn new() -> Self {
+        Self::with(PlatformInput::default(), Stderr)
+    }
 }
 
 impl Default for Terminal {
@@ -39,147 +71,27 @@ impl Default for Terminal {
     }
 }
 
-/// Puts the terminal's settings back when dropped.
-struct KeyByKey<'a> {
-    stdin: &'a std::io::Stdin,
-    saved: Termios,
-}
-
-impl<'a> KeyByKey<'a> {
-    fn enter(stdin: &'a std::io::Stdin) -> std::io::Result<Self> {
-        let saved = termios::tcgetattr(stdin.as_fd())?;
-        let mut raw = saved.clone();
-        raw.local_modes.remove(
-            LocalModes::ECHO
-                | LocalModes::ECHONL
-                | LocalModes::ICANON
-                | LocalModes::ISIG
-                | LocalModes::IEXTEN,
-        );
-        raw.special_codes[SpecialCodeIndex::VMIN] = 1;
-        raw.special_codes[SpecialCodeIndex::VTIME] = 0;
-        termios::tcsetattr(stdin.as_fd(), OptionalActions::Now, &raw)?;
-        Ok(Self { stdin, saved })
-    }
-}
-
-impl Drop for KeyByKey<'_> {
-    fn drop(&mut self) {
-        // Best effort: if the terminal is gone there is nothing to put back.
-        let _ = termios::tcsetattr(self.stdin.as_fd(), OptionalActions::Now, &self.saved);
-    }
-}
-
-impl Terminal {
-    /// A console on this process's standard input and standard error.
-    pub(crate) fn new() -> Self {
-        Self {
-            stdin: std::io::stdin(),
-        }
+impl<I: Input, S: Screen> Terminal<I, S> {
+    /// A console on `input` and `screen` (the tests' doubles).
+    pub(crate) fn with(input: I, screen: S) -> Self {
+        Self { input, screen }
     }
 
-    fn show(&self, text: &str) {
-        let mut err = style::stderr();
-        let _ = err.write_all(text.as_bytes());
-        let _ = err.flush();
-    }
-
-    /// Writes bytes as they are (echo, erasing), unstyled.
-    fn raw(&self, bytes: &[u8]) {
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(bytes);
-        let _ = err.flush();
-    }
-
-    /// Reads one byte; `None` at end of input (or when the terminal went away).
-    fn byte(&self) -> std::io::Result<Option<u8>> {
-        let mut b = [0u8; 1];
-        loop {
-            match rustix::io::read(self.stdin.as_fd(), &mut b) {
-                Ok(0) => return Ok(None),
-                Ok(_) => {
-                    let [byte] = b;
-                    b.zeroize();
-                    return Ok(Some(byte));
-                }
-                Err(rustix::io::Errno::INTR) => {}
-                // A hung-up terminal reads as EIO: treat it as the end of input.
-                Err(rustix::io::Errno::IO) => return Ok(None),
-                Err(e) => return Err(e.into()),
-            }
-        }
+    /// What was shown (for the tests).
+    #[cfg(test)]
+    pub(crate) fn screen(&self) -> &S {
+        &self.screen
     }
 
     /// Shows `prompt` and reads a line key by key, echoing it when `echo` is set.
     fn read_line(&mut self, prompt: &str, echo: bool) -> std::io::Result<Reply> {
-        let _mode = KeyByKey::enter(&self.stdin)?;
-        self.show(prompt);
-        let mut line = Zeroizing::new(Vec::<u8>::with_capacity(MAX_ANSWER));
-        let erase = |line: &mut Vec<u8>, this: &Self| {
-            // Remove one UTF-8 character: continuation bytes, then the lead byte.
-            while line.last().is_some_and(|b| b & 0xc0 == 0x80) {
-                line.pop();
-            }
-            if line.pop().is_some() && echo {
-                this.raw(b"\x08 \x08");
-            }
-        };
-        loop {
-            let Some(byte) = self.byte()? else {
-                self.show("\n");
-                return Ok(Reply::End);
-            };
-            match byte {
-                b'\r' | b'\n' => {
-                    self.show("\n");
-                    break;
-                }
-                CTRL_C => {
-                    self.show("^C\n");
-                    return Ok(Reply::Interrupted);
-                }
-                CTRL_D if line.is_empty() => {
-                    self.show("\n");
-                    return Ok(Reply::End);
-                }
-                DEL | BACKSPACE => erase(&mut line, self),
-                CTRL_U => {
-                    while !line.is_empty() {
-                        erase(&mut line, self);
-                    }
-                }
-                ESC => self.skip_escape_sequence()?,
-                b if b < 0x20 => {}
-                _ if line.len() >= MAX_ANSWER => {}
-                b => {
-                    line.push(b);
-                    if echo {
-                        self.raw(&[b]);
-                    }
-                }
-            }
-        }
-        let text = String::from_utf8_lossy(&line).into_owned();
-        Ok(Reply::Line(Zeroizing::new(text)))
-    }
-
-    /// Skips the rest of an escape sequence (arrow keys and the like), which answers ignore.
-    fn skip_escape_sequence(&self) -> std::io::Result<()> {
-        match self.byte()? {
-            Some(b'[') | Some(b'O') => {
-                while let Some(b) = self.byte()? {
-                    if (0x40..=0x7e).contains(&b) {
-                        break;
-                    }
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
+        let mut keys = self.input.key_by_key()?;
+        self.screen.show(prompt);
+        line_editor::read_line(keys.as_mut(), &mut self.screen, echo)
     }
 }
 
-impl Console for Terminal {
+impl<I: Input, S: Screen> Console for Terminal<I, S> {
     fn ask(&mut self, question: &str, default: Option<&str>) -> std::io::Result<Reply> {
         let q = style::QUESTION;
         let h = style::HINT;
@@ -197,7 +109,7 @@ impl Console for Terminal {
 
     fn confirm(&mut self, text: &str) {
         let g = style::GOOD;
-        self.show(&format!("{g}{text}{g:#}\n"));
+        self.screen.show(&format!("{g}{text}{g:#}\n"));
     }
 
     fn warn(&mut self, text: &str) {
@@ -206,6 +118,85 @@ impl Console for Terminal {
 
     fn refuse(&mut self, text: &str) {
         let e = style::ERROR;
-        self.show(&format!("{e}try again:{e:#} {text}\n"));
+        self.screen.show(&format!("{e}try again:{e:#} {text}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::prompt;
+    use crate::cli::sys::line_editor::doubles::{Recorded, Typed};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    /// A terminal typing from a script; counts the switches to key by key and back.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        typed: Typed,
+        entered: usize,
+        restored: Rc<Cell<usize>>,
+    }
+
+    struct Session<'a> {
+        typed: &'a mut Typed,
+        restored: Rc<Cell<usize>>,
+    }
+
+    impl Keys for Session<'_> {
+        fn next_byte(&mut self) -> std::io::Result<Option<u8>> {
+            self.typed.next_byte()
+        }
+    }
+
+    impl Drop for Session<'_> {
+        fn drop(&mut self) {
+            self.restored.set(self.restored.get() + 1);
+        }
+    }
+
+    impl Input for Scripted {
+        fn key_by_key(&mut self) -> std::io::Result<Box<dyn Keys + '_>> {
+            self.entered += 1;
+            Ok(Box::new(Session {
+                typed: &mut self.typed,
+                restored: Rc::clone(&self.restored),
+            }))
+        }
+    }
+
+    fn terminal(typed: &[u8]) -> Terminal<Scripted, Recorded> {
+        Terminal::with(
+            Scripted {
+                typed: Typed::new(typed),
+                ..Scripted::default()
+            },
+            Recorded::default(),
+        )
+    }
+
+    #[test]
+    fn a_bad_uds_is_refused_and_asked_again_hidden_each_time() {
+        let uds = dps_cert_gen::dice::uds::SAMPLE_UDS_HEX;
+        let mut t = terminal(format!("abc\r{uds}\r").as_bytes());
+        let got = prompt::ask_uds(&mut t).unwrap();
+        assert_eq!(hex::encode(got.as_bytes()), uds);
+        let shown = t.screen().text();
+        assert!(
+            !shown.contains("abc") && !shown.contains(&uds[..8]),
+            "{shown}"
+        );
+        assert!(shown.contains("try again:"), "{shown}");
+        assert_eq!(t.input.entered, 2);
+        assert_eq!(t.input.restored.get(), 2);
+    }
+
+    #[test]
+    fn ctrl_c_at_a_prompt_stops_with_the_terminal_put_back() {
+        let mut t = terminal(b"Dev\x03");
+        let e = prompt::ask_registration_id(&mut t).unwrap_err();
+        assert_eq!(e.to_string(), "interrupted; nothing was written");
+        assert!(t.screen().text().ends_with("Dev^C\n"));
+        assert_eq!((t.input.entered, t.input.restored.get()), (1, 1));
     }
 }
