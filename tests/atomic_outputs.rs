@@ -7,7 +7,7 @@
 mod common;
 
 use common::{Case, bin, written_files};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Every name in `dir`, hidden ones included, sorted.
 fn all_names(dir: &Path) -> Vec<String> {
@@ -46,7 +46,7 @@ fn an_unwritable_folder_fails_with_status_1_and_writes_nothing() {
     // Root writes anywhere; a folder of /sys is read-only for everyone.
     let folder = if std::fs::write(locked.join("probe"), "").is_ok() {
         std::fs::remove_file(locked.join("probe")).unwrap();
-        PathBuf::from("/sys")
+        std::path::PathBuf::from("/sys")
     } else {
         locked.clone()
     };

@@ -427,7 +427,11 @@ fn missing_and_unreadable_files_are_refused() {
     refused(
         &["-u", SAMPLE_UDS, "-i", ID],
         2,
-        "cannot find DevKitDPS.ino.elf, or DevKitDPS.ino.bin and DevKitDPS.ino.map, in . and ./.build; build the sketch first, or give the files with -e, or -b and -m",
+        &format!(
+            "cannot find DevKitDPS.ino.elf, or DevKitDPS.ino.bin and DevKitDPS.ino.map, in . and {}; build the sketch first, or give the files with -e, or -b and -m",
+            // ./.build on Unix, .\.build on Windows: the path as the platform writes it.
+            Path::new(".").join(".build").display()
+        ),
     );
 }
 

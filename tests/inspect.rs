@@ -298,27 +298,28 @@ fn inspect_error(bytes: &[u8], name: &str, dir: &Path) -> String {
 #[test]
 fn garbage_gets_a_clear_error_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display();
+    // The folder with the platform's separator after it, as the message shows the path.
+    let d = format!("{}{}", dir.path().display(), std::path::MAIN_SEPARATOR);
     assert_eq!(
         inspect_error(b"\x00\x01\xfe\xff garbage", "garbage.bin", dir.path()),
         format!(
-            "error: {d}/garbage.bin is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
+            "error: {d}garbage.bin is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
         )
     );
     assert_eq!(
         inspect_error(b"hello, world\n", "hello.txt", dir.path()),
         format!(
-            "error: {d}/hello.txt is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
+            "error: {d}hello.txt is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
         )
     );
     assert_eq!(
         inspect_error(b" \n\r\n", "empty.pem", dir.path()),
-        format!("error: {d}/empty.pem is empty; give a certificate as PEM, bare base64 or DER\n")
+        format!("error: {d}empty.pem is empty; give a certificate as PEM, bare base64 or DER\n")
     );
     assert_eq!(
         inspect_error(b"aGVsbG8sIHdvcmxk\n", "hello.b64", dir.path()),
         format!(
-            "error: {d}/hello.b64 is not an X.509 certificate: the bare base64 decodes to bytes that are not one (unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [8] (constructed))\n"
+            "error: {d}hello.b64 is not an X.509 certificate: the bare base64 decodes to bytes that are not one (unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [8] (constructed))\n"
         )
     );
     let case = Case::named("shared-0");
@@ -326,7 +327,7 @@ fn garbage_gets_a_clear_error_and_exit_2() {
     assert_eq!(
         inspect_error(&pem[..pem.len() / 2], "cut.pem", dir.path()),
         format!(
-            "error: {d}/cut.pem has -----BEGIN CERTIFICATE----- but no -----END CERTIFICATE----- after it; the copy looks cut short, copy the whole certificate again\n"
+            "error: {d}cut.pem has -----BEGIN CERTIFICATE----- but no -----END CERTIFICATE----- after it; the copy looks cut short, copy the whole certificate again\n"
         )
     );
     assert_eq!(
@@ -336,14 +337,14 @@ fn garbage_gets_a_clear_error_and_exit_2() {
             dir.path()
         ),
         format!(
-            "error: {d}/key.pem holds a PEM EC PRIVATE KEY, not a certificate; give the file with -----BEGIN CERTIFICATE-----\n"
+            "error: {d}key.pem holds a PEM EC PRIVATE KEY, not a certificate; give the file with -----BEGIN CERTIFICATE-----\n"
         )
     );
     let der = case.der();
     assert_eq!(
         inspect_error(&der[..der.len() - 10], "cut.der", dir.path()),
         format!(
-            "error: {d}/cut.der looks like a DER certificate but is cut short ({} of {} bytes); copy the whole file again\n",
+            "error: {d}cut.der looks like a DER certificate but is cut short ({} of {} bytes); copy the whole file again\n",
             der.len() - 10,
             der.len()
         )
@@ -357,8 +358,13 @@ fn a_missing_file_is_an_input_error() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+    // The system's own words for a missing file (Linux: "No such file or directory (os error
+    // 2)"; Windows: "The system cannot find the path specified. (os error 3)").
+    let reason = std::fs::File::open("/nonexistent/cert.pem").unwrap_err();
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
-        "error: cannot read /nonexistent/cert.pem: No such file or directory (os error 2); check the path\n"
+        format!("error: cannot read /nonexistent/cert.pem: {reason}; check the path\n")
     );
+    #[cfg(target_os = "linux")]
+    assert_eq!(reason.to_string(), "No such file or directory (os error 2)");
 }

@@ -39,6 +39,7 @@ pub(crate) struct StagedFile {
 #[derive(Debug)]
 enum Kind {
     /// Linux `O_TMPFILE`: no name at all until [`StagedFile::persist`].
+    #[cfg(target_os = "linux")]
     Unnamed(File),
     /// A named temporary file beside the destination.
     Named(tempfile::NamedTempFile),
@@ -131,7 +132,10 @@ impl StagedFile {
     /// [`StagedFile::persist`] leaves nothing behind.
     #[cfg(test)]
     pub(crate) fn is_unnamed(&self) -> bool {
-        matches!(self.kind, Kind::Unnamed(_))
+        #[cfg(target_os = "linux")]
+        return matches!(self.kind, Kind::Unnamed(_));
+        #[cfg(not(target_os = "linux"))]
+        false
     }
 
     /// Gives the file its name `path` (in the folder it was staged in). Without `overwrite`,
@@ -147,8 +151,6 @@ impl StagedFile {
                 // bytes to a named temporary file and rename that instead.
                 Err(_) => copy_to_named(&mut file, &self.dir, path, overwrite)?,
             },
-            #[cfg(not(target_os = "linux"))]
-            Kind::Unnamed(_) => return Err(io::Error::from(io::ErrorKind::Unsupported)),
             Kind::Named(tmp) => {
                 if overwrite {
                     tmp.persist(path).map_err(|e| e.error)?;
