@@ -29,3 +29,19 @@ pub(crate) fn on_interrupt() -> Arc<AtomicBool> {
     }
     flag
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    // Only one test raises: once the flag is set, a second signal would end the test process
+    // (that is the point of it).
+    #[test]
+    fn the_first_ctrl_c_only_sets_the_flag() {
+        let flag = on_interrupt();
+        assert!(!flag.load(Ordering::SeqCst));
+        signal_hook::low_level::raise(signal_hook::consts::SIGINT).unwrap();
+        assert!(flag.load(Ordering::SeqCst));
+    }
+}
