@@ -28,6 +28,7 @@ pub mod base_point;
 pub mod batch;
 pub mod batch_command;
 pub mod batch_summary;
+pub mod board;
 pub mod cert_reader;
 pub mod cert_template;
 pub mod consistency;
