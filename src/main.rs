@@ -14,6 +14,8 @@
     )
 )]
 
+mod cli;
+
 use clap::{CommandFactory, Parser, Subcommand};
 use dps_cert_gen::Error;
 use dps_cert_gen::generate::{self, GenerateArgs};
