@@ -5,9 +5,11 @@
 //! CR-terminated commands, `set_dps_uds` in each firmware's variant, `exit` rebooting into
 //! normal mode). It records what the host sent.
 //!
-//! Unix only. The pty comes from `rustix` (already a dependency; its `pty` feature adds no
-//! crate): it gives the master as a plain fd to read and write without blocking, the slave's
-//! path, and raw mode, all without unsafe code. `portable-pty` is made to spawn a child on the
+//! Unix code; the tests that open it through `serialport` run on Linux only (on macOS,
+//! serialport sets the speed with an ioctl that a pty refuses with ENOTTY). The pty comes
+//! from `rustix` (already a dependency; its `pty` feature adds no crate): it gives the master
+//! as a plain fd to read and write without blocking, the slave's path, and raw mode, all
+//! without unsafe code. `portable-pty` is made to spawn a child on the
 //! slave and hides the master's fd; `nix` would be a second crate doing what rustix does.
 //!
 //! The simulator keeps its own fd on the slave, set to raw mode before the tool opens it (no

@@ -169,3 +169,51 @@ impl Link for SerialLink {
         self.port.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_resolved_and_listed() {
+        let named = PortRequest::Named("/dev/pts/7".into());
+        assert_eq!(resolve(&named).unwrap(), "/dev/pts/7");
+        // Whatever this machine has, listing works and `auto` only fails by the port choice.
+        list_ports().unwrap();
+        match resolve(&PortRequest::Auto) {
+            Ok(_) | Err(LinkError::Choice(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_port_is_not_found() {
+        let e = SerialLink::open("no-such-serial-port-4711").err().unwrap();
+        assert!(matches!(e, LinkError::NotFound { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "there is no serial port no-such-serial-port-4711: check the name, or plug the board in"
+        );
+    }
+
+    #[test]
+    fn open_errors_are_told_apart() {
+        let here = env!("CARGO_MANIFEST_DIR");
+        let err = |kind| serialport::Error::new(kind, "system text");
+        assert!(matches!(
+            open_error(here, &err(ErrorKind::NoDevice)),
+            LinkError::Busy { .. }
+        ));
+        assert!(matches!(
+            open_error("no-such-serial-port-4711", &err(ErrorKind::NoDevice)),
+            LinkError::NotFound { .. }
+        ));
+        let e = open_error(here, &err(ErrorKind::Io(io::ErrorKind::PermissionDenied)));
+        assert!(e.to_string().contains("close the serial monitor"), "{e}");
+        let e = open_error("p", &err(ErrorKind::Unknown));
+        assert_eq!(
+            e.to_string(),
+            "the serial port p could not be opened: system text"
+        );
+    }
+}

@@ -422,6 +422,46 @@ mod tests {
         );
     }
 
+    #[test]
+    fn version_exit_and_the_boot_after_it() {
+        let mut link = Scripted::default();
+        link.pieces.push_back(
+            b"Configuration console:\r\n - version: System version.\r\n - exit: Exit and reboot.\r\n\r\n# "
+                .to_vec(),
+        );
+        link.on_send.push_back(
+            b"version\r\nDevKitSDK version: 1.6.5\r\nMico version: 3.0.0\r\n# ".to_vec(),
+        );
+        link.on_send.push_back(
+            b"exit\r\nReboot\r\nInfo: DevKit MAC Address: c8934680ec24\r\nInfo: DevKit Firmware Version: 1.6.5\r\n"
+                .to_vec(),
+        );
+        let mut console = open_console(
+            &mut link,
+            ConsoleWait {
+                deadline: soon(1000),
+                probe_after: Duration::from_secs(1),
+            },
+        )
+        .unwrap();
+        assert_eq!(console.listed_commands(), ["version", "exit"]);
+        assert_eq!(
+            console.version(soon(1000)).unwrap().unwrap().as_str(),
+            "1.6.5"
+        );
+        console.exit().unwrap();
+        let wait = BootWait {
+            deadline: soon(1000),
+            linger: Duration::from_millis(20),
+        };
+        let report = read_boot(&mut link, wait, &mut |_| {}).unwrap();
+        assert_eq!(
+            report.registration_id().unwrap().unwrap().id.as_str(),
+            "az-c8934680ec24v1v6v5"
+        );
+        assert_eq!(link.sent, b"version\rexit\r");
+    }
+
     struct Failing(io::ErrorKind);
     impl Link for Failing {
         fn read_within(&mut self, _: &mut [u8], _: Duration) -> io::Result<usize> {
