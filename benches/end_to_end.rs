@@ -6,6 +6,10 @@
 //! `$DPS_BENCH_DIR` if set (say `/dev/shm`, to leave the disk out); the folders are removed
 //! when the benchmark ends (not between runs: on ext4, creating files right after deleting
 //! many is slower, which would measure the clean-up, not the tool).
+#![expect(
+    clippy::unwrap_used,
+    reason = "a benchmark's set-up that fails should stop it loudly"
+)]
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use sha2::{Digest, Sha256};

@@ -14,9 +14,7 @@ pub const DPS_X509_MAX_LEN: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdError {
     /// Empty registration ID.
-    #[error(
-        "the registration ID is empty; give one with -i, or give --mac and --firmware-version to build the board's default ID"
-    )]
+    #[error("the registration ID is empty")]
     EmptyId,
     /// A character outside `a-z 0-9 -`.
     #[error(
@@ -127,7 +125,7 @@ impl Mac {
     /// Accepts `c89346000001`, `C8:93:46:00:00:01` or `c8-93-46-00-00-01`.
     pub fn new(text: &str) -> Result<Self, IdError> {
         let bad = || IdError::BadMac {
-            mac: crate::untrusted_text::printable(text),
+            mac: crate::text::printable::printable(text),
         };
         let t = text.trim();
         let digits: String = if t.len() == 17 {
@@ -181,7 +179,7 @@ impl FirmwareVersion {
             Ok(Self(t.to_string()))
         } else {
             Err(IdError::BadVersion {
-                version: crate::untrusted_text::printable(text),
+                version: crate::text::printable::printable(text),
             })
         }
     }

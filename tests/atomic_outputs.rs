@@ -1,22 +1,13 @@
 //! All-or-nothing outputs: a failure at any point (an unwritable folder, a full disk, a
 //! failure between the files of a multi-file output, a crash before the rename) leaves no new
-//! file, no changed file and no temporary file.
+//! file, no changed file and no temporary file. (The writer's own tests, with failures
+//! injected between the files, are beside it: `src/cli/output_set.rs`.)
+#![cfg(test)]
 
 mod common;
 
 use common::{Case, bin, written_files};
-use dps_cert_gen::atomic_file;
-use dps_cert_gen::output_set::{PlannedFile, write_all_or_none_observed};
 use std::path::{Path, PathBuf};
-use zeroize::Zeroizing;
-
-fn planned(path: PathBuf, text: &str, mode: u32) -> PlannedFile {
-    PlannedFile {
-        path,
-        bytes: Zeroizing::new(text.as_bytes().to_vec()),
-        mode,
-    }
-}
 
 /// Every name in `dir`, hidden ones included, sorted.
 fn all_names(dir: &Path) -> Vec<String> {
@@ -26,96 +17,6 @@ fn all_names(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn a_crash_before_the_rename_leaves_nothing_behind() {
-    // `forget` runs no clean-up code at all, as when the process is killed: the staged
-    // file holding the secret must have no name to be found by.
-    let dir = tempfile::tempdir().unwrap();
-    let staged = atomic_file::stage(&dir.path().join("key.pem"), b"SECRET", 0o600).unwrap();
-    assert!(
-        staged.is_unnamed(),
-        "O_TMPFILE is expected on this Linux file system"
-    );
-    std::mem::forget(staged);
-    assert!(
-        all_names(dir.path()).is_empty(),
-        "{:?}",
-        all_names(dir.path())
-    );
-}
-
-#[test]
-fn a_failure_between_the_files_undoes_the_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let files = [
-        planned(dir.path().join("alias.pem"), "cert", 0o644),
-        planned(dir.path().join("device.pem"), "device", 0o644),
-        planned(dir.path().join("alias-key.pem"), "key", 0o600),
-    ];
-    for fail_after in 0..files.len() {
-        let mut count = 0;
-        let err = write_all_or_none_observed(&files, false, &mut |_| {
-            count += 1;
-            if count > fail_after {
-                Err(std::io::Error::other("injected failure"))
-            } else {
-                Ok(())
-            }
-        })
-        .unwrap_err();
-        assert!(err.to_string().contains("injected failure"), "{err}");
-        assert!(
-            all_names(dir.path()).is_empty(),
-            "{:?}",
-            all_names(dir.path())
-        );
-    }
-}
-
-#[test]
-fn a_failure_between_the_files_with_force_puts_the_old_files_back() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("alias.pem"), "old cert").unwrap();
-    std::fs::write(dir.path().join("alias-key.pem"), "old key").unwrap();
-    let files = [
-        planned(dir.path().join("alias.pem"), "cert", 0o644),
-        planned(dir.path().join("device.pem"), "device", 0o644),
-        planned(dir.path().join("alias-key.pem"), "key", 0o600),
-    ];
-    for fail_after in 0..files.len() {
-        let mut count = 0;
-        write_all_or_none_observed(&files, true, &mut |_| {
-            count += 1;
-            if count > fail_after {
-                Err(std::io::Error::other("injected failure"))
-            } else {
-                Ok(())
-            }
-        })
-        .unwrap_err();
-        assert_eq!(all_names(dir.path()), ["alias-key.pem", "alias.pem"]);
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("alias.pem")).unwrap(),
-            "old cert"
-        );
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("alias-key.pem")).unwrap(),
-            "old key"
-        );
-    }
-    // And without a failure, all three are replaced and nothing else is left.
-    write_all_or_none_observed(&files, true, &mut |_| Ok(())).unwrap();
-    assert_eq!(
-        all_names(dir.path()),
-        ["alias-key.pem", "alias.pem", "device.pem"]
-    );
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("alias-key.pem")).unwrap(),
-        "key"
-    );
 }
 
 /// The arguments that write the certificate, the DeviceID certificate and the alias key
@@ -227,32 +128,4 @@ fn a_failing_second_output_leaves_the_first_unwritten_and_unchanged() {
         "old cert"
     );
     assert!(dir.path().join("alias-key.pem").is_dir());
-}
-
-#[test]
-fn write_atomic_writes_whole_files_and_never_replaces_without_force() {
-    use dps_cert_gen::output::{OutputError, write_atomic};
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("key.pem");
-    write_atomic(&path, b"first", false, 0o600).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"first");
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600);
-    let err = write_atomic(&path, b"second", false, 0o600).unwrap_err();
-    assert!(matches!(err, OutputError::Exists { .. }));
-    assert_eq!(std::fs::read(&path).unwrap(), b"first");
-    write_atomic(&path, b"second", true, 0o600).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"second");
-    assert_eq!(all_names(dir.path()), ["key.pem"]);
-    let missing = dir.path().join("no-such-folder").join("key.pem");
-    let err = write_atomic(&missing, b"x", false, 0o600).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "cannot write {}: the folder does not exist; choose a folder you can write to with -o",
-            missing.display()
-        )
-    );
-    assert_eq!(all_names(dir.path()), ["key.pem"]);
 }

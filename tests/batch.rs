@@ -1,15 +1,15 @@
 //! The `batch` command: certificates equal to the single-device path and to the vectors, each
 //! row error with its message, --keep-going, no partial files after a failure, the summary.
+#![cfg(test)]
 
 mod common;
 
 use assert_cmd::Command;
-use dps_cert_gen::batch::{self, AtomicFiles, CertSink, Options, Status};
+use dps_cert_gen::batch::engine::{self, CertSink, Options, Status};
+use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::encoding::{CertFormat, Thumbprints, pem_certificate};
-use dps_cert_gen::firmware::measure_bin_map;
-use dps_cert_gen::manifest::Manifest;
-use dps_cert_gen::output::{OutputError, WriteOptions, write_atomic_with};
+use dps_cert_gen::firmware::measurement::measure_bin_map;
 use dps_cert_gen::{RegistrationId, Uds, generate};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -33,8 +33,10 @@ fn measurements(dir: &Path) -> FirmwareMeasurements {
     let regions = measure_bin_map(
         &dir.join("DevKitDPS.ino.bin"),
         &dir.join("DevKitDPS.ino.map"),
+        None,
     )
-    .unwrap();
+    .unwrap()
+    .regions;
     FirmwareMeasurements::of(&regions)
 }
 
@@ -522,29 +524,26 @@ fn a_write_that_fails_stops_the_batch_and_leaves_no_partial_file() {
     assert_eq!(statuses, vec!["written", "written", "failed", "written"]);
 }
 
-/// Writes through the real atomic writer, but the `fail_at`-th write (1-based) fails after
-/// half of the file has reached the temporary file.
+/// Writes each file whole (a temporary file in the folder, then a no-clobber rename, as the
+/// command line's writer does), but the `fail_at`-th write (1-based) fails after half of the
+/// file has reached the temporary file.
 struct FailingWriter {
     writes: AtomicUsize,
     fail_at: usize,
 }
 
 impl CertSink for FailingWriter {
-    fn write(&self, path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+    fn write(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        if n != self.fail_at {
-            return AtomicFiles { force: false }.write(path, contents);
+        let mut tmp = tempfile::NamedTempFile::new_in(path.parent().unwrap())?;
+        if n == self.fail_at {
+            tmp.write_all(&contents[..contents.len() / 2])?;
+            tmp.flush()?;
+            return Err(std::io::Error::other("injected failure"));
         }
-        let options = WriteOptions {
-            force: false,
-            mode: 0o644,
-            sync: false,
-        };
-        write_atomic_with(path, options, |f| {
-            f.write_all(&contents[..contents.len() / 2])?;
-            f.flush()?;
-            Err(std::io::Error::other("injected failure"))
-        })
+        tmp.write_all(contents)?;
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+        Ok(())
     }
 }
 
@@ -553,7 +552,7 @@ fn library_batch(
     keep_going: bool,
     fail_at: usize,
     interrupt_after: Option<usize>,
-) -> (tempfile::TempDir, Vec<batch::Outcome>) {
+) -> (tempfile::TempDir, Vec<engine::Outcome>) {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("uds,registration_id\n");
     for i in 0..rows {
@@ -567,7 +566,7 @@ fn library_batch(
         keep_going,
         jobs: Some(2),
     };
-    let checked = batch::check(&manifest, &options).unwrap();
+    let checked = engine::check(&manifest, &options).unwrap();
     let sink = FailingWriter {
         writes: AtomicUsize::new(0),
         fail_at,
@@ -580,7 +579,7 @@ fn library_batch(
             interrupted.store(true, Ordering::SeqCst);
         }
     };
-    let outcomes = batch::run(
+    let outcomes = engine::run(
         &manifest,
         &checked,
         &measurements(&firmware_dir()),
@@ -602,7 +601,7 @@ fn an_injected_failure_leaves_only_whole_files() {
     let fw = measurements(&firmware_dir());
     for keep_going in [false, true] {
         let (dir, outcomes) = library_batch(24, keep_going, 5, None);
-        let failed: Vec<&batch::Outcome> = outcomes
+        let failed: Vec<&engine::Outcome> = outcomes
             .iter()
             .filter(|o| o.status == Status::Failed)
             .collect();
@@ -661,7 +660,7 @@ fn an_injected_failure_leaves_only_whole_files() {
 fn an_interrupted_batch_stops_between_files() {
     // As if Ctrl-C came while the third file was written: it is finished, no other starts.
     let (dir, outcomes) = library_batch(16, false, 0, Some(3));
-    let written: Vec<&batch::Outcome> = outcomes
+    let written: Vec<&engine::Outcome> = outcomes
         .iter()
         .filter(|o| o.status == Status::Written)
         .collect();

@@ -1,5 +1,6 @@
 //! The generator through the built binary: every vector byte-exact, the output forms, and
 //! each bad input with its exact message, exit status, and no file written.
+#![cfg(test)]
 
 mod common;
 

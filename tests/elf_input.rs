@@ -1,14 +1,15 @@
 //! The ELF as a firmware input, through the library: byte-exact certificates for every
 //! vector, and the addresses and region hashes of `fixtures/extra/expected.json`.
+#![cfg(test)]
 
 mod common;
 
-use dps_cert_gen::args::{FirmwareArgs, FirmwareInput};
 use dps_cert_gen::derivation::FirmwareMeasurements;
-use dps_cert_gen::elf_file::{ElfError, measure_elf};
-use dps_cert_gen::firmware::FirmwareError;
-use dps_cert_gen::measurement::{Measurement, measure_bin_map, measure_elf_file};
-use dps_cert_gen::regions::{RegionError, RegionName};
+use dps_cert_gen::firmware::elf_file::{ElfError, measure_elf};
+use dps_cert_gen::firmware::files::FirmwareError;
+use dps_cert_gen::firmware::input::FirmwareInput;
+use dps_cert_gen::firmware::measurement::{Measurement, measure_bin_map, measure_elf_file};
+use dps_cert_gen::firmware::regions::{RegionError, RegionName};
 use dps_cert_gen::{Uds, generate};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -21,11 +22,7 @@ fn parse_addr(s: &str) -> u64 {
 #[test]
 fn elf_alone_gives_every_vector_byte_for_byte() {
     for case in common::cases() {
-        let args = FirmwareArgs {
-            elf: Some(case.elf.clone()),
-            ..FirmwareArgs::default()
-        };
-        let input = args.resolve().unwrap();
+        let input = FirmwareInput::locate(Some(&case.elf), None, "DevKitDPS", None, None).unwrap();
         assert_eq!(
             input,
             FirmwareInput::Elf {
@@ -69,13 +66,9 @@ fn elf_alone_gives_every_vector_byte_for_byte() {
 #[test]
 fn elf_and_bin_map_together_agree_on_every_vector() {
     for case in common::cases() {
-        let args = FirmwareArgs {
-            bin: Some(case.bin.clone()),
-            map: Some(case.map.clone()),
-            ..FirmwareArgs::default()
-        };
         // The ELF lies beside the pair under the same stem, so it is found and compared.
-        let input = args.resolve().unwrap();
+        let pair = (case.bin.as_path(), case.map.as_path());
+        let input = FirmwareInput::locate(None, Some(pair), "DevKitDPS", None, None).unwrap();
         assert_eq!(
             input,
             FirmwareInput::ElfAndBinMap {

@@ -2,6 +2,7 @@
 //! input's fault (a file system that refuses a write) or a `verify` mismatch; 2 invalid
 //! arguments or input; 130 Ctrl-C at a prompt (tested in tests/prompts.rs). Every failure
 //! prints one `error:` line on standard error.
+#![cfg(test)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Generation's extra outputs through the binary: `--device-cert` and `--alias-key` byte-exact
 //! against the vectors, the key's mode and warning, all-or-nothing writes, and `--json`.
+#![cfg(test)]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Which firmware files the binary reads and the checks that they belong together: `-e`,
 //! `-p` finding the ELF, the ELF beside `-b`/`-m`, every damaged or mismatched fixture of
 //! `fixtures/extra/` (exact error or warning, nothing written), `--flash-origin`, `-v`.
+#![cfg(test)]
 
 mod common;
 

@@ -1,12 +1,13 @@
 //! Every input a fuzzer found a fault with (fuzz/README.md) stays here as a regression test,
 //! in `tests/fuzz_regressions/<target>/`, checked with the same rules as its fuzz target in
 //! `fuzz/fuzz_targets/<target>.rs`; so are the targets' seed corpora (`fuzz/seeds/<target>/`).
+#![cfg(test)]
 
-use dps_cert_gen::elf_file::measure_elf;
-use dps_cert_gen::firmware::layout_from_map;
-use dps_cert_gen::inspect::inspect_bytes;
-use dps_cert_gen::map_file::MapFile;
-use dps_cert_gen::regions::MeasuredRegions;
+use dps_cert_gen::cert::inspect::inspect_bytes;
+use dps_cert_gen::firmware::elf_file::measure_elf;
+use dps_cert_gen::firmware::files::layout_from_map;
+use dps_cert_gen::firmware::map_file::MapFile;
+use dps_cert_gen::firmware::regions::MeasuredRegions;
 use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId, Uds};
 use std::path::{Path, PathBuf};
 
@@ -45,7 +46,7 @@ fn certificate() {
         match inspect_bytes(&data, "fuzz.pem") {
             Ok(inspection) => {
                 assert!(!inspection.render().is_empty());
-                let _ = dps_cert_gen::verify::require_alias(&inspection);
+                let _ = dps_cert_gen::derivation::verify::require_alias(&inspection);
                 let _ = inspection.fwid();
                 serde_json::to_string(&inspection).unwrap();
             }
@@ -94,12 +95,8 @@ fn map_file() {
 #[test]
 fn text_inputs() {
     for (_, data) in inputs("text_inputs") {
-        let args = dps_cert_gen::args::UdsArgs {
-            uds: None,
-            uds_file: Some("-".into()),
-        };
-        match dps_cert_gen::uds_source::resolve(&args, None, &mut data.as_slice(), false) {
-            Ok(given) => assert!(given.is_some()),
+        match Uds::from_text(&data) {
+            Ok(uds) => assert_eq!(uds.as_bytes().len(), 32),
             Err(e) => assert!(!e.to_string().chars().any(char::is_control)),
         }
         let Ok(text) = std::str::from_utf8(&data) else {
@@ -117,7 +114,7 @@ fn text_inputs() {
 
 #[test]
 fn manifest() {
-    use dps_cert_gen::manifest::Manifest;
+    use dps_cert_gen::batch::manifest::Manifest;
     let path = Path::new("fuzz.csv");
     let mut parsed = 0;
     for (file, data) in inputs("manifest") {

@@ -1,5 +1,6 @@
 //! `inspect` through the binary: every vector in every encoding, the DeviceID certificate,
 //! ordinary certificates, and input that is not a certificate.
+#![cfg(test)]
 
 mod common;
 

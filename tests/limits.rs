@@ -1,6 +1,7 @@
 //! Limits: huge inputs and impossible addresses each end in a clear error or complete, in
 //! bounded memory. The runs that could exhaust memory run under a 256 MiB address-space limit
 //! (`ulimit -v`), so reading a 1 GB file into memory would fail them.
+#![cfg(test)]
 
 mod common;
 
@@ -221,7 +222,7 @@ fn overlapping_regions_are_measured_as_the_board_does() {
     // The board hashes [__start_riot_core, __stop_riot_core) and SHA-256es
     // [__start_riot_fw, __stop_riot_fw), whatever the addresses; so does the tool.
     use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
-    use dps_cert_gen::regions::MeasuredRegions;
+    use dps_cert_gen::firmware::regions::MeasuredRegions;
     let case = Case::named("shared-0");
     let dir = tempfile::tempdir().unwrap();
     let map = map_with(dir.path(), &case, "__start_riot_fw", "0x0800c0a0");

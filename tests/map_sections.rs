@@ -1,9 +1,10 @@
 //! The map's memory regions and output sections, and the image extent derived from them.
+#![cfg(test)]
 
 mod common;
 
-use dps_cert_gen::consistency::Extent;
-use dps_cert_gen::map_file::{MapError, MapFile, MemoryRegion, OutputSection};
+use dps_cert_gen::firmware::consistency::Extent;
+use dps_cert_gen::firmware::map_file::{MapError, MapFile, MemoryRegion, OutputSection};
 
 const MAP: &str = "\
 Memory Configuration

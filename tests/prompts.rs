@@ -1,5 +1,6 @@
 //! The prompts, driven in a real pseudo-terminal: order, defaults, hidden UDS, re-asking,
 //! the ID built from MAC + version, end of input and Ctrl-C, colour.
+#![cfg(test)]
 #![cfg(unix)]
 
 mod common;

@@ -3,12 +3,13 @@
 //! signature verifies under the DeviceID key, and `inspect` reads back exactly what went in;
 //! the same in every encoding `inspect` accepts. (DiceHash against a reference at every length
 //! 0..=300: tests/dice_hash_reference.rs.)
+#![cfg(test)]
 
+use dps_cert_gen::cert::inspect::{CertKind, inspect_bytes};
 use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
 use dps_cert_gen::encoding::{bare_base64, pem_certificate};
-use dps_cert_gen::inspect::{CertKind, inspect_bytes};
-use dps_cert_gen::regions::MeasuredRegions;
-use dps_cert_gen::riot::{Fwid, uncompressed};
+use dps_cert_gen::firmware::regions::MeasuredRegions;
+use dps_cert_gen::riot::keys::{Fwid, uncompressed};
 use dps_cert_gen::{RegistrationId, Uds};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};

@@ -1,5 +1,6 @@
 //! Fitting the shell: `uds` (format, freshness, `--count`), completion scripts, `--help`
 //! examples, `--version`.
+#![cfg(test)]
 
 use assert_cmd::Command;
 

@@ -1,5 +1,6 @@
 //! Without a terminal: missing inputs fail at once; the UDS from -u, --uds-file (a file or
 //! standard input) and DPS_UDS, their precedence, and the warnings, word for word.
+#![cfg(test)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `verify` through the binary: success on every vector, and each kind of mismatch built from
 //! the vectors, with its exact message and exit status 1.
+#![cfg(test)]
 
 mod common;
 

@@ -3,7 +3,7 @@
 //! as text and as JSON without panicking either.
 #![no_main]
 
-use dps_cert_gen::inspect::inspect_bytes;
+use dps_cert_gen::cert::inspect::inspect_bytes;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(inspection) => {
             let text = inspection.render();
             assert!(!text.is_empty());
-            let _ = dps_cert_gen::verify::require_alias(&inspection);
+            let _ = dps_cert_gen::derivation::verify::require_alias(&inspection);
             let _ = inspection.fwid();
             assert!(serde_json::to_string(&inspection).is_ok());
         }

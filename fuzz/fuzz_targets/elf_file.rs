@@ -2,7 +2,7 @@
 //! (each region's bytes as long as its addresses say, riot_core at least 8 bytes).
 #![no_main]
 
-use dps_cert_gen::elf_file::measure_elf;
+use dps_cert_gen::firmware::elf_file::measure_elf;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! UDS cell (a secret).
 #![no_main]
 
-use dps_cert_gen::manifest::Manifest;
+use dps_cert_gen::batch::manifest::Manifest;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 

@@ -2,9 +2,9 @@
 //! measured against an image without panicking either.
 #![no_main]
 
-use dps_cert_gen::firmware::layout_from_map;
-use dps_cert_gen::map_file::MapFile;
-use dps_cert_gen::regions::MeasuredRegions;
+use dps_cert_gen::firmware::files::layout_from_map;
+use dps_cert_gen::firmware::map_file::MapFile;
+use dps_cert_gen::firmware::regions::MeasuredRegions;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 

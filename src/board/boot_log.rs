@@ -5,7 +5,7 @@
 
 use crate::board::lines::LineSplitter;
 use crate::registration_id::{FirmwareVersion, Mac, RegistrationId};
-use crate::untrusted_text::printable;
+use crate::text::printable::printable;
 use thiserror::Error;
 
 /// The line of stars' middle line, printed at every boot in every mode (spec 2.1).

@@ -4,9 +4,9 @@
 
 use crate::board::boot_log::BANNER;
 use crate::board::lines::LineSplitter;
+use crate::dice::uds::Uds;
 use crate::registration_id::FirmwareVersion;
-use crate::uds::Uds;
-use crate::untrusted_text::printable;
+use crate::text::printable::printable;
 use thiserror::Error;
 use zeroize::Zeroizing;
 
@@ -278,7 +278,7 @@ fn quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::uds::SAMPLE_UDS_HEX;
+    use crate::dice::uds::SAMPLE_UDS_HEX;
 
     const CONSOLE_BOOT: &[u8] = b"\r\n************************************************\r\n** MXChip - Microsoft IoT Developer Kit **\r\n************************************************\r\nConfiguration console:\r\n - help: Help document.\r\n - version: System version.\r\n - exit: Exit and reboot.\r\n - set_dps_uds: Set DPS Unique Device Secret (UDS) for X.509 certificates..\r\n\r\n# ";
 

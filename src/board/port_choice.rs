@@ -34,7 +34,7 @@ impl fmt::Display for PortCandidate {
         if let Some((vid, pid)) = self.usb {
             write!(f, " (USB {vid:04x}:{pid:04x}")?;
             if let Some(d) = &self.description {
-                write!(f, ", {}", crate::untrusted_text::printable(d))?;
+                write!(f, ", {}", crate::text::printable::printable(d))?;
             }
             f.write_str(")")?;
         }

@@ -1,5 +1,111 @@
-//! Command-line code that only the binary needs.
+//! The command line: arguments, one module per command, prompts, the terminal, colour,
+//! progress, output files and exit statuses. Only the binary declares it; the library
+//! (`dps_cert_gen`) does the derivation and knows nothing of any of this.
+//!
+//! [`main`] is the one place that turns a command's result into an exit status.
 
+pub(crate) mod args;
 // Until the `board` subcommands are wired in (issue 12, phase 2), only the tests use it.
 #[cfg(test)]
 pub(crate) mod board;
+pub(crate) mod cert_input;
+pub(crate) mod commands;
+pub(crate) mod error;
+pub(crate) mod extra_outputs;
+pub(crate) mod generate_json;
+pub(crate) mod inputs;
+pub(crate) mod next_steps;
+pub(crate) mod output;
+pub(crate) mod output_set;
+pub(crate) mod prompt;
+pub(crate) mod stdout;
+pub(crate) mod style;
+pub(crate) mod sys;
+pub(crate) mod uds_source;
+pub(crate) mod verbose;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  Answer prompts (project name, UDS hidden, registration ID), as the DevKit tutorial does:
+    dps-cert-gen
+  Certificate for a board, from the Arduino build outputs, the UDS in a file:
+    dps-cert-gen -b .build/DevKitDPS.ino.bin -m .build/DevKitDPS.ino.map \\
+                 --uds-file uds.txt -i my-device-01
+  From the ELF alone (symbols and bytes in one file), reporting what was measured:
+    dps-cert-gen -e .build/DevKitDPS.ino.elf --uds-file uds.txt -i my-device-01 -v
+  The ID the board builds when none is set (MAC and firmware version printed at boot):
+    DPS_UDS=<UDS> dps-cert-gen -p DevKitDPS --mac C8:93:46:00:00:01 --firmware-version 1.3.0
+  The DER as base64 on one line, for an upload script:
+    dps-cert-gen -b app.ino.bin -m app.ino.map --uds-file uds.txt -i my-device-01 --bare-base64
+  A fresh UDS to set on the board (set_dps_uds), and shell completions:
+    dps-cert-gen uds
+    dps-cert-gen completions bash > ~/.local/share/bash-completion/completions/dps-cert-gen
+  Certificates for a production run (CSV with uds,registration_id columns):
+    dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
+
+The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden) when standard
+input is a terminal; without a terminal, missing inputs are an error. NO_COLOR turns colour off.";
+
+/// Make the X.509 certificate an MXChip AZ3166 DevKit presents to Azure IoT Hub DPS.
+#[derive(Debug, Parser)]
+#[command(
+    name = "dps-cert-gen",
+    version,
+    about,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    generate: commands::generate::GenerateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a new random UDS and the line that sets it on the board.
+    Uds(commands::uds::UdsArgs),
+    /// Print a completion script for a shell.
+    Completions(commands::completions::CompletionsArgs),
+    /// Explain a certificate: registration ID, keys, FWID, thumbprints, signature.
+    Inspect(commands::inspect::InspectArgs),
+    /// Check a certificate against the board's inputs and name each difference.
+    Verify(Box<commands::verify::VerifyArgs>),
+    /// Certificates for many devices: one firmware, a CSV manifest of UDS and IDs.
+    Batch(commands::batch::BatchArgs),
+}
+
+/// What a command asks the process to end with, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finish {
+    /// Exit status 0.
+    Success,
+    /// Exit status 1 without an error message: the command has said why (`verify` found
+    /// differences).
+    Mismatch,
+}
+
+/// Runs the command line and decides the exit status.
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Uds(args)) => commands::uds::exec(&args),
+        Some(Command::Completions(args)) => commands::completions::exec(&args),
+        Some(Command::Inspect(args)) => commands::inspect::exec(&args),
+        Some(Command::Verify(args)) => commands::verify::exec(&args),
+        Some(Command::Batch(args)) => commands::batch::exec(&args),
+        None => commands::generate::exec(&cli.generate),
+    };
+    match result {
+        Ok(Finish::Success) => ExitCode::SUCCESS,
+        Ok(Finish::Mismatch) => ExitCode::FAILURE,
+        Err(e) => {
+            style::error(&e.to_string());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,14 +1,15 @@
 //! Shared by the integration tests: the vector cases from `fixtures/cases.json`.
+#![cfg(test)]
 #![allow(dead_code)]
 
 use serde_json::Value;
 use std::path::PathBuf;
 
-pub fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-pub struct Case {
+pub(crate) struct Case {
     pub name: String,
     pub bin: PathBuf,
     pub map: PathBuf,
@@ -23,7 +24,7 @@ pub struct Case {
 
 impl Case {
     /// The registration ID of this case: given, or built from its MAC and version.
-    pub fn registration_id(&self) -> dps_cert_gen::RegistrationId {
+    pub(crate) fn registration_id(&self) -> dps_cert_gen::RegistrationId {
         use dps_cert_gen::{FirmwareVersion, Mac, RegistrationId};
         match &self.registration_id {
             Some(id) => RegistrationId::new(id).unwrap(),
@@ -34,23 +35,23 @@ impl Case {
         }
     }
 
-    pub fn field(&self, name: &str) -> &str {
+    pub(crate) fn field(&self, name: &str) -> &str {
         self.json[name]
             .as_str()
             .unwrap_or_else(|| panic!("{}: no {name}", self.name))
     }
 
-    pub fn der(&self) -> Vec<u8> {
+    pub(crate) fn der(&self) -> Vec<u8> {
         base64_decode(self.field("alias_cert_der_base64"))
     }
 }
 
-pub fn base64_decode(s: &str) -> Vec<u8> {
+pub(crate) fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
 }
 
-pub fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let text = std::fs::read_to_string(fixtures().join("cases.json")).unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
     json["cases"]
@@ -80,7 +81,7 @@ pub fn cases() -> Vec<Case> {
 }
 
 /// The case named `name`.
-pub fn case(name: &str) -> Case {
+pub(crate) fn case(name: &str) -> Case {
     cases()
         .into_iter()
         .find(|c| c.name == name)
@@ -89,7 +90,7 @@ pub fn case(name: &str) -> Case {
 
 /// A fresh folder holding `Name.ino.bin` and `Name.ino.map` copied from a fixture folder
 /// (`devkit-a`, ...), in `subdir` of it (`""` or `".build"`).
-pub fn project_dir(fixture: &str, subdir: &str) -> tempfile::TempDir {
+pub(crate) fn project_dir(fixture: &str, subdir: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join(subdir);
     std::fs::create_dir_all(&target).unwrap();
@@ -106,7 +107,7 @@ pub fn project_dir(fixture: &str, subdir: &str) -> tempfile::TempDir {
 }
 
 /// The names of the files in `dir` other than the firmware (not recursive), sorted.
-pub fn written_files(dir: &std::path::Path) -> Vec<String> {
+pub(crate) fn written_files(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -117,9 +118,9 @@ pub fn written_files(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[cfg(unix)]
-pub mod pty;
+pub(crate) mod pty;
 /// The binary under test.
-pub fn bin() -> assert_cmd::Command {
+pub(crate) fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"));
     cmd.env_remove("DPS_UDS");
     cmd
@@ -127,7 +128,7 @@ pub fn bin() -> assert_cmd::Command {
 
 /// Standard error without the warning that the vectors' sample UDS (or one near it) always
 /// draws when generating (tested in tests/uds_sources.rs).
-pub fn stderr_without_sample_warning(stderr: &[u8]) -> String {
+pub(crate) fn stderr_without_sample_warning(stderr: &[u8]) -> String {
     String::from_utf8(stderr.to_vec())
         .unwrap()
         .lines()
@@ -140,7 +141,7 @@ impl Case {
     /// The generator's inputs for this case: firmware by -b/-m, UDS (by --uds-file, so that
     /// no `-u` warning is drawn), and -i or
     /// --mac/--firmware-version.
-    pub fn input_args(&self) -> Vec<String> {
+    pub(crate) fn input_args(&self) -> Vec<String> {
         let mut args = vec![
             "-b".to_string(),
             self.bin.display().to_string(),
@@ -162,13 +163,13 @@ impl Case {
     }
 
     /// The case with this name.
-    pub fn named(name: &str) -> Case {
+    pub(crate) fn named(name: &str) -> Case {
         cases().into_iter().find(|c| c.name == name).unwrap()
     }
 }
 
 /// A file holding `uds`, in a folder of this test process (written once, atomically).
-pub fn uds_file(uds: &str) -> PathBuf {
+pub(crate) fn uds_file(uds: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dps-cert-gen-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{uds}.uds"));
@@ -182,7 +183,7 @@ pub fn uds_file(uds: &str) -> PathBuf {
 
 /// Runs the binary with `args` under an address-space limit of `limit_kib` KiB (`ulimit -v`),
 /// so that a run reading or keeping far too much fails.
-pub fn run_limited(args: &[String], limit_kib: u64) -> std::process::Output {
+pub(crate) fn run_limited(args: &[String], limit_kib: u64) -> std::process::Output {
     let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
     let script = format!(
         "ulimit -v {limit_kib}; exec '{}' {}",

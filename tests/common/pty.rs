@@ -2,6 +2,7 @@
 //! controlling terminal and standard input, output and error, types into it, and reads what
 //! the terminal shows. The pty keeps its default settings (echo on), so anything the program
 //! fails to hide shows up in the output.
+#![cfg(test)]
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use rustix::termios::LocalModes;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct Pty {
+pub(crate) struct Pty {
     child: Box<dyn Child + Send + Sync>,
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
@@ -23,7 +24,7 @@ pub struct Pty {
 
 impl Pty {
     /// Runs `dps-cert-gen args` in `dir` with `env` added (and DPS_UDS removed unless given).
-    pub fn spawn(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn spawn(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 50,
@@ -68,12 +69,12 @@ impl Pty {
     }
 
     /// Everything the terminal has shown so far, as text.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }
 
     /// Waits until the terminal shows `needle` after what was matched before.
-    pub fn expect(&mut self, needle: &str) {
+    pub(crate) fn expect(&mut self, needle: &str) {
         let start = Instant::now();
         loop {
             {
@@ -96,25 +97,25 @@ impl Pty {
     }
 
     /// Types `text` (no Enter).
-    pub fn send(&mut self, text: &str) {
+    pub(crate) fn send(&mut self, text: &str) {
         self.writer.write_all(text.as_bytes()).unwrap();
         self.writer.flush().unwrap();
     }
 
     /// Types `text` and presses Enter (a terminal sends a carriage return).
-    pub fn send_line(&mut self, text: &str) {
+    pub(crate) fn send_line(&mut self, text: &str) {
         self.send(&format!("{text}\r"));
     }
 
     /// Whether the terminal echoes and edits lines (its normal state), as the program left it.
-    pub fn is_cooked(&self) -> bool {
+    pub(crate) fn is_cooked(&self) -> bool {
         let t = self.master.get_termios().unwrap();
         let modes = LocalModes::from_bits_retain(t.local_flags.bits());
         modes.contains(LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG)
     }
 
     /// Waits for the program to exit; its exit status and everything the terminal showed.
-    pub fn finish(mut self) -> (u32, String) {
+    pub(crate) fn finish(mut self) -> (u32, String) {
         let start = Instant::now();
         let status = loop {
             if let Some(s) = self.child.try_wait().unwrap() {

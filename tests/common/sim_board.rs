@@ -1,5 +1,5 @@
 //! A simulated MXChip AZ3166 DevKit on a pseudo-terminal, written from
-//! `shared/spec/devkit-serial.md`: the tool opens the slave's path (`/dev/pts/N`) as its serial
+//! the DevKit serial protocol (`docs/board.md`): the tool opens the slave's path (`/dev/pts/N`) as its serial
 //! port; a thread on the master side plays the board: a normal-mode boot (in small pieces of
 //! random size, with small delays), a silent board, or the configuration console (masked echo,
 //! CR-terminated commands, `set_dps_uds` in each firmware's variant, `exit` rebooting into
@@ -15,6 +15,7 @@
 //! The simulator keeps its own fd on the slave, set to raw mode before the tool opens it (no
 //! line discipline turns CR into LF or echoes), and open for its whole life, so the master
 //! never sees a hang-up while the tool opens and closes the port.
+#![cfg(test)]
 
 use rustix::fd::OwnedFd;
 use rustix::fs::OFlags;
@@ -27,9 +28,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The banner (spec 2.1), every boot, every mode.
-pub const BANNER: &str = "\r\n************************************************\r\n** MXChip - Microsoft IoT Developer Kit **\r\n************************************************\r\n";
+pub(crate) const BANNER: &str = "\r\n************************************************\r\n** MXChip - Microsoft IoT Developer Kit **\r\n************************************************\r\n";
 /// What normal mode prints after the banner.
-pub const NORMAL_HINT: &str = "You can 1. press Button A and reset to enter configuration mode.\r\n        2. press Button B and reset to enter AP mode.\r\n\r\n";
+pub(crate) const NORMAL_HINT: &str = "You can 1. press Button A and reset to enter configuration mode.\r\n        2. press Button B and reset to enter AP mode.\r\n\r\n";
 /// The command list of the configuration console (SDK 1.6.x).
 const COMMANDS: &[(&str, &str)] = &[
     ("help", "Help document"),
@@ -49,13 +50,13 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
 ];
 /// The DPS error reply for a certificate DPS does not accept.
-pub const INVALID_CERTIFICATE_REPLY: &str = "{\"errorCode\":401002,\"trackingId\":\"5b7a6c1e-2f3d-4e5f-8a9b-0c1d2e3f4a5b\",\"message\":\"Invalid certificate\",\"timestampUtc\":\"2024-05-01T10:00:03.1234567Z\"}";
+pub(crate) const INVALID_CERTIFICATE_REPLY: &str = "{\"errorCode\":401002,\"trackingId\":\"5b7a6c1e-2f3d-4e5f-8a9b-0c1d2e3f4a5b\",\"message\":\"Invalid certificate\",\"timestampUtc\":\"2024-05-01T10:00:03.1234567Z\"}";
 /// The hub of a successful registration.
-pub const HUB: &str = "myhub.azure-devices.net";
+pub(crate) const HUB: &str = "myhub.azure-devices.net";
 
 /// What DPS answers in a normal boot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The output stops after the registration request.
     NoAnswer,
     /// `DiceInit failed!`: no UDS; no HTTP trace follows.
@@ -68,24 +69,24 @@ pub enum Outcome {
 
 /// A normal-mode boot of the DPS sketch.
 #[derive(Debug, Clone)]
-pub struct Boot {
+pub(crate) struct Boot {
     /// The MAC as the firmware prints it (12 lower-case hex digits).
-    pub mac: String,
+    pub(crate) mac: String,
     /// The SDK version the sketch was built with.
-    pub version: String,
+    pub(crate) version: String,
     /// The firmware version line before the MAC line (and the `DPS Version` line first).
-    pub version_first: bool,
+    pub(crate) version_first: bool,
     /// A sketch that sets its own registration ID: no MAC and version lines.
-    pub custom_id: Option<String>,
+    pub(crate) custom_id: Option<String>,
     /// What DPS answers.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Line ends `\r` and `\n` alone among the `\r\n` ones.
-    pub mixed_line_ends: bool,
+    pub(crate) mixed_line_ends: bool,
 }
 
 impl Boot {
     /// The tutorial's default sketch on a board with this MAC and SDK version.
-    pub fn new(mac: &str, version: &str) -> Self {
+    pub(crate) fn new(mac: &str, version: &str) -> Self {
         Self {
             mac: mac.into(),
             version: version.into(),
@@ -97,14 +98,14 @@ impl Boot {
     }
 
     /// The registration ID the board uses.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         self.custom_id
             .clone()
             .unwrap_or_else(|| format!("az-{}v{}", self.mac, self.version.replace('.', "v")))
     }
 
     /// Everything the board prints, from reset on.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let id = self.id();
         let mut t = format!("{BANNER}{NORMAL_HINT}");
         t += "WiFi[0] connecting to MyNetwork\r\nWi-Fi MyNetwork connected.\r\nIP Address: 192.168.1.23\r\n";
@@ -162,7 +163,7 @@ impl Boot {
 
 /// How the firmware answers `set_dps_uds` (spec 3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Firmware {
+pub(crate) enum Firmware {
     /// SDK 1.6.2 and later: `Invalid UDS.` then the success line for a valid UDS.
     Quirk,
     /// Older DPS firmware: the success line alone.
@@ -177,7 +178,7 @@ pub enum Firmware {
 
 /// What the board does when the tool opens the port.
 #[derive(Debug, Clone)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Boots the sketch in normal mode.
     Normal(Boot),
     /// Says nothing (no DPS sketch, Wi-Fi not set, or not reset).
@@ -195,15 +196,15 @@ pub enum Mode {
 
 /// Timing and randomness of the output.
 #[derive(Debug, Clone)]
-pub struct Timing {
+pub(crate) struct Timing {
     /// Delay from the start to the first byte (the user pressing Reset).
-    pub start_delay: Duration,
+    pub(crate) start_delay: Duration,
     /// Largest piece written at once.
-    pub max_piece: usize,
+    pub(crate) max_piece: usize,
     /// Largest pause between pieces.
-    pub max_gap: Duration,
+    pub(crate) max_gap: Duration,
     /// Seed of the piece sizes and pauses.
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 impl Default for Timing {
@@ -218,7 +219,7 @@ impl Default for Timing {
 }
 
 /// A running simulated board; stops when dropped.
-pub struct SimBoard {
+pub(crate) struct SimBoard {
     path: String,
     received: Arc<Mutex<Vec<u8>>>,
     stored_uds: Arc<Mutex<Vec<String>>>,
@@ -228,12 +229,12 @@ pub struct SimBoard {
 
 impl SimBoard {
     /// Opens a pty and starts the board with default timing.
-    pub fn start(mode: Mode) -> Self {
+    pub(crate) fn start(mode: Mode) -> Self {
         Self::start_with(mode, Timing::default())
     }
 
     /// Opens a pty and starts the board.
-    pub fn start_with(mode: Mode, timing: Timing) -> Self {
+    pub(crate) fn start_with(mode: Mode, timing: Timing) -> Self {
         let master =
             rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
                 .expect("openpt");
@@ -280,17 +281,17 @@ impl SimBoard {
     }
 
     /// The slave's path, to open as the serial port.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.path
     }
 
     /// Every byte the host sent so far.
-    pub fn received(&self) -> Vec<u8> {
+    pub(crate) fn received(&self) -> Vec<u8> {
         self.received.lock().unwrap().clone()
     }
 
     /// The UDS arguments `set_dps_uds` stored, in order.
-    pub fn stored_uds(&self) -> Vec<String> {
+    pub(crate) fn stored_uds(&self) -> Vec<String> {
         self.stored_uds.lock().unwrap().clone()
     }
 }

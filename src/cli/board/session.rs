@@ -369,11 +369,15 @@ mod tests {
             },
         )
         .unwrap();
-        let uds = Uds::from_hex(dps_cert_gen::uds::SAMPLE_UDS_HEX).unwrap();
+        let uds = Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap();
         assert_eq!(console.set_uds(&uds, soon(2000)).unwrap(), SetUdsOk::Set);
         assert_eq!(
             link.sent,
-            format!("\rset_dps_uds {}\r", dps_cert_gen::uds::SAMPLE_UDS_HEX).as_bytes()
+            format!(
+                "\rset_dps_uds {}\r",
+                dps_cert_gen::dice::uds::SAMPLE_UDS_HEX
+            )
+            .as_bytes()
         );
     }
 
@@ -414,7 +418,7 @@ mod tests {
             },
         )
         .unwrap();
-        let uds = Uds::from_hex(dps_cert_gen::uds::SAMPLE_UDS_HEX).unwrap();
+        let uds = Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap();
         let e = console.set_uds(&uds, soon(100)).unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -8,7 +8,7 @@ use crate::cli::board::sim_board::{Boot, Firmware, HUB, Mode, Outcome, SimBoard,
 use dps_cert_gen::Uds;
 use dps_cert_gen::board::boot_log::{BootReport, DpsError, DpsOutcome, IdSource};
 use dps_cert_gen::board::console::SetUdsOk;
-use dps_cert_gen::uds::SAMPLE_UDS_HEX;
+use dps_cert_gen::dice::uds::SAMPLE_UDS_HEX;
 use std::time::{Duration, Instant};
 
 const MAC: &str = "c8934680ec24";
@@ -313,12 +313,13 @@ fn certificates_from_the_board_equal_the_vectors() {
             .or_else(|| s("expected_registration_id"))
             .unwrap();
         assert_eq!(id.as_str(), expected_id);
-        let regions = dps_cert_gen::firmware::measure_bin_map(
+        let regions = dps_cert_gen::firmware::measurement::measure_bin_map(
             &dir.join(s("bin").unwrap()),
             &dir.join(s("map").unwrap()),
+            None,
         )
         .unwrap();
-        let fw = dps_cert_gen::FirmwareMeasurements::of(&regions);
+        let fw = dps_cert_gen::FirmwareMeasurements::of(&regions.regions);
         let uds = Uds::from_hex(&s("uds").unwrap()).unwrap();
         let cert = dps_cert_gen::generate(&uds, &fw, &id).unwrap();
         let want = base64::engine::general_purpose::STANDARD

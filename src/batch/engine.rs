@@ -1,0 +1,463 @@
+//! Certificates for many devices from one firmware measurement: every row is checked first
+//! (its own fields, duplicate registration IDs, existing files), then the certificates are
+//! derived and written in parallel, each file atomically, and each device's result is kept
+//! for the summary.
+
+use crate::batch::manifest::{Device, Manifest, RowError};
+use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many};
+use crate::encoding::{CertFormat, Thumbprints};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use thiserror::Error;
+
+/// Why a batch did not complete.
+#[derive(Debug, Error)]
+pub enum BatchError {
+    /// The manifest cannot be used at all.
+    #[error(transparent)]
+    Manifest(#[from] crate::batch::manifest::ManifestError),
+    /// Some rows are invalid and `--keep-going` was not given: nothing was written.
+    #[error(
+        "{invalid} of {total} rows of {} are invalid (listed above); nothing was written", manifest.display()
+    )]
+    InvalidRows {
+        /// Invalid rows.
+        invalid: usize,
+        /// All rows.
+        total: usize,
+        /// The manifest.
+        manifest: PathBuf,
+    },
+    /// With `--keep-going`: the valid rows were written, these were not.
+    #[error(
+        "{invalid} of {total} devices were not written because their rows are invalid (listed above and in {})", summary.display()
+    )]
+    SkippedInvalid {
+        /// Invalid rows.
+        invalid: usize,
+        /// All rows.
+        total: usize,
+        /// The summary file.
+        summary: PathBuf,
+    },
+    /// Some certificates could not be written.
+    #[error(
+        "{failed} of {total} certificates could not be written (listed above and in {})", summary.display()
+    )]
+    Failed {
+        /// Rows that failed.
+        failed: usize,
+        /// All rows.
+        total: usize,
+        /// The summary file.
+        summary: PathBuf,
+    },
+    /// The summary file exists and `--force` was not given.
+    #[error("{} already exists (from an earlier run?)", path.display())]
+    SummaryExists {
+        /// The summary file.
+        path: PathBuf,
+    },
+    /// Interrupted (Ctrl-C): the files written are whole, the summary lists them.
+    #[error(
+        "interrupted after writing {written} of {total} certificates; {} lists which rows were not written", summary.display()
+    )]
+    Interrupted {
+        /// Certificates written.
+        written: usize,
+        /// All rows.
+        total: usize,
+        /// The summary file.
+        summary: PathBuf,
+    },
+    /// The output folder is a file.
+    #[error("{} is not a folder", path.display())]
+    OutDirNotFolder {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start {jobs} worker threads: {reason}")]
+    Threads {
+        /// Threads asked for.
+        jobs: usize,
+        /// The system's words.
+        reason: String,
+    },
+}
+
+impl BatchError {
+    /// Whether the user's input caused it.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            BatchError::Manifest(_)
+            | BatchError::InvalidRows { .. }
+            | BatchError::SkippedInvalid { .. }
+            | BatchError::SummaryExists { .. }
+            | BatchError::OutDirNotFolder { .. } => true,
+            BatchError::Failed { .. }
+            | BatchError::Interrupted { .. }
+            | BatchError::Threads { .. } => false,
+        }
+    }
+}
+
+/// How the batch runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Folder for the certificates and the summary.
+    pub out_dir: PathBuf,
+    /// Certificate file format.
+    pub format: CertFormat,
+    /// Overwrite existing files.
+    pub force: bool,
+    /// Write the valid rows even when some are invalid, and go on after a failed write.
+    pub keep_going: bool,
+    /// Worker threads; `None` for one per core.
+    pub jobs: Option<usize>,
+}
+
+impl Options {
+    /// The certificate file of a registration ID.
+    pub fn file_name(&self, id: &str) -> String {
+        format!("{id}.{}", self.format.extension())
+    }
+}
+
+/// What became of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The certificate was written.
+    Written,
+    /// The row is invalid; nothing was written for it.
+    Invalid,
+    /// Deriving or writing the certificate failed.
+    Failed,
+    /// Not attempted: the batch stopped after another row failed.
+    NotWritten,
+}
+
+impl Status {
+    /// The word in the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Written => "written",
+            Status::Invalid => "invalid",
+            Status::Failed => "failed",
+            Status::NotWritten => "not written",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The result for one manifest row: everything the summary shows (no secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The row's first line in the manifest.
+    pub line: u64,
+    /// The registration ID as given or built (may be empty or invalid for invalid rows).
+    pub registration_id: String,
+    /// The certificate's file name in the output folder, when the ID is valid.
+    pub file: Option<String>,
+    /// Thumbprints of the certificate, when it was derived.
+    pub thumbprints: Option<Thumbprints>,
+    /// What happened.
+    pub status: Status,
+    /// Why it was not written.
+    pub error: Option<String>,
+    /// The row's extra columns.
+    pub extra: Vec<String>,
+}
+
+/// Where the certificates go: the command line writes them as files, all or nothing each;
+/// tests use a stand-in. An error of kind [`std::io::ErrorKind::AlreadyExists`] means the
+/// file existed and was left alone.
+pub trait CertSink: Sync {
+    /// Writes one certificate file, all or nothing.
+    fn write(&self, path: &Path, contents: &[u8]) -> std::io::Result<()>;
+}
+
+/// One certificate, ready to write.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The file contents in the chosen format.
+    pub contents: Vec<u8>,
+    /// Thumbprints of the DER.
+    pub thumbprints: Thumbprints,
+}
+
+/// [`issue`] for many devices at once (one field inversion for all their public keys): what
+/// a batch worker does with each chunk of rows. One result per device, in order.
+pub fn issue_many(
+    devices: &[&Device],
+    firmware: &FirmwareMeasurements,
+    format: CertFormat,
+) -> Vec<Result<Issued, DeriveError>> {
+    let inputs: Vec<(
+        &crate::dice::uds::Uds,
+        &crate::registration_id::RegistrationId,
+    )> = devices
+        .iter()
+        .map(|d| (&d.uds, &d.registration_id))
+        .collect();
+    generate_many(&inputs, firmware)
+        .into_iter()
+        .map(|cert| {
+            cert.map(|cert| Issued {
+                contents: format.encode(&cert.der),
+                thumbprints: cert.thumbprints(),
+            })
+        })
+        .collect()
+}
+
+/// The result of checking every row: each row's target file, or why it cannot be written.
+#[derive(Debug)]
+pub struct Checked {
+    /// Per manifest row: the certificate's path, or the row's error.
+    pub rows: Vec<Result<PathBuf, RowError>>,
+}
+
+impl Checked {
+    /// Rows that cannot be written.
+    pub fn invalid(&self) -> impl Iterator<Item = (usize, &RowError)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().err().map(|e| (i, e)))
+    }
+
+    /// How many rows are invalid.
+    pub fn invalid_count(&self) -> usize {
+        self.invalid().count()
+    }
+}
+
+/// Checks every row: its own fields, registration IDs that appear more than once (all such
+/// rows are refused, since which one is right cannot be told), and certificate files that
+/// exist already (unless `force`).
+pub fn check(manifest: &Manifest, options: &Options) -> Result<Checked, BatchError> {
+    if options.out_dir.exists() && !options.out_dir.is_dir() {
+        return Err(BatchError::OutDirNotFolder {
+            path: options.out_dir.clone(),
+        });
+    }
+    let mut lines_of: HashMap<&str, Vec<u64>> = HashMap::new();
+    for row in &manifest.rows {
+        if let Ok(device) = &row.device {
+            lines_of
+                .entry(device.registration_id.as_str())
+                .or_default()
+                .push(row.line);
+        }
+    }
+    let rows = manifest
+        .rows
+        .iter()
+        .map(|row| {
+            let device = row.device.as_ref().map_err(Clone::clone)?;
+            let id = device.registration_id.as_str();
+            if let Some(other) = lines_of
+                .get(id)
+                .and_then(|lines| lines.iter().find(|l| **l != row.line))
+            {
+                return Err(RowError::Duplicate {
+                    id: device.registration_id.clone(),
+                    first_line: *other,
+                });
+            }
+            let path = options.out_dir.join(options.file_name(id));
+            if !options.force && path.symlink_metadata().is_ok() {
+                return Err(RowError::Exists { path });
+            }
+            Ok(path)
+        })
+        .collect();
+    Ok(Checked { rows })
+}
+
+/// Something told of every row done (a progress bar).
+pub trait Progress: Sync {
+    /// One more row done.
+    fn advance(&self);
+}
+
+impl<F: Fn() + Sync> Progress for F {
+    fn advance(&self) {
+        self()
+    }
+}
+
+/// Rows a worker derives at a time (one message to the writer, one field inversion).
+const CHUNK: usize = 64;
+/// How many chunks may wait for the writer.
+const WRITE_QUEUE: usize = 8;
+
+/// Certificates on their way to the writer: row index, file, contents.
+type ToWrite<'a> = Vec<(usize, &'a Path, Vec<u8>)>;
+
+fn describe(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        return RowError::Exists {
+            path: path.to_path_buf(),
+        }
+        .to_string();
+    }
+    format!(
+        "cannot write {}: {}",
+        path.display(),
+        crate::text::io_reason::reason(e)
+    )
+}
+
+/// Derives the certificates of the valid rows in parallel (`options.jobs` threads, in chunks
+/// of rows) and writes them from one more thread (files created in one folder from several
+/// threads at once took several times the system time on ext4, and were slower overall). Returns one outcome per manifest row, in manifest order; invalid rows are
+/// reported, not written. After a failure, rows not yet written are left unwritten unless
+/// `keep_going`; once `interrupted` is set (Ctrl-C), no further file is started.
+pub fn run(
+    manifest: &Manifest,
+    checked: &Checked,
+    firmware: &FirmwareMeasurements,
+    options: &Options,
+    sink: &dyn CertSink,
+    progress: &dyn Progress,
+    interrupted: &AtomicBool,
+) -> Result<Vec<Outcome>, BatchError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = options.jobs {
+        pool = pool.num_threads(jobs);
+    }
+    let pool = pool.build().map_err(|e| BatchError::Threads {
+        jobs: options.jobs.unwrap_or(0),
+        reason: e.to_string(),
+    })?;
+
+    // Every row's outcome as far as the checks tell; the valid rows' jobs.
+    let mut outcomes = Vec::with_capacity(manifest.rows.len());
+    let mut jobs: Vec<(usize, &Device, &Path)> = Vec::new();
+    for (index, (row, target)) in manifest.rows.iter().zip(&checked.rows).enumerate() {
+        let mut outcome = Outcome {
+            line: row.line,
+            registration_id: row.id_text.clone(),
+            file: None,
+            thumbprints: None,
+            status: Status::Invalid,
+            error: None,
+            extra: row.extra.clone(),
+        };
+        match (&row.device, target) {
+            (Ok(device), Ok(path)) => {
+                outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                outcome.status = Status::NotWritten;
+                jobs.push((index, device, path.as_path()));
+            }
+            (Ok(device), Err(e)) => {
+                outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                outcome.error = Some(e.to_string());
+            }
+            (Err(e), _) => outcome.error = Some(e.to_string()),
+        }
+        outcomes.push(outcome);
+    }
+
+    let failed = AtomicBool::new(false);
+    let stopped = || failed.load(Ordering::Relaxed) || interrupted.load(Ordering::Relaxed);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<ToWrite<'_>>(WRITE_QUEUE);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut results = Vec::new();
+            for chunk in receiver {
+                for (index, path, contents) in chunk {
+                    if stopped() {
+                        continue;
+                    }
+                    let result = sink.write(path, &contents).map_err(|e| describe(path, &e));
+                    if result.is_err() && !options.keep_going {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    results.push((index, result));
+                    progress.advance();
+                }
+            }
+            results
+        });
+        // Per chunk: each row's thumbprints, or why its certificate could not be derived.
+        type Derived = Vec<(usize, Result<Thumbprints, String>)>;
+        let derived: Vec<Derived> = pool.install(|| {
+            jobs.par_chunks(CHUNK)
+                .map_with(sender, |sender, chunk| {
+                    if stopped() {
+                        return Vec::new();
+                    }
+                    let devices: Vec<&Device> = chunk.iter().map(|(_, d, _)| *d).collect();
+                    let issued = issue_many(&devices, firmware, options.format);
+                    let mut to_write = Vec::with_capacity(chunk.len());
+                    let mut derived = Vec::with_capacity(chunk.len());
+                    for ((index, _, path), result) in chunk.iter().zip(issued) {
+                        match result {
+                            Ok(issued) => {
+                                derived.push((*index, Ok(issued.thumbprints)));
+                                to_write.push((*index, *path, issued.contents));
+                            }
+                            Err(e) => {
+                                if !options.keep_going {
+                                    failed.store(true, Ordering::Relaxed);
+                                }
+                                derived.push((*index, Err(e.to_string())));
+                                progress.advance();
+                            }
+                        }
+                    }
+                    if sender.send(to_write).is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    derived
+                })
+                .collect()
+        });
+        // All senders are gone once `collect` returns: the writer finishes the queue.
+        let written = writer.join().unwrap_or_default();
+        for (index, result) in derived.into_iter().flatten() {
+            if let Some(outcome) = outcomes.get_mut(index) {
+                match result {
+                    Ok(thumbprints) => outcome.thumbprints = Some(thumbprints),
+                    Err(message) => {
+                        outcome.status = Status::Failed;
+                        outcome.error = Some(message);
+                    }
+                }
+            }
+        }
+        for (index, result) in written {
+            if let Some(outcome) = outcomes.get_mut(index) {
+                match result {
+                    Ok(()) => outcome.status = Status::Written,
+                    Err(message) => {
+                        outcome.status = Status::Failed;
+                        outcome.error = Some(message);
+                    }
+                }
+            }
+        }
+    });
+    let why = if interrupted.load(Ordering::Relaxed) {
+        "not written: the batch was interrupted"
+    } else {
+        "not written: the batch stopped after a failure"
+    };
+    for outcome in &mut outcomes {
+        if outcome.status == Status::NotWritten && outcome.error.is_none() {
+            outcome.error = Some(why.to_string());
+        }
+    }
+    Ok(outcomes)
+}

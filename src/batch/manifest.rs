@@ -1,0 +1,712 @@
+//! The batch manifest: a CSV file with a header row naming `uds` and either
+//! `registration_id` or `mac` + `firmware_version` (other columns are carried along), one
+//! row per device.
+//!
+//! Parsing checks each row on its own (UDS, ID, MAC, version, field count) and keeps the
+//! row's line number for messages. The file is read into memory that is wiped afterwards,
+//! and parsed with `csv-core` into buffers this module owns and wipes, because the UDS
+//! column is secret: no UDS digit reaches an error message, a report or an output.
+
+use crate::dice::uds::{Uds, UdsError};
+use crate::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+/// Column of the UDS.
+pub const UDS_COLUMN: &str = "uds";
+/// Column of the registration ID.
+pub const ID_COLUMN: &str = "registration_id";
+/// Column of the MAC address (with [`VERSION_COLUMN`], instead of [`ID_COLUMN`]).
+pub const MAC_COLUMN: &str = "mac";
+/// Column of the firmware version.
+pub const VERSION_COLUMN: &str = "firmware_version";
+
+const HEADER_HINT: &str = "the header row must name the columns uds and registration_id, or uds, mac and firmware_version";
+
+/// Why the manifest as a whole cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("cannot read the manifest {}: {reason}", path.display())]
+    Read {
+        /// The manifest.
+        path: PathBuf,
+        /// The system's words.
+        reason: String,
+    },
+    /// No header row.
+    #[error("the manifest {} is empty; {HEADER_HINT}, followed by one row per device", path.display())]
+    Empty {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// The header is not UTF-8.
+    #[error("the header row of the manifest {} is not UTF-8 text; save the file as UTF-8 CSV", path.display())]
+    HeaderNotUtf8 {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// A required column is missing.
+    #[error("the manifest {} has no {column} column (its header has: {found}); {HEADER_HINT}", path.display())]
+    MissingColumn {
+        /// The manifest.
+        path: PathBuf,
+        /// The missing column.
+        column: &'static str,
+        /// The header as found.
+        found: String,
+    },
+    /// A column is named twice.
+    #[error("the manifest {} names the column {column} twice; keep one", path.display())]
+    DuplicateColumn {
+        /// The manifest.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A header and no device.
+    #[error("the manifest {} has a header row but no devices; add one row per device", path.display())]
+    NoDevices {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// Larger than [`MAX_MANIFEST_BYTES`]: not read.
+    #[error("the manifest {} is larger than 256 MiB, more than a million devices' worth; split it into manifests of at most 1,000,000 rows", path.display())]
+    TooLarge {
+        /// The manifest.
+        path: PathBuf,
+    },
+    /// More device rows than the limit ([`MAX_ROWS`]).
+    #[error("the manifest {} has more than {} device rows; split it into manifests of at most {} rows", path.display(), thousands(*limit), thousands(*limit))]
+    TooManyRows {
+        /// The manifest.
+        path: PathBuf,
+        /// The most rows accepted.
+        limit: usize,
+    },
+}
+
+/// `1000000` as `1,000,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Largest manifest read: a million rows of the longest IDs fit well within it.
+pub const MAX_MANIFEST_BYTES: u64 = 256 << 20;
+/// Most device rows in one manifest (one production run per manifest; split larger ones),
+/// so that a batch's memory stays bounded.
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// Why one row cannot be used. The line number is not part of the text (see
+/// [`RowError::at`]); no variant carries a UDS digit.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RowError {
+    /// A required field is empty.
+    #[error("the {0} field is empty; fill it in")]
+    EmptyField(&'static str),
+    /// Bad UDS.
+    #[error(transparent)]
+    Uds(#[from] UdsError),
+    /// Bad registration ID, MAC or version.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// Both a registration ID and a MAC.
+    #[error(
+        "both registration_id and mac are filled in; give the registration ID, or the MAC and firmware version, not both"
+    )]
+    BothIds,
+    /// Not as many fields as the header has columns.
+    #[error(
+        "the row has {found} fields but the header has {expected} columns; check for a missing or extra comma"
+    )]
+    FieldCount {
+        /// Fields in the row.
+        found: usize,
+        /// Columns in the header.
+        expected: usize,
+    },
+    /// The row is not UTF-8.
+    #[error("the row is not UTF-8 text; save the manifest as UTF-8 CSV")]
+    NotUtf8,
+    /// Another row has the same registration ID.
+    #[error(
+        "the registration ID {id} is also on line {first_line}; every device needs its own registration ID"
+    )]
+    Duplicate {
+        /// The ID.
+        id: RegistrationId,
+        /// The line where it first appears.
+        first_line: u64,
+    },
+    /// The certificate file exists and `--force` was not given.
+    #[error("{} already exists; use --force to overwrite it, or choose another --out-dir", path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl RowError {
+    /// The message with its place: `devices.csv line 7: ...`.
+    pub fn at(&self, manifest: &Path, line: u64) -> String {
+        format!("{} line {line}: {self}", manifest.display())
+    }
+}
+
+/// A row's device: what the derivation needs.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// The board's secret.
+    pub uds: Uds,
+    /// The certificate's subject CN.
+    pub registration_id: RegistrationId,
+}
+
+/// One row of the manifest.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The line the row starts on (the header is line 1 unless blank lines precede it).
+    pub line: u64,
+    /// The registration ID as written or built from the MAC, for reports, even when it is
+    /// invalid (it is not secret); empty when the row has none.
+    pub id_text: String,
+    /// The device, or why the row is unusable.
+    pub device: Result<Device, RowError>,
+    /// The values of the extra columns, in [`Manifest::extra_columns`] order.
+    pub extra: Vec<String>,
+}
+
+/// A parsed manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The file, for messages.
+    pub path: PathBuf,
+    /// Names of the columns this tool does not use, in file order.
+    pub extra_columns: Vec<String>,
+    /// The device rows, in file order.
+    pub rows: Vec<Row>,
+}
+
+impl Manifest {
+    /// Reads and parses a manifest file.
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+        use crate::limits::{Bounded, read_at_most};
+        let read_error = |e: std::io::Error| ManifestError::Read {
+            path: path.to_path_buf(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+                _ => crate::text::io_reason::reason(&e),
+            },
+        };
+        if path.is_dir() {
+            return Err(read_error(std::io::Error::from(
+                std::io::ErrorKind::IsADirectory,
+            )));
+        }
+        match read_at_most(path, MAX_MANIFEST_BYTES).map_err(read_error)? {
+            Bounded::Read(bytes) => Self::parse(path, &Zeroizing::new(bytes)),
+            Bounded::TooLarge(_) => Err(ManifestError::TooLarge {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// Parses manifest bytes; `path` names the file in messages.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ManifestError> {
+        Self::parse_at_most(path, bytes, MAX_ROWS)
+    }
+
+    /// [`Manifest::parse`], refusing more than `max_rows` device rows.
+    pub fn parse_at_most(
+        path: &Path,
+        bytes: &[u8],
+        max_rows: usize,
+    ) -> Result<Self, ManifestError> {
+        let mut records = Records::new(bytes);
+        let Some(header) = records.next_record() else {
+            return Err(ManifestError::Empty {
+                path: path.to_path_buf(),
+            });
+        };
+        let columns = Columns::of(path, &header)?;
+        let mut rows = Vec::new();
+        while let Some(record) = records.next_record() {
+            if rows.len() == max_rows {
+                return Err(ManifestError::TooManyRows {
+                    path: path.to_path_buf(),
+                    limit: max_rows,
+                });
+            }
+            rows.push(columns.row(&record));
+        }
+        if rows.is_empty() {
+            return Err(ManifestError::NoDevices {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            extra_columns: columns.extra_names,
+            rows,
+        })
+    }
+}
+
+/// One CSV record: its fields' bytes in a wiped buffer, and its first line.
+struct Record {
+    line: u64,
+    data: Zeroizing<Vec<u8>>,
+    ends: Vec<usize>,
+}
+
+impl Record {
+    fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| self.data.get(a..b).unwrap_or_default())
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// A record of empty or blank fields only (a blank line, or `,,` from a spreadsheet).
+    fn is_blank(&self) -> bool {
+        self.data.iter().all(u8::is_ascii_whitespace)
+    }
+}
+
+/// The records of a CSV text, blank ones skipped.
+struct Records<'a> {
+    reader: csv_core::Reader,
+    input: &'a [u8],
+    /// 1-based line at the start of `input`.
+    line: u64,
+    /// Whether the byte before `input` was a CR (so that a CRLF split across reads is one
+    /// line break).
+    after_cr: bool,
+}
+
+/// Line breaks in `bytes`: LF, CRLF and a lone CR (a spreadsheet's "CSV (Macintosh)") each
+/// count once, as the CSV parser ends records at each of them. `after_cr` carries whether the
+/// byte before `bytes` was a CR, and is updated.
+fn line_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
+    let mut n = 0;
+    for b in bytes {
+        match b {
+            b'\r' => n += 1,
+            b'\n' if !*after_cr => n += 1,
+            _ => {}
+        }
+        *after_cr = *b == b'\r';
+    }
+    n
+}
+
+impl<'a> Records<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let input = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        Self {
+            reader: csv_core::Reader::new(),
+            input,
+            line: 1,
+            after_cr: false,
+        }
+    }
+
+    fn next_record(&mut self) -> Option<Record> {
+        loop {
+            let record = self.read_one()?;
+            if !record.is_blank() {
+                return Some(record);
+            }
+        }
+    }
+
+    fn read_one(&mut self) -> Option<Record> {
+        // Blank lines before the record are skipped by the parser: count them here.
+        let blank = self
+            .input
+            .iter()
+            .take_while(|b| **b == b'\n' || **b == b'\r')
+            .count();
+        let mut after_cr = self.after_cr;
+        let leading = line_breaks(self.input.get(..blank).unwrap_or_default(), &mut after_cr);
+        let start_line = self.line + leading;
+        let mut data = Zeroizing::new(vec![0u8; 256]);
+        let mut ends = vec![0usize; 8];
+        let (mut out_len, mut ends_len) = (0usize, 0usize);
+        loop {
+            let out = data.get_mut(out_len..).unwrap_or_default();
+            let end_slots = ends.get_mut(ends_len..).unwrap_or_default();
+            let (result, nin, nout, nend) = self.reader.read_record(self.input, out, end_slots);
+            let consumed = self.input.get(..nin).unwrap_or_default();
+            self.line += line_breaks(consumed, &mut self.after_cr);
+            self.input = self.input.get(nin..).unwrap_or_default();
+            // (Field ends count from the start of the record, across calls.)
+            out_len += nout;
+            ends_len += nend;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    // Grow into a new wiped buffer; the old one is wiped on drop.
+                    let mut bigger = Zeroizing::new(vec![0u8; data.len() * 2]);
+                    if let (Some(dst), Some(src)) = (bigger.get_mut(..out_len), data.get(..out_len))
+                    {
+                        dst.copy_from_slice(src);
+                    }
+                    data = bigger;
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    ends.resize(ends.len() * 2, 0);
+                }
+                csv_core::ReadRecordResult::Record => {
+                    data.truncate(out_len);
+                    ends.truncate(ends_len);
+                    return Some(Record {
+                        line: start_line,
+                        data,
+                        ends,
+                    });
+                }
+                csv_core::ReadRecordResult::End => return None,
+            }
+        }
+    }
+}
+
+/// The header's names as a message may show them: printable, short, at most ten of them, and
+/// never a cell that looks like a UDS (a manifest without its header row has one there).
+fn header_for_message(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| {
+            if n.len() == 64 && n.chars().all(|c| c.is_ascii_hexdigit()) {
+                "<64 hex digits>".to_string()
+            } else {
+                crate::text::printable::printable(n)
+            }
+        })
+        .collect();
+    if names.len() > SHOWN {
+        shown.push(format!("and {} more", names.len() - SHOWN));
+    }
+    shown.join(", ")
+}
+
+/// Where the columns are.
+struct Columns {
+    count: usize,
+    uds: usize,
+    id: Option<usize>,
+    mac: Option<(usize, usize)>,
+    extra: Vec<usize>,
+    extra_names: Vec<String>,
+}
+
+impl Columns {
+    fn of(path: &Path, header: &Record) -> Result<Self, ManifestError> {
+        let mut names = Vec::with_capacity(header.len());
+        for field in header.fields() {
+            let name = std::str::from_utf8(field).map_err(|_| ManifestError::HeaderNotUtf8 {
+                path: path.to_path_buf(),
+            })?;
+            names.push(name.trim().to_string());
+        }
+        let find = |column: &'static str| -> Result<Option<usize>, ManifestError> {
+            let mut found = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.eq_ignore_ascii_case(column));
+            let first = found.next().map(|(i, _)| i);
+            if found.next().is_some() {
+                return Err(ManifestError::DuplicateColumn {
+                    path: path.to_path_buf(),
+                    column: column.to_string(),
+                });
+            }
+            Ok(first)
+        };
+        let missing = |column: &'static str| ManifestError::MissingColumn {
+            path: path.to_path_buf(),
+            column,
+            found: header_for_message(&names),
+        };
+        let uds = find(UDS_COLUMN)?.ok_or_else(|| missing(UDS_COLUMN))?;
+        let id = find(ID_COLUMN)?;
+        let mac = match (find(MAC_COLUMN)?, find(VERSION_COLUMN)?) {
+            (Some(m), Some(v)) => Some((m, v)),
+            (Some(_), None) => return Err(missing(VERSION_COLUMN)),
+            (None, Some(_)) => return Err(missing(MAC_COLUMN)),
+            (None, None) => None,
+        };
+        if id.is_none() && mac.is_none() {
+            return Err(missing(ID_COLUMN));
+        }
+        let known =
+            |i: usize| i == uds || Some(i) == id || mac.is_some_and(|(m, v)| i == m || i == v);
+        let extra: Vec<usize> = (0..names.len()).filter(|i| !known(*i)).collect();
+        let extra_names = extra
+            .iter()
+            .filter_map(|i| names.get(*i).cloned())
+            .collect();
+        Ok(Self {
+            count: names.len(),
+            uds,
+            id,
+            mac,
+            extra,
+            extra_names,
+        })
+    }
+
+    fn row(&self, record: &Record) -> Row {
+        let fields: Vec<&[u8]> = record.fields().collect();
+        let text = |i: usize| -> Option<Result<&str, RowError>> {
+            fields.get(i).map(|f| {
+                std::str::from_utf8(f)
+                    .map(str::trim)
+                    .map_err(|_| RowError::NotUtf8)
+            })
+        };
+        let extra = self
+            .extra
+            .iter()
+            .map(|i| match text(*i) {
+                Some(Ok(s)) => s.to_string(),
+                Some(Err(_)) => {
+                    String::from_utf8_lossy(fields.get(*i).copied().unwrap_or_default())
+                        .trim()
+                        .to_string()
+                }
+                None => String::new(),
+            })
+            .collect();
+        let mut id_text = String::new();
+        let device = (|| {
+            if fields.len() != self.count {
+                // Still name the ID when it can be read, so the user finds the row.
+                if let Some(Ok(id)) = self.id.and_then(text) {
+                    id_text = id.to_string();
+                }
+                return Err(RowError::FieldCount {
+                    found: fields.len(),
+                    expected: self.count,
+                });
+            }
+            let field = |i: usize| text(i).unwrap_or(Ok(""));
+            let id_given = match self.id {
+                Some(i) => field(i)?,
+                None => "",
+            };
+            let (mac, version) = match self.mac {
+                Some((m, v)) => (field(m)?, field(v)?),
+                None => ("", ""),
+            };
+            let registration_id = if !id_given.is_empty() {
+                id_text = id_given.to_string();
+                if !mac.is_empty() {
+                    return Err(RowError::BothIds);
+                }
+                RegistrationId::new(id_given)?
+            } else if self.mac.is_some()
+                && (!mac.is_empty() || !version.is_empty() || self.id.is_none())
+            {
+                if mac.is_empty() {
+                    return Err(RowError::EmptyField(MAC_COLUMN));
+                }
+                if version.is_empty() {
+                    return Err(RowError::EmptyField(VERSION_COLUMN));
+                }
+                let id =
+                    RegistrationId::from_board(&Mac::new(mac)?, &FirmwareVersion::new(version)?);
+                id_text = id.as_str().to_string();
+                id
+            } else {
+                return Err(RowError::EmptyField(ID_COLUMN));
+            };
+            let uds = field(self.uds)?;
+            if uds.is_empty() {
+                return Err(RowError::EmptyField(UDS_COLUMN));
+            }
+            let uds = Uds::from_hex(uds)?;
+            Ok(Device {
+                uds,
+                registration_id,
+            })
+        })();
+        Row {
+            line: record.line,
+            id_text,
+            device,
+            extra,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dice::uds::SAMPLE_UDS_HEX;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(Path::new("devices.csv"), text.as_bytes())
+    }
+
+    #[test]
+    fn reads_ids_macs_extras_and_line_numbers() {
+        let text = format!(
+            "\u{feff}Serial, UDS ,registration_id\n\nA1,{SAMPLE_UDS_HEX},dev-1\n\"A\n2\",{SAMPLE_UDS_HEX},dev-2\r\n , , \nA3,{SAMPLE_UDS_HEX},dev-3"
+        );
+        let m = parse(&text).unwrap();
+        assert_eq!(m.extra_columns, vec!["Serial"]);
+        let lines: Vec<u64> = m.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 4, 7]);
+        assert_eq!(m.rows[1].extra, vec!["A\n2"]);
+        let ids: Vec<&str> = m
+            .rows
+            .iter()
+            .map(|r| r.device.as_ref().unwrap().registration_id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["dev-1", "dev-2", "dev-3"]);
+    }
+
+    #[test]
+    fn builds_the_board_id_from_mac_and_version() {
+        let m = parse(&format!(
+            "uds,mac,firmware_version\n{SAMPLE_UDS_HEX},C8:93:46:00:00:01,1.3.0\n"
+        ))
+        .unwrap();
+        let device = m.rows[0].device.as_ref().unwrap();
+        assert_eq!(device.registration_id.as_str(), "az-c89346000001v1v3v0");
+    }
+
+    #[test]
+    fn row_errors() {
+        let text = format!(
+            "uds,registration_id,mac,firmware_version\n\
+             {SAMPLE_UDS_HEX},dev-1,c89346000001,1.3.0\n\
+             {SAMPLE_UDS_HEX},,,\n\
+             {SAMPLE_UDS_HEX},,c89346000001,\n\
+             {SAMPLE_UDS_HEX},Dev,,\n\
+             {SAMPLE_UDS_HEX},dev-5\n\
+             ,dev-6,,\n"
+        );
+        let m = parse(&text).unwrap();
+        let errors: Vec<RowError> = m
+            .rows
+            .iter()
+            .map(|r| r.device.clone().unwrap_err())
+            .collect();
+        assert_eq!(errors[0], RowError::BothIds);
+        assert_eq!(errors[1], RowError::EmptyField("registration_id"));
+        assert_eq!(errors[2], RowError::EmptyField("firmware_version"));
+        assert!(matches!(errors[3], RowError::Id(IdError::BadIdChar { .. })));
+        assert_eq!(
+            errors[4],
+            RowError::FieldCount {
+                found: 2,
+                expected: 4
+            }
+        );
+        assert_eq!(m.rows[4].id_text, "dev-5");
+        assert_eq!(errors[5], RowError::EmptyField("uds"));
+    }
+
+    #[test]
+    fn long_fields_grow_the_buffers() {
+        let extra = "x".repeat(5000);
+        let header: Vec<String> = (0..20).map(|i| format!("c{i}")).collect();
+        let text = format!(
+            "uds,registration_id,{}\n{SAMPLE_UDS_HEX},dev-1,{extra},{}\n",
+            header.join(","),
+            vec!["y"; 19].join(",")
+        );
+        let m = parse(&text).unwrap();
+        assert_eq!(m.rows[0].extra.len(), 20);
+        assert!(m.rows[0].extra[0] == extra, "long field garbled");
+        assert!(m.rows[0].device.is_ok());
+    }
+
+    #[test]
+    fn header_errors() {
+        assert!(matches!(parse(""), Err(ManifestError::Empty { .. })));
+        assert!(matches!(parse("\n\n"), Err(ManifestError::Empty { .. })));
+        assert!(matches!(
+            parse("uds,registration_id\n"),
+            Err(ManifestError::NoDevices { .. })
+        ));
+        // No header row: the first row's UDS is not repeated in the error.
+        let uds = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
+        let text = parse(&format!("{uds},dev-1\n{uds},dev-2\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            text,
+            "the manifest devices.csv has no uds column (its header has: <64 hex digits>, dev-1); the header row must name the columns uds and registration_id, or uds, mac and firmware_version"
+        );
+        // CR-only line ends (old spreadsheets) number the lines like LF and CRLF.
+        for end in ["\n", "\r\n", "\r"] {
+            let text = format!("uds,registration_id{end}{end}{uds},dev-1{end}{uds},dev-2{end}");
+            let lines: Vec<u64> = parse(&text).unwrap().rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, vec![3, 4], "{end:?}");
+        }
+        // Header names with line breaks are shown on one line.
+        let text = parse("uds,mac,\"firm\nware\"\nx,y,z\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert_eq!(
+            parse("id,registration_id\nx,y\n").unwrap_err().to_string(),
+            "the manifest devices.csv has no uds column (its header has: id, registration_id); the header row must name the columns uds and registration_id, or uds, mac and firmware_version"
+        );
+        assert!(matches!(
+            parse("uds,mac\nx,y\n"),
+            Err(ManifestError::MissingColumn {
+                column: "firmware_version",
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse("uds,UDS,registration_id\nx,y,z\n"),
+            Err(ManifestError::DuplicateColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn rows_past_the_limit_are_refused_with_the_limit_named() {
+        let mut text = String::from("uds,registration_id\n");
+        for i in 0..11 {
+            text.push_str(&format!("{},dev-{i}\n", "ab".repeat(32)));
+        }
+        let path = Path::new("devices.csv");
+        let err = Manifest::parse_at_most(path, text.as_bytes(), 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the manifest devices.csv has more than 10 device rows; split it into manifests of at most 10 rows"
+        );
+        assert_eq!(
+            Manifest::parse_at_most(path, text.as_bytes(), 11)
+                .unwrap()
+                .rows
+                .len(),
+            11
+        );
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234), "1,234");
+    }
+}

@@ -1,0 +1,117 @@
+//! The batch summary: one entry per manifest row with the registration ID, the certificate
+//! file, its SHA-1 and SHA-256 thumbprints, the status and the error, and the row's extra
+//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS.
+
+use crate::batch::engine::{Outcome, Status};
+use serde_json::{Map, Value, json};
+
+/// The summary's columns before the manifest's extra columns.
+pub const COLUMNS: [&str; 7] = [
+    "line",
+    "registration_id",
+    "file",
+    "sha1_thumbprint",
+    "sha256_thumbprint",
+    "status",
+    "error",
+];
+
+/// Summary file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SummaryFormat {
+    /// `summary.csv`.
+    #[default]
+    Csv,
+    /// `summary.json`.
+    Json,
+}
+
+impl SummaryFormat {
+    /// The summary's file name in the output folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            SummaryFormat::Csv => "summary.csv",
+            SummaryFormat::Json => "summary.json",
+        }
+    }
+
+    /// The summary's bytes.
+    pub fn render(self, extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
+        match self {
+            SummaryFormat::Csv => csv(extra_columns, outcomes),
+            SummaryFormat::Json => json(extra_columns, outcomes),
+        }
+    }
+}
+
+fn fields(o: &Outcome) -> [String; 7] {
+    let (sha1, sha256) = o
+        .thumbprints
+        .as_ref()
+        .map(|t| (t.sha1.clone(), t.sha256.clone()))
+        .unwrap_or_default();
+    [
+        o.line.to_string(),
+        o.registration_id.clone(),
+        o.file.clone().unwrap_or_default(),
+        sha1,
+        sha256,
+        o.status.to_string(),
+        o.error.clone().unwrap_or_default(),
+    ]
+}
+
+/// The summary as CSV with a header row (LF line ends).
+pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
+    let header = COLUMNS
+        .iter()
+        .copied()
+        .chain(extra_columns.iter().map(String::as_str));
+    let _ = writer.write_record(header);
+    for o in outcomes {
+        let f = fields(o);
+        let _ = writer.write_record(f.iter().chain(o.extra.iter()));
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+/// The summary as JSON: counts, then one object per row (extra columns under `extra`).
+pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
+    let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
+    let devices: Vec<Value> = outcomes
+        .iter()
+        .map(|o| {
+            let mut object = Map::new();
+            for (name, value) in COLUMNS.iter().zip(fields(o)) {
+                let value = match *name {
+                    "line" => json!(o.line),
+                    _ if value.is_empty() => Value::Null,
+                    _ => Value::String(value),
+                };
+                object.insert((*name).to_string(), value);
+            }
+            let extra: Map<String, Value> = extra_columns
+                .iter()
+                .cloned()
+                .zip(o.extra.iter().map(|v| Value::String(v.clone())))
+                .collect();
+            object.insert("extra".to_string(), Value::Object(extra));
+            Value::Object(object)
+        })
+        .collect();
+    let summary = json!({
+        "total": outcomes.len(),
+        "written": count(Status::Written),
+        "invalid": count(Status::Invalid),
+        "failed": count(Status::Failed),
+        "not_written": count(Status::NotWritten),
+        "devices": devices,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

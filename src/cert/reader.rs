@@ -1,0 +1,346 @@
+//! Reading a certificate the user holds, in whatever form it came: PEM (64-column lines, or
+//! the original tool's one long line, LF or CRLF), bare base64 on one or more lines, or raw
+//! DER, detected automatically, from a file or standard input.
+
+use base64::Engine;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, general_purpose};
+use serde::Serialize;
+use std::fmt;
+
+use thiserror::Error;
+
+/// Largest input accepted: far above any certificate, small enough never to exhaust memory.
+pub const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+const BEGIN_CERT: &str = "-----BEGIN CERTIFICATE-----";
+const END_CERT: &str = "-----END CERTIFICATE-----";
+
+/// Base64 as found in files: standard alphabet, padding optional.
+const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// How the certificate was encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputEncoding {
+    /// PEM, with the base64 in lines of any length (64 columns, or one long line).
+    Pem,
+    /// Base64 of the DER without PEM header and footer.
+    Base64,
+    /// Raw DER bytes.
+    Der,
+}
+
+impl fmt::Display for InputEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InputEncoding::Pem => "PEM",
+            InputEncoding::Base64 => "bare base64",
+            InputEncoding::Der => "DER",
+        })
+    }
+}
+
+/// A decoded certificate: its DER and how it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInput {
+    /// The certificate's DER.
+    pub der: Vec<u8>,
+    /// The encoding found.
+    pub encoding: InputEncoding,
+    /// How many more certificates followed the first one in a PEM file (they are ignored).
+    pub ignored_certificates: usize,
+}
+
+/// Why the input is not a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CertReadError {
+    /// Standard input is a terminal and no file was named.
+    #[error(
+        "no certificate given: name a file (inspect cert.pem), or pipe one in (... | dps-cert-gen inspect -)"
+    )]
+    NoInput,
+    /// The file or standard input could not be read.
+    #[error("cannot read {source_name}: {reason}; check the path")]
+    Unreadable {
+        /// File name or "standard input".
+        source_name: String,
+        /// The system's words.
+        reason: String,
+    },
+    /// Far too large to be a certificate.
+    #[error(
+        "{source_name} is larger than 1 MiB, far too large for a certificate; give the certificate file itself"
+    )]
+    TooLarge {
+        /// File name or "standard input".
+        source_name: String,
+    },
+    /// Nothing but white space.
+    #[error("{source_name} is empty; give a certificate as PEM, bare base64 or DER")]
+    Empty {
+        /// File name or "standard input".
+        source_name: String,
+    },
+    /// A PEM block of another kind (a key, a request ...).
+    #[error(
+        "{source_name} holds a PEM {label}, not a certificate; give the file with -----BEGIN CERTIFICATE-----"
+    )]
+    OtherPem {
+        /// File name or "standard input".
+        source_name: String,
+        /// The label found.
+        label: String,
+    },
+    /// A PEM certificate without its end line.
+    #[error(
+        "{source_name} has -----BEGIN CERTIFICATE----- but no -----END CERTIFICATE----- after it; the copy looks cut short, copy the whole certificate again"
+    )]
+    UnterminatedPem {
+        /// File name or "standard input".
+        source_name: String,
+    },
+    /// Text that is not valid base64.
+    #[error(
+        "{source_name} is not a certificate: {what} is not valid base64 ({reason}); give a certificate as PEM, bare base64 or DER"
+    )]
+    BadBase64 {
+        /// File name or "standard input".
+        source_name: String,
+        /// "the PEM body" or "the text".
+        what: &'static str,
+        /// The decoder's words.
+        reason: String,
+    },
+    /// DER cut short.
+    #[error(
+        "{source_name} looks like a DER certificate but is cut short ({found} of {expected} bytes); copy the whole file again"
+    )]
+    TruncatedDer {
+        /// File name or "standard input".
+        source_name: String,
+        /// Bytes present.
+        found: usize,
+        /// Bytes the DER header announces.
+        expected: usize,
+    },
+    /// Neither PEM, base64 nor DER.
+    #[error(
+        "{source_name} is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER"
+    )]
+    Unrecognised {
+        /// File name or "standard input".
+        source_name: String,
+    },
+    /// Decoded, but the bytes are not an X.509 certificate.
+    #[error(
+        "{source_name} is not an X.509 certificate: the {encoding} decodes to bytes that are not one ({reason})"
+    )]
+    NotX509 {
+        /// File name or "standard input".
+        source_name: String,
+        /// Where the bytes came from.
+        encoding: InputEncoding,
+        /// The parser's words.
+        reason: String,
+    },
+}
+
+/// Length of the DER element at the start of `bytes` (tag, length and contents), if its
+/// header is well formed.
+fn der_element_len(bytes: &[u8]) -> Option<usize> {
+    let mut it = bytes.iter().skip(1);
+    let first = usize::from(*it.next()?);
+    let (header, len) = if first < 0x80 {
+        (2, first)
+    } else {
+        let n = first & 0x7f;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for _ in 0..n {
+            len = (len << 8) | usize::from(*it.next()?);
+        }
+        (2 + n, len)
+    };
+    header.checked_add(len)
+}
+
+/// The DER element at the start of `bytes`, when the input is one SEQUENCE followed by
+/// nothing but white space or NUL padding (as some tools leave after a `.cer`).
+fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
+    if bytes.first() != Some(&0x30) {
+        return None;
+    }
+    let len = der_element_len(bytes)?;
+    let (der, rest) = (bytes.get(..len)?, bytes.get(len..)?);
+    rest.iter()
+        .all(|b| *b == 0 || b.is_ascii_whitespace())
+        .then_some(der)
+}
+
+fn strip_whitespace(text: &str) -> String {
+    text.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+}
+
+/// Decodes a certificate from the bytes of a file or standard input. `source_name` names the
+/// input in error messages.
+pub fn decode_certificate(
+    bytes: &[u8],
+    source_name: &str,
+) -> Result<CertificateInput, CertReadError> {
+    let name = || source_name.to_string();
+    if let Some(der) = der_prefix(bytes) {
+        return Ok(CertificateInput {
+            der: der.to_vec(),
+            encoding: InputEncoding::Der,
+            ignored_certificates: 0,
+        });
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(match der_element_len(bytes) {
+            Some(expected) if bytes.first() == Some(&0x30) && expected > bytes.len() => {
+                CertReadError::TruncatedDer {
+                    source_name: name(),
+                    found: bytes.len(),
+                    expected,
+                }
+            }
+            _ => CertReadError::Unrecognised {
+                source_name: name(),
+            },
+        });
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(CertReadError::Empty {
+            source_name: name(),
+        });
+    }
+    if text.contains("-----BEGIN ") {
+        return decode_pem(text, source_name);
+    }
+    let body = strip_whitespace(text);
+    if !body
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=')
+    {
+        return Err(CertReadError::Unrecognised {
+            source_name: name(),
+        });
+    }
+    let der = LENIENT_BASE64
+        .decode(body.as_bytes())
+        .map_err(|e| CertReadError::BadBase64 {
+            source_name: name(),
+            what: "the text",
+            reason: e.to_string(),
+        })?;
+    Ok(CertificateInput {
+        der,
+        encoding: InputEncoding::Base64,
+        ignored_certificates: 0,
+    })
+}
+
+fn decode_pem(text: &str, source_name: &str) -> Result<CertificateInput, CertReadError> {
+    let name = || source_name.to_string();
+    let Some(begin) = text.find(BEGIN_CERT) else {
+        let label = text
+            .split("-----BEGIN ")
+            .nth(1)
+            .and_then(|rest| rest.split("-----").next())
+            .unwrap_or("block");
+        // Only a label as RFC 7468 allows one is repeated: anything else may be long, span
+        // lines or hold control characters, and has no place in a one-line message.
+        if !is_pem_label(label) {
+            return Err(CertReadError::Unrecognised {
+                source_name: name(),
+            });
+        }
+        return Err(CertReadError::OtherPem {
+            source_name: name(),
+            label: label.to_string(),
+        });
+    };
+    let after_begin = text.get(begin + BEGIN_CERT.len()..).unwrap_or_default();
+    let Some(end) = after_begin.find(END_CERT) else {
+        return Err(CertReadError::UnterminatedPem {
+            source_name: name(),
+        });
+    };
+    let body = after_begin.get(..end).unwrap_or_default();
+    let rest = after_begin.get(end + END_CERT.len()..).unwrap_or_default();
+    let der = general_purpose::STANDARD
+        .decode(strip_whitespace(body).as_bytes())
+        .map_err(|e| CertReadError::BadBase64 {
+            source_name: name(),
+            what: "the PEM body",
+            reason: e.to_string(),
+        })?;
+    Ok(CertificateInput {
+        der,
+        encoding: InputEncoding::Pem,
+        ignored_certificates: rest.matches(BEGIN_CERT).count(),
+    })
+}
+
+/// Whether `label` can be a PEM label (RFC 7468: printable ASCII and single spaces), short
+/// enough to quote.
+fn is_pem_label(label: &str) -> bool {
+    (1..=64).contains(&label.len())
+        && label.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        && !label.starts_with(' ')
+        && !label.ends_with(' ')
+        && !label.contains("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_length_forms() {
+        assert_eq!(der_element_len(&[0x30, 0x03, 1, 2, 3]), Some(5));
+        assert_eq!(der_element_len(&[0x30, 0x81, 0x80]), Some(3 + 0x80));
+        assert_eq!(der_element_len(&[0x30, 0x82, 0x02, 0x39]), Some(4 + 0x239));
+        assert_eq!(der_element_len(&[0x30, 0x80]), None);
+        assert_eq!(der_element_len(&[0x30]), None);
+    }
+
+    #[test]
+    fn base64_text_starting_with_zero_is_not_taken_for_der() {
+        // '0' is 0x30, the SEQUENCE tag; "0M" would claim 77 bytes of contents.
+        assert_eq!(der_prefix(b"0MAB"), None);
+    }
+
+    #[test]
+    fn other_pem_labels_are_named() {
+        let err = decode_pem(
+            "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
+            "k.pem",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "k.pem holds a PEM EC PRIVATE KEY, not a certificate; give the file with -----BEGIN CERTIFICATE-----"
+        );
+    }
+
+    #[test]
+    fn a_broken_begin_line_is_not_quoted() {
+        let err = decode_pem(
+            "-----BEGIN CERTIFICATE--\0\0MIIB\nAAAA\n\x1b[31m-----END CERTIFICATE-----\n",
+            "c.pem",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.pem is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! Where a certificate to inspect or verify comes from (a file, or standard input with `-`),
+//! and reading it whole, bounded.
+
+use dps_cert_gen::cert::inspect::{CertificateError, Inspection, inspect_bytes};
+use dps_cert_gen::cert::reader::{CertReadError, MAX_INPUT_BYTES};
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where the certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CertSource {
+    /// A file.
+    File(PathBuf),
+    /// Standard input (`-`).
+    Stdin,
+}
+
+impl CertSource {
+    /// `-` means standard input; anything else is a file.
+    pub(crate) fn from_arg(arg: Option<&Path>) -> Self {
+        match arg {
+            None => CertSource::Stdin,
+            Some(p) if p.as_os_str() == "-" => CertSource::Stdin,
+            Some(p) => CertSource::File(p.to_path_buf()),
+        }
+    }
+
+    /// Reads the whole input (at most [`MAX_INPUT_BYTES`]).
+    pub(crate) fn read(&self) -> Result<Vec<u8>, CertReadError> {
+        if *self == CertSource::Stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(CertReadError::NoInput);
+        }
+        let mut bytes = Vec::new();
+        let result = match self {
+            CertSource::File(path) => std::fs::File::open(path)
+                .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)),
+            CertSource::Stdin => std::io::stdin()
+                .lock()
+                .take(MAX_INPUT_BYTES + 1)
+                .read_to_end(&mut bytes),
+        };
+        result.map_err(|e| CertReadError::Unreadable {
+            source_name: self.to_string(),
+            reason: e.to_string(),
+        })?;
+        if bytes.len() as u64 > MAX_INPUT_BYTES {
+            return Err(CertReadError::TooLarge {
+                source_name: self.to_string(),
+            });
+        }
+        Ok(bytes)
+    }
+}
+
+impl fmt::Display for CertSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CertSource::File(p) => write!(f, "{}", p.display()),
+            CertSource::Stdin => f.write_str("standard input"),
+        }
+    }
+}
+
+/// Reads and inspects a certificate from a file or standard input.
+pub(crate) fn inspect_source(source: &CertSource) -> Result<Inspection, CertificateError> {
+    let bytes = source.read()?;
+    Ok(inspect_bytes(&bytes, &source.to_string())?)
+}

@@ -1,0 +1,250 @@
+//! The `batch` command: its arguments, and the run as the user sees it (row errors and
+//! warnings on standard error, a progress bar on a terminal, the summary file, the closing
+//! report).
+
+use crate::cli::Finish;
+use crate::cli::args::FirmwareArgs;
+use crate::cli::commands::generate::FormatArg;
+use crate::cli::error::Error;
+use crate::cli::output::{BatchFiles, OutputError, sync_filesystem, write_atomic};
+use clap::Args;
+use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
+use dps_cert_gen::batch::manifest::Manifest;
+use dps_cert_gen::batch::summary::SummaryFormat;
+use dps_cert_gen::derivation::FirmwareMeasurements;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Row messages printed for failed writes before the rest are left to the summary.
+const MAX_FAILURES_SHOWN: usize = 20;
+/// Long-ID warnings printed before the rest are counted.
+const MAX_WARNINGS_SHOWN: usize = 10;
+
+/// Arguments of `dps-cert-gen batch`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct BatchArgs {
+    /// Firmware input, measured once for all devices.
+    #[command(flatten)]
+    pub firmware: FirmwareArgs,
+    /// CSV file with a header row: uds and registration_id, or uds, mac and firmware_version
+    /// (other columns are copied to the summary).
+    #[arg(long = "manifest", value_name = "CSV")]
+    pub manifest: PathBuf,
+    /// Folder for the certificates (<registration-id>.pem, or .cer with --format der) and the summary; created if missing.
+    #[arg(long = "out-dir", value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Certificate file format.
+    #[arg(long = "format", value_enum, default_value_t = FormatArg::Pem)]
+    pub format: FormatArg,
+    /// Overwrite existing certificate and summary files.
+    #[arg(long = "force")]
+    pub force: bool,
+    /// Write the valid rows even if some are invalid, and go on after a failed write; the others are listed.
+    #[arg(long = "keep-going")]
+    pub keep_going: bool,
+    /// Threads deriving certificates [default: one per core]; one more thread writes the files.
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Write the summary as summary.json instead of summary.csv.
+    #[arg(long = "summary-json")]
+    pub summary_json: bool,
+}
+
+impl BatchArgs {
+    fn options(&self) -> Options {
+        Options {
+            out_dir: self.out_dir.clone(),
+            format: self.format.into(),
+            force: self.force,
+            keep_going: self.keep_going,
+            jobs: self.jobs.map(usize::from),
+        }
+    }
+
+    fn summary_format(&self) -> SummaryFormat {
+        if self.summary_json {
+            SummaryFormat::Json
+        } else {
+            SummaryFormat::Csv
+        }
+    }
+}
+
+/// A flag set by the first Ctrl-C (or SIGTERM): the batch then finishes the file it is
+/// writing, starts no other, and writes the summary. A second one ends the process at once
+/// (status 130); the files already written are whole either way.
+fn on_interrupt() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
+    }
+    flag
+}
+
+fn progress_bar(rows: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {human_pos}/{human_len} certificates  {rate}  {eta} left",
+    ) {
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        ));
+    }
+    bar
+}
+
+/// Runs the batch: validates everything, then writes the certificates and the summary.
+pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
+    let started = Instant::now();
+    let manifest = Manifest::read(&args.manifest).map_err(BatchError::from)?;
+    let measured = args.firmware.resolve()?.measure()?;
+    if args.firmware.verbose {
+        for line in crate::cli::verbose::lines(&measured) {
+            eprintln!("{line}");
+        }
+    }
+    for w in &measured.warnings {
+        eprintln!("warning: {w}");
+    }
+    let measurements = FirmwareMeasurements::of(&measured.regions);
+    let options = args.options();
+    let format = args.summary_format();
+    let summary = options.out_dir.join(format.file_name());
+    if !args.force && summary.symlink_metadata().is_ok() {
+        return Err(BatchError::SummaryExists { path: summary }.into());
+    }
+    let checked = engine::check(&manifest, &options)?;
+
+    let total = manifest.rows.len();
+    let invalid = checked.invalid_count();
+    let level = if args.keep_going { "warning" } else { "error" };
+    for (i, e) in checked.invalid() {
+        if let Some(row) = manifest.rows.get(i) {
+            eprintln!("{level}: {}", e.at(&manifest.path, row.line));
+        }
+    }
+    if invalid > 0 && !args.keep_going {
+        return Err(BatchError::InvalidRows {
+            invalid,
+            total,
+            manifest: manifest.path.clone(),
+        }
+        .into());
+    }
+    let long_ids: Vec<String> = manifest
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let device = row.device.as_ref().ok()?;
+            let w = device.registration_id.warning()?;
+            Some(format!(
+                "{} line {}: {w}",
+                manifest.path.display(),
+                row.line
+            ))
+        })
+        .collect();
+    for w in long_ids.iter().take(MAX_WARNINGS_SHOWN) {
+        eprintln!("warning: {w}");
+    }
+    if long_ids.len() > MAX_WARNINGS_SHOWN {
+        eprintln!(
+            "warning: {} more registration IDs are longer than 64 characters",
+            long_ids.len() - MAX_WARNINGS_SHOWN
+        );
+    }
+
+    std::fs::create_dir_all(&options.out_dir).map_err(|e| OutputError::Write {
+        path: options.out_dir.clone(),
+        reason: e.to_string(),
+    })?;
+    let interrupted = on_interrupt();
+    let bar = progress_bar(total - invalid);
+    let advance = || bar.inc(1);
+    let sink = BatchFiles { force: args.force };
+    let outcomes = engine::run(
+        &manifest,
+        &checked,
+        &measurements,
+        &options,
+        &sink,
+        &advance,
+        &interrupted,
+    )?;
+    bar.finish_and_clear();
+
+    // Every certificate on disk before the summary says so.
+    sync_filesystem(&options.out_dir)?;
+    let contents = format.render(&manifest.extra_columns, &outcomes);
+    write_atomic(&summary, &contents, args.force, 0o644)?;
+
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Failed)
+        .collect();
+    for o in failed.iter().take(MAX_FAILURES_SHOWN) {
+        eprintln!(
+            "error: {} line {} ({}): {}",
+            manifest.path.display(),
+            o.line,
+            o.registration_id,
+            o.error.as_deref().unwrap_or_default()
+        );
+    }
+    if failed.len() > MAX_FAILURES_SHOWN {
+        eprintln!(
+            "error: {} more failures are listed in {}",
+            failed.len() - MAX_FAILURES_SHOWN,
+            summary.display()
+        );
+    }
+    let written = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Written)
+        .count();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "Wrote {written} of {total} certificates to {} in {seconds:.2} s ({:.0} per second); summary: {}",
+        options.out_dir.display(),
+        written as f64 / seconds.max(1e-9),
+        summary.display()
+    );
+    if interrupted.load(Ordering::Relaxed) {
+        return Err(BatchError::Interrupted {
+            written,
+            total,
+            summary,
+        }
+        .into());
+    }
+    if !failed.is_empty() {
+        return Err(BatchError::Failed {
+            failed: failed.len(),
+            total,
+            summary,
+        }
+        .into());
+    }
+    if invalid > 0 {
+        return Err(BatchError::SkippedInvalid {
+            invalid,
+            total,
+            summary,
+        }
+        .into());
+    }
+    Ok(Finish::Success)
+}

@@ -1,0 +1,8 @@
+//! One file per command, each with its arguments and its `exec`.
+
+pub(crate) mod batch;
+pub(crate) mod completions;
+pub(crate) mod generate;
+pub(crate) mod inspect;
+pub(crate) mod uds;
+pub(crate) mod verify;

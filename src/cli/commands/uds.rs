@@ -1,0 +1,79 @@
+//! `dps-cert-gen uds`: a fresh UDS from the operating system's secure random source.
+
+use crate::cli::error::Error;
+use crate::cli::{Finish, stdout};
+use dps_cert_gen::dice::uds::{Uds, set_dps_uds_line, to_hex};
+use zeroize::Zeroizing;
+
+/// The arguments of `uds`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct UdsArgs {
+    /// How many UDS values to print, one per line (one per board).
+    #[arg(long = "count", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    count: u32,
+}
+
+/// Prints the values, and on standard error how to set them.
+pub(crate) fn exec(args: &UdsArgs) -> Result<Finish, Error> {
+    print_new(
+        args.count,
+        &mut crate::cli::sys::unbuffered_stdout(),
+        &mut std::io::stderr().lock(),
+    )?;
+    Ok(Finish::Success)
+}
+
+/// Why no UDS could be made.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random source failed ({0}); try again")]
+pub(crate) struct RandomError(String);
+
+/// A new random UDS.
+pub(crate) fn random_uds() -> Result<Uds, RandomError> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    getrandom::fill(bytes.as_mut()).map_err(|e| RandomError(e.to_string()))?;
+    Ok(Uds::from_bytes(*bytes))
+}
+
+/// How to set a UDS on the board, shown after it is printed.
+const HOW_TO_SET: &str = "in configuration mode (hold A, press and release Reset, let go of A)";
+
+/// Makes `count` new UDS values and writes them to `out`, one per line (64 lower-case hex
+/// digits, nothing else), then tells `err` how to set them: for a single UDS, the exact
+/// `set_dps_uds` line to type.
+pub(crate) fn print_new(
+    count: u32,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> Result<(), Error> {
+    // A reader that stopped early (`| head -3`) is not a failure: stop making values.
+    let broken_pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
+    let mut last = None;
+    for _ in 0..count {
+        let uds = random_uds()?;
+        let mut line = to_hex(&uds);
+        line.push('\n');
+        match out.write_all(line.as_bytes()) {
+            Err(e) if broken_pipe(&e) => return Ok(()),
+            result => stdout::outcome(result)?,
+        }
+        last = Some(uds);
+    }
+    match out.flush() {
+        Err(e) if broken_pipe(&e) => return Ok(()),
+        result => stdout::outcome(result)?,
+    }
+    // The guidance is a courtesy: a closed standard error is no reason to fail.
+    let _ = match (count, last) {
+        (1, Some(uds)) => writeln!(
+            err,
+            "Set it on the board {HOW_TO_SET} with:\n  {}\nKeep it secret: anyone who has it can make certificates in the board's name.",
+            set_dps_uds_line(&uds).as_str()
+        ),
+        _ => writeln!(
+            err,
+            "Set each on its own board {HOW_TO_SET} with:\n  set_dps_uds <value>"
+        ),
+    };
+    Ok(())
+}

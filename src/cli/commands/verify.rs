@@ -1,0 +1,110 @@
+//! `verify`: the command that reads a certificate, re-derives the one the inputs give, and says whether they match.
+
+use crate::cli::args::{FirmwareArgs, IdArgs, UdsArgs};
+use crate::cli::cert_input::{CertSource, inspect_source};
+use crate::cli::error::Error;
+use crate::cli::sys::terminal;
+use crate::cli::{Finish, stdout, style, uds_source};
+use clap::Args;
+use dps_cert_gen::derivation::verify::{Verification, compare, require_alias};
+use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
+use dps_cert_gen::registration_id::RegistrationId;
+use std::path::PathBuf;
+
+/// The arguments of `verify`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(after_help = "\
+Without -i (or --mac), the certificate's own subject CN is used as the registration ID.
+Exit status: 0 identical, 1 different (each difference named, most likely cause first),
+2 bad input.
+
+Example:
+  dps-cert-gen verify enrolled.pem -p DevKitDPS -u <UDS> -i my-device-01")]
+pub(crate) struct VerifyArgs {
+    /// The certificate to check (PEM, bare base64 or DER; '-' reads standard input).
+    #[arg(value_name = "CERT")]
+    pub certificate: PathBuf,
+    /// Firmware input.
+    #[command(flatten)]
+    pub firmware: FirmwareArgs,
+    /// UDS input.
+    #[command(flatten)]
+    pub uds: UdsArgs,
+    /// Registration ID input [default: the certificate's own subject CN].
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// Print one JSON object on standard output instead of text.
+    #[arg(long = "json")]
+    pub json: bool,
+}
+
+/// Reads the certificate, derives the one the inputs give, and compares them. The UDS is
+/// required; without a registration ID the certificate's own subject CN is used.
+///
+/// The UDS comes from its sources in their order of precedence (`-u`, `--uds-file`,
+/// `DPS_UDS` given as `dps_uds`); `verify` never prompts.
+pub(crate) fn run(
+    args: &VerifyArgs,
+    dps_uds: Option<&std::ffi::OsStr>,
+    stdin: &mut dyn std::io::Read,
+    stdin_is_terminal: bool,
+) -> Result<Verification, Error> {
+    let certificate = inspect_source(&CertSource::from_arg(Some(&args.certificate)))?;
+    require_alias(&certificate)?;
+    let mut input_warnings = Vec::new();
+    if args.uds.uds.is_some() {
+        input_warnings.push(crate::cli::uds_source::COMMAND_LINE_WARNING.to_string());
+    }
+    let Some(given) =
+        crate::cli::uds_source::resolve(&args.uds, dps_uds, stdin, stdin_is_terminal)?
+    else {
+        return Err(Error::Missing(
+            "-u/--uds (or --uds-file, or DPS_UDS): the board's UDS is needed to re-derive the certificate"
+                .to_string(),
+        ));
+    };
+    let uds = given.uds;
+    let (registration_id, from_certificate) = match args.id.resolve()? {
+        Some(id) => (id, false),
+        None => {
+            let cn = certificate.registration_id.clone().unwrap_or_default();
+            (RegistrationId::new(&cn)?, true)
+        }
+    };
+    let measured = args.firmware.resolve()?.measure()?;
+    input_warnings.extend(measured.warnings.iter().cloned());
+    let derived = generate(
+        &uds,
+        &FirmwareMeasurements::of(&measured.regions),
+        &registration_id,
+    )?;
+    let mut verification = compare(certificate, &derived, from_certificate);
+    input_warnings.append(&mut verification.warnings);
+    verification.warnings = input_warnings;
+    Ok(verification)
+}
+
+/// Compares, prints the result (text, or JSON with `--json`), and ends with status 1 when
+/// the certificate differs.
+pub(crate) fn exec(args: &VerifyArgs) -> Result<Finish, Error> {
+    let dps_uds = uds_source::EnvUds::read();
+    let verification = run(
+        args,
+        dps_uds.get(),
+        &mut crate::cli::sys::unbuffered_stdin(),
+        terminal::stdin_is_terminal(),
+    )?;
+    if args.json {
+        stdout::print_json(&verification.json())?;
+    } else {
+        stdout::write(verification.render().as_bytes())?;
+        for w in &verification.warnings {
+            style::warning(w);
+        }
+    }
+    Ok(if verification.matches() {
+        Finish::Success
+    } else {
+        Finish::Mismatch
+    })
+}

@@ -1,0 +1,134 @@
+//! Gathers the generator's inputs: from the command line and the environment, and, when
+//! standard input is a terminal and some are missing, by asking ([`crate::cli::prompt`]). Without a
+//! terminal, missing inputs fail at once with one line naming the flags: never a wait for
+//! input that cannot come.
+
+use crate::cli::args::FirmwareInput;
+use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
+use crate::cli::error::Error;
+use crate::cli::output::OutputError;
+use crate::cli::prompt::{self, Console};
+use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
+use dps_cert_gen::dice::sample_uds;
+use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::registration_id::RegistrationId;
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::Path;
+
+/// Everything the generator needs, validated.
+#[derive(Debug)]
+pub(crate) struct Inputs {
+    /// The firmware files.
+    pub firmware: FirmwareInput,
+    /// The board's secret.
+    pub uds: Uds,
+    /// The subject CN.
+    pub registration_id: RegistrationId,
+    /// Overwrite an existing file (given, or agreed at a prompt).
+    pub force: bool,
+    /// Whether any question was asked.
+    pub asked: bool,
+    /// The warnings about the UDS already shown on the console (given with `-u`; the
+    /// tutorial's sample or near it), for a report that lists every warning (`--json`).
+    pub warnings: Vec<String>,
+}
+
+impl Inputs {
+    /// The request to run, with the output the user asked for.
+    pub(crate) fn into_request(
+        self,
+        output: &OutputArgs,
+        extras: crate::cli::extra_outputs::ExtraOutputs,
+    ) -> Request {
+        Request {
+            extras,
+            destination: output.destination(&self.registration_id),
+            firmware: self.firmware,
+            uds: self.uds,
+            registration_id: self.registration_id,
+            format: output.format.into(),
+            force: self.force,
+        }
+    }
+}
+
+/// The flags to name when inputs are missing and cannot be asked for.
+fn missing_error(uds: bool, id: bool) -> Error {
+    let mut missing = Vec::new();
+    if uds {
+        missing.push("-u/--uds (or --uds-file, or DPS_UDS)");
+    }
+    if id {
+        missing.push("-i/--registration-id (or --mac with --firmware-version)");
+    }
+    let them = if missing.len() == 1 { "it" } else { "them" };
+    Error::Missing(format!(
+        "{}; give {them} on the command line, or run in a terminal to be asked (see --help)",
+        missing.join(" and ")
+    ))
+}
+
+/// Takes the inputs from `args` and `dps_uds` (the `DPS_UDS` variable); `stdin` is read for
+/// `--uds-file -`. When some are missing and `interactive` (standard input is a terminal),
+/// asks for them on `console`: the project name (only when no firmware flag was given), the
+/// UDS, the registration ID; and whether to overwrite an existing output file. Warnings
+/// (`-u` on the command line, a UDS near the tutorial's sample) go to `console` too.
+pub(crate) fn gather(
+    args: &GenerateArgs,
+    dps_uds: Option<&OsStr>,
+    stdin: &mut dyn Read,
+    interactive: bool,
+    console: &mut dyn Console,
+) -> Result<Inputs, Error> {
+    if args.uds.uds.is_some() {
+        console.warn(COMMAND_LINE_WARNING);
+    }
+    let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
+    if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
+        console.warn(&w);
+    }
+    let given_id = args.id.resolve()?;
+    let asking = given_uds.is_none() || given_id.is_none();
+    if asking && !interactive {
+        return Err(missing_error(given_uds.is_none(), given_id.is_none()));
+    }
+    let firmware = if asking && !args.firmware.is_given() {
+        prompt::ask_project(console, Path::new("."))?
+    } else {
+        args.firmware.resolve()?
+    };
+    let uds = match given_uds {
+        Some(given) => given.uds,
+        None => prompt::ask_uds(console)?,
+    };
+    let mut warnings = Vec::new();
+    if args.uds.uds.is_some() {
+        warnings.push(COMMAND_LINE_WARNING.to_string());
+    }
+    warnings.extend(sample_uds::warning(&uds));
+    let registration_id = match given_id {
+        Some(id) => id,
+        None => prompt::ask_registration_id(console)?,
+    };
+    let mut force = args.output.force;
+    if asking
+        && !force
+        && let Destination::File(path) = args.output.destination(&registration_id)
+        && path.symlink_metadata().is_ok()
+    {
+        if prompt::ask_overwrite(console, &path)? {
+            force = true;
+        } else {
+            return Err(OutputError::Exists { path }.into());
+        }
+    }
+    Ok(Inputs {
+        firmware,
+        uds,
+        registration_id,
+        force,
+        asked: asking,
+        warnings,
+    })
+}

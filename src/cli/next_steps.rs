@@ -1,0 +1,84 @@
+//! What to do once the certificate is written, shown after a session with prompts: which
+//! portal form to use, and the one-line command for scripts (never with the UDS in it).
+
+use crate::cli::args::FirmwareInput;
+use crate::cli::commands::generate::Destination;
+use dps_cert_gen::registration_id::RegistrationId;
+
+/// Quotes `word` for a POSIX shell when it holds anything but plain path characters.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-:+=@%,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The next steps: enrolling in the portal, and the `--bare-base64` command for scripts.
+pub(crate) fn text(
+    firmware: &FirmwareInput,
+    registration_id: &RegistrationId,
+    destination: &Destination,
+) -> String {
+    let certificate = match destination {
+        Destination::File(path) => path.display().to_string(),
+        Destination::Stdout | Destination::BareBase64 => "the certificate".to_string(),
+    };
+    let path = |p: &std::path::Path| shell_word(&p.display().to_string());
+    let origin = |o: &Option<u64>| {
+        o.map(|o| format!(" --flash-origin 0x{o:08x}"))
+            .unwrap_or_default()
+    };
+    let firmware_flags = match firmware {
+        FirmwareInput::BinMap {
+            bin,
+            map,
+            flash_origin,
+        } => format!("-b {} -m {}{}", path(bin), path(map), origin(flash_origin)),
+        FirmwareInput::Elf { elf } | FirmwareInput::ElfAndBinMap { elf, .. } => {
+            format!("-e {}", path(elf))
+        }
+    };
+    let command = format!(
+        "dps-cert-gen {firmware_flags} --uds-file uds.txt -i {} --bare-base64",
+        shell_word(registration_id.as_str()),
+    );
+    format!(
+        "Next step: in the Azure portal, open your DPS instance, Manage enrollments, \
+         Add individual enrollment;\n  mechanism X.509, primary certificate: {certificate}\n\
+         For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\n  {command}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn names_the_file_and_quotes_paths() {
+        let fw = FirmwareInput::BinMap {
+            bin: PathBuf::from("./.build/DevKitDPS.ino.bin"),
+            map: PathBuf::from("my sketch/DevKitDPS.ino.map"),
+            flash_origin: None,
+        };
+        let id = RegistrationId::new("az-c89346aabbccv1v6v2").unwrap();
+        let t = text(
+            &fw,
+            &id,
+            &Destination::File(PathBuf::from("az-c89346aabbccv1v6v2.pem")),
+        );
+        assert_eq!(
+            t,
+            "Next step: in the Azure portal, open your DPS instance, Manage enrollments, Add individual enrollment;\n  \
+             mechanism X.509, primary certificate: az-c89346aabbccv1v6v2.pem\n\
+             For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\n  \
+             dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m 'my sketch/DevKitDPS.ino.map' --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
+        );
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+}

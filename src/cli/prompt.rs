@@ -1,0 +1,356 @@
+//! The questions asked on a terminal when inputs are missing, in the tutorial's order:
+//! project name, UDS (hidden), registration ID (or the board's MAC address and firmware
+//! version). A bad answer is explained and asked again; end of input or Ctrl-C stops.
+//!
+//! The questions talk to a [`Console`]; [`crate::cli::sys::terminal::Terminal`] is the real one.
+
+use crate::cli::args::FirmwareInput;
+use dps_cert_gen::dice::sample_uds;
+use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
+use dps_cert_gen::registration_id::{FirmwareVersion, Mac, RegistrationId};
+use std::path::Path;
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+/// What a prompt got back.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// A line, without its line end. Wiped from memory when dropped (it may be a secret).
+    Line(Zeroizing<String>),
+    /// End of input (Ctrl-D, or the terminal went away).
+    End,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// Where questions are asked and answers read.
+pub(crate) trait Console {
+    /// Shows `question` (and `default`, if any) and reads a line, echoing what is typed.
+    fn ask(&mut self, question: &str, default: Option<&str>) -> std::io::Result<Reply>;
+    /// Shows `question` and reads a line without echoing anything typed.
+    fn ask_hidden(&mut self, question: &str) -> std::io::Result<Reply>;
+    /// Shows a line of good news (a file found, an answer accepted).
+    fn confirm(&mut self, text: &str);
+    /// Shows a `warning:` line.
+    fn warn(&mut self, text: &str);
+    /// Explains why an answer was refused, before the question is asked again.
+    fn refuse(&mut self, text: &str);
+}
+
+/// Why the questions stopped without an answer.
+#[derive(Debug, Error)]
+pub(crate) enum PromptError {
+    /// End of input at a prompt.
+    #[error("no answer to the {question} prompt (end of input); nothing was written")]
+    End {
+        /// Which question.
+        question: &'static str,
+    },
+    /// Ctrl-C at a prompt.
+    #[error("interrupted; nothing was written")]
+    Interrupted,
+    /// The terminal could not be read.
+    #[error("cannot read the terminal: {0}")]
+    Io(String),
+}
+
+impl PromptError {
+    /// Whether the input caused it (end of input) rather than the user stopping or the system.
+    pub(crate) fn is_input_error(&self) -> bool {
+        matches!(self, PromptError::End { .. })
+    }
+}
+
+/// Reads one answer, turning end of input and Ctrl-C into errors.
+fn answer(
+    reply: std::io::Result<Reply>,
+    question: &'static str,
+) -> Result<Zeroizing<String>, PromptError> {
+    match reply.map_err(|e| PromptError::Io(e.to_string()))? {
+        Reply::Line(line) => Ok(line),
+        Reply::End => Err(PromptError::End { question }),
+        Reply::Interrupted => Err(PromptError::Interrupted),
+    }
+}
+
+/// The project name as typed, tolerating a typed file name (`DevKitDPS.ino.bin`).
+fn project_name(typed: &str) -> &str {
+    let name = typed.trim();
+    let name = if name.is_empty() {
+        DEFAULT_PROJECT
+    } else {
+        name
+    };
+    [".ino.bin", ".ino.map", ".ino.elf", ".ino"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(name)
+}
+
+/// Asks for the project name (default `DevKitDPS`) until `NAME.ino.bin` and `NAME.ino.map`
+/// are found in `dir` or `dir/.build` and can be measured; says which files were found.
+pub(crate) fn ask_project(
+    console: &mut dyn Console,
+    dir: &Path,
+) -> Result<FirmwareInput, PromptError> {
+    loop {
+        let typed = answer(
+            console.ask("Project name", Some(DEFAULT_PROJECT)),
+            "project name",
+        )?;
+        let name = project_name(&typed);
+        match files::find_project(name, dir) {
+            Ok(files) => {
+                let input = match FirmwareInput::from_build_files(files, None, false) {
+                    Ok(input) => input,
+                    Err(e) => {
+                        console.refuse(&e.to_string());
+                        continue;
+                    }
+                };
+                let names: Vec<String> =
+                    input.files().iter().map(|p| p.display().to_string()).collect();
+                let found = match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("Found {} and {last}", rest.join(", "))
+                    }
+                    _ => format!("Found {}", names.concat()),
+                };
+                match input.measure() {
+                    Ok(_) => {
+                        console.confirm(&found);
+                        return Ok(input);
+                    }
+                    Err(e) => console.refuse(&e.to_string()),
+                }
+            }
+            Err(FirmwareError::ProjectNotFound { searched, .. }) => console.refuse(&format!(
+                "no {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}; type the name of the sketch you built \
+                 (run from its folder), or stop with Ctrl-C and give the files with -e, or -b and -m"
+            )),
+            Err(e) => console.refuse(&e.to_string()),
+        }
+    }
+}
+
+/// Asks for the UDS without echo until it is 64 hex digits; warns when it is (near) the
+/// tutorial's sample.
+pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
+    loop {
+        let typed = answer(
+            console.ask_hidden("UDS (64 hex digits, as set with set_dps_uds; hidden as you type)"),
+            "UDS",
+        )?;
+        let text = typed.trim();
+        if text.is_empty() {
+            console.refuse(
+                "the UDS is needed: type the 64 hex digits you set on the board with set_dps_uds \
+                 (no UDS yet? stop with Ctrl-C and make one with `dps-cert-gen uds`)",
+            );
+            continue;
+        }
+        match Uds::from_hex(text) {
+            Ok(uds) => {
+                console.confirm("UDS accepted (64 hex digits)");
+                if let Some(w) = sample_uds::warning(&uds) {
+                    console.warn(&w);
+                }
+                return Ok(uds);
+            }
+            Err(e) => console.refuse(&e.to_string()),
+        }
+    }
+}
+
+/// Asks for the registration ID; when left empty, for the board's MAC address and firmware
+/// version, and builds the ID the board uses.
+pub(crate) fn ask_registration_id(
+    console: &mut dyn Console,
+) -> Result<RegistrationId, PromptError> {
+    loop {
+        let typed = answer(
+            console.ask(
+                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                None,
+            ),
+            "registration ID",
+        )?;
+        let text = typed.trim();
+        if text.is_empty() {
+            break;
+        }
+        match RegistrationId::new(text) {
+            Ok(id) => return Ok(id),
+            Err(e) => console.refuse(&e.to_string()),
+        }
+    }
+    let mac = loop {
+        let typed = answer(
+            console.ask(
+                "MAC address (printed at boot, like C8:93:46:00:00:01)",
+                None,
+            ),
+            "MAC address",
+        )?;
+        match Mac::new(&typed) {
+            Ok(mac) => break mac,
+            Err(e) => console.refuse(&e.to_string()),
+        }
+    };
+    let version = loop {
+        let typed = answer(
+            console.ask("Firmware version (printed at boot, like 1.6.2)", None),
+            "firmware version",
+        )?;
+        match FirmwareVersion::new(&typed) {
+            Ok(v) => break v,
+            Err(e) => console.refuse(&e.to_string()),
+        }
+    };
+    let id = RegistrationId::from_board(&mac, &version);
+    console.confirm(&format!("Registration ID: {id}"));
+    Ok(id)
+}
+
+/// Asks whether to overwrite `path`; the default is no.
+pub(crate) fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bool, PromptError> {
+    loop {
+        let typed = answer(
+            console.ask(
+                &format!("{} already exists. Overwrite it?", path.display()),
+                Some("y/N"),
+            ),
+            "overwrite",
+        )?;
+        match typed.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => return Ok(true),
+            "" | "n" | "no" => return Ok(false),
+            _ => console.refuse("answer y (overwrite) or n (keep the file and stop)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A console that answers from a script and records everything shown.
+    #[derive(Default)]
+    struct Scripted {
+        answers: VecDeque<Option<&'static str>>,
+        shown: Vec<String>,
+    }
+
+    impl Scripted {
+        fn new(answers: &[Option<&'static str>]) -> Self {
+            Self {
+                answers: answers.iter().copied().collect(),
+                shown: Vec::new(),
+            }
+        }
+        fn next(&mut self, q: &str, hidden: bool) -> std::io::Result<Reply> {
+            self.shown
+                .push(format!("{}{q}", if hidden { "hidden " } else { "" }));
+            Ok(match self.answers.pop_front() {
+                Some(Some(a)) => Reply::Line(Zeroizing::new(a.to_string())),
+                Some(None) => Reply::Interrupted,
+                None => Reply::End,
+            })
+        }
+    }
+
+    impl Console for Scripted {
+        fn ask(&mut self, q: &str, _default: Option<&str>) -> std::io::Result<Reply> {
+            self.next(q, false)
+        }
+        fn ask_hidden(&mut self, q: &str) -> std::io::Result<Reply> {
+            self.next(q, true)
+        }
+        fn confirm(&mut self, t: &str) {
+            self.shown.push(format!("ok {t}"));
+        }
+        fn warn(&mut self, t: &str) {
+            self.shown.push(format!("warn {t}"));
+        }
+        fn refuse(&mut self, t: &str) {
+            self.shown.push(format!("refuse {t}"));
+        }
+    }
+
+    #[test]
+    fn project_names() {
+        assert_eq!(project_name(""), "DevKitDPS");
+        assert_eq!(project_name("  "), "DevKitDPS");
+        assert_eq!(project_name("Foo"), "Foo");
+        assert_eq!(project_name("Foo.ino.bin"), "Foo");
+        assert_eq!(project_name(".ino"), ".ino");
+    }
+
+    #[test]
+    fn id_from_mac_and_version_after_bad_answers() {
+        let mut c = Scripted::new(&[
+            Some("Bad ID"),
+            Some(""),
+            Some("c8:93:46"),
+            Some("C8:93:46:AA:BB:CC"),
+            Some("1.6"),
+            Some("1.6.2"),
+        ]);
+        let id = ask_registration_id(&mut c).unwrap();
+        assert_eq!(id.as_str(), "az-c89346aabbccv1v6v2");
+        let refusals = c.shown.iter().filter(|s| s.starts_with("refuse ")).count();
+        assert_eq!(refusals, 3, "{:?}", c.shown);
+    }
+
+    #[test]
+    fn uds_is_asked_hidden_and_again_when_bad() {
+        let mut c = Scripted::new(&[
+            Some(""),
+            Some("abc"),
+            Some(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX),
+        ]);
+        let uds = ask_uds(&mut c).unwrap();
+        assert_eq!(
+            hex::encode(uds.as_bytes()),
+            dps_cert_gen::dice::uds::SAMPLE_UDS_HEX
+        );
+        assert!(
+            c.shown
+                .iter()
+                .filter(|s| s.starts_with("hidden UDS"))
+                .count()
+                == 3
+        );
+        assert!(
+            c.shown
+                .iter()
+                .any(|s| s.starts_with("warn this UDS is the sample"))
+        );
+        assert!(
+            !c.shown
+                .iter()
+                .any(|s| s.contains(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX))
+        );
+    }
+
+    #[test]
+    fn end_and_interrupt_stop() {
+        let e = ask_uds(&mut Scripted::new(&[])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no answer to the UDS prompt (end of input); nothing was written"
+        );
+        let e = ask_registration_id(&mut Scripted::new(&[None])).unwrap_err();
+        assert!(matches!(e, PromptError::Interrupted));
+    }
+
+    #[test]
+    fn overwrite_defaults_to_no() {
+        let p = Path::new("x.pem");
+        assert!(!ask_overwrite(&mut Scripted::new(&[Some("")]), p).unwrap());
+        assert!(ask_overwrite(&mut Scripted::new(&[Some("maybe"), Some("Y")]), p).unwrap());
+    }
+}

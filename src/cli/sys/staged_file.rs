@@ -1,0 +1,299 @@
+//! One output file made complete before it gets its name, so that no reader (and no crash)
+//! ever sees part of it, and no temporary file holding a secret is left behind.
+//!
+//! On Linux the bytes go into an *unnamed* file (`O_TMPFILE`) in the destination's folder,
+//! created with its final permissions; only when all of them are written and synced is the file
+//! given its name (`linkat` through `/proc/self/fd`). If the process dies before that, even
+//! by `SIGKILL` or a power cut, the kernel frees the unnamed file: nothing is left to find.
+//! Replacing an existing file (`--force`) needs a rename, so the complete file is linked under
+//! a hidden temporary name (`.NAME.XXXXXXXXXXXX.tmp`) just before it is renamed over the old
+//! one: only a crash in that instant leaves the temporary name behind, holding the complete
+//! file with its final permissions.
+//!
+//! Where `O_TMPFILE` is not available (another system, an old kernel, a file system without
+//! it, no `/proc`), or naming through `/proc` is refused, a named temporary file (`tempfile`)
+//! in the same folder is used instead: it is removed on every error, but a crash between its
+//! creation and its rename leaves it behind (with the final permissions, 0600 for a key).
+
+use std::fs::{File, Permissions};
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// A file written in full but not yet in place.
+#[derive(Debug)]
+pub(crate) struct StagedFile {
+    kind: Kind,
+    dir: PathBuf,
+    sync: Sync,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// Linux `O_TMPFILE`: no name at all until [`StagedFile::persist`].
+    Unnamed(File),
+    /// A named temporary file beside the destination.
+    Named(tempfile::NamedTempFile),
+}
+
+/// The folder a path is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name_text(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Whether a staged file is flushed to disk before it gets its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sync {
+    /// Flushed, and its folder after it is named: it survives a power cut once named.
+    Now,
+    /// Not flushed: the caller flushes many files at once later (a batch).
+    Deferred,
+}
+
+/// Writes `bytes` to a new file in `path`'s folder with permission bits `mode` (before the
+/// umask), synced to disk, without giving it `path`'s name yet.
+pub(crate) fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<StagedFile> {
+    stage_with(path, mode, Sync::Now, |f| f.write_all(bytes))
+}
+
+/// As [`stage`], with the contents written by `fill` and the flush as `sync` says.
+pub(crate) fn stage_with(
+    path: &Path,
+    mode: u32,
+    sync: Sync,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<StagedFile> {
+    let dir = folder_of(path).to_path_buf();
+    #[cfg(target_os = "linux")]
+    if let Some(mut file) = unnamed::create(&dir, mode)? {
+        fill(&mut file)?;
+        if sync == Sync::Now {
+            file.sync_all()?;
+        }
+        return Ok(StagedFile {
+            kind: Kind::Unnamed(file),
+            dir,
+            sync,
+        });
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name_text(path)))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(&dir)?;
+    fill(tmp.as_file_mut())?;
+    if sync == Sync::Now {
+        tmp.as_file().sync_all()?;
+    }
+    Ok(StagedFile {
+        kind: Kind::Named(tmp),
+        dir,
+        sync,
+    })
+}
+
+impl StagedFile {
+    /// Whether the file has no name at all (Linux `O_TMPFILE`), so that a crash before
+    /// [`StagedFile::persist`] leaves nothing behind.
+    #[cfg(test)]
+    pub(crate) fn is_unnamed(&self) -> bool {
+        matches!(self.kind, Kind::Unnamed(_))
+    }
+
+    /// Gives the file its name `path` (in the folder it was staged in). Without `overwrite`,
+    /// an existing `path` is an error of kind [`io::ErrorKind::AlreadyExists`] and is left
+    /// alone; with it, `path` is replaced in one step.
+    pub(crate) fn persist(self, path: &Path, overwrite: bool) -> io::Result<()> {
+        match self.kind {
+            #[cfg(target_os = "linux")]
+            Kind::Unnamed(mut file) => match unnamed::link(&file, &self.dir, path, overwrite) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                // Naming through /proc refused (a sandbox, an unusual /proc): copy the
+                // bytes to a named temporary file and rename that instead.
+                Err(_) => copy_to_named(&mut file, &self.dir, path, overwrite)?,
+            },
+            #[cfg(not(target_os = "linux"))]
+            Kind::Unnamed(_) => return Err(io::Error::from(io::ErrorKind::Unsupported)),
+            Kind::Named(tmp) => {
+                if overwrite {
+                    tmp.persist(path).map_err(|e| e.error)?;
+                } else {
+                    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+                }
+            }
+        }
+        // Make the new name durable too; a folder that cannot be synced is not an error.
+        if self.sync == Sync::Now
+            && let Ok(dir) = File::open(&self.dir)
+        {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Writes what `file` holds to a named temporary file in `dir` with `file`'s permissions,
+/// and renames that to `path`.
+#[cfg(target_os = "linux")]
+fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mode = file.metadata()?.permissions().mode() & 0o7777;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name_text(path)))
+        .suffix(".tmp")
+        .permissions(Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
+    file.seek(SeekFrom::Start(0))?;
+    io::copy(file, &mut tmp)?;
+    tmp.as_file().sync_all()?;
+    if overwrite {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
+    Ok(())
+}
+
+/// Flushes everything written to the file system holding `dir` to disk.
+pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    let handle = File::open(dir)?;
+    rustix::fs::syncfs(&handle).map_err(io::Error::from)
+}
+
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use super::file_name_text;
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+    use std::fs::File;
+    use std::io;
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    /// An unnamed file in `dir`, or `None` when `O_TMPFILE` (or `/proc`, needed to name it
+    /// later) is not available here: the caller then uses a named temporary file. A real
+    /// error (a missing or read-only folder, permission denied) is returned as such.
+    pub(super) fn create(dir: &Path, mode: u32) -> io::Result<Option<File>> {
+        if !Path::new("/proc/self/fd").is_dir() {
+            return Ok(None);
+        }
+        match rustix::fs::openat(
+            CWD,
+            dir,
+            // Readable too, for the copy if naming it through /proc is refused.
+            OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+            Mode::from_bits_truncate(mode & 0o7777),
+        ) {
+            Ok(fd) => Ok(Some(File::from(fd))),
+            // Not supported by this kernel or file system.
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOSYS) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn proc_path(file: &File) -> String {
+        format!("/proc/self/fd/{}", file.as_raw_fd())
+    }
+
+    /// Links the unnamed `file` as `path`; see [`super::StagedFile::persist`].
+    pub(super) fn link(file: &File, dir: &Path, path: &Path, overwrite: bool) -> io::Result<()> {
+        let source = proc_path(file);
+        if !overwrite {
+            return rustix::fs::linkat(CWD, source.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW)
+                .map_err(io::Error::from);
+        }
+        // Replacing needs rename(2), which only takes names: link under a fresh hidden
+        // name, then rename that over the destination.
+        let name = file_name_text(path);
+        let mut last = io::Error::from(io::ErrorKind::AlreadyExists);
+        for _ in 0..16 {
+            let mut random = [0u8; 6];
+            getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
+            let tmp = dir.join(format!(".{name}.{}.tmp", hex::encode(random)));
+            match rustix::fs::linkat(CWD, source.as_str(), CWD, &tmp, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => {
+                    return std::fs::rename(&tmp, path).inspect_err(|_| {
+                        let _ = std::fs::remove_file(&tmp);
+                    });
+                }
+                Err(Errno::EXIST) => last = io::Error::from(io::ErrorKind::AlreadyExists),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn staged_file_has_no_name_until_persisted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.pem");
+        let staged = stage(&path, b"secret", 0o600).unwrap();
+        assert!(entries(dir.path()).is_empty() || !staged.is_unnamed());
+        staged.persist(&path, false).unwrap();
+        assert_eq!(entries(dir.path()), ["k.pem"]);
+        assert_eq!(std::fs::read(&path).unwrap(), b"secret");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_copy_used_when_naming_is_refused_keeps_bytes_and_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.pem");
+        let staged = stage(&path, b"secret", 0o600).unwrap();
+        let Kind::Unnamed(mut file) = staged.kind else {
+            panic!("O_TMPFILE is expected on this Linux file system");
+        };
+        copy_to_named(&mut file, dir.path(), &path, false).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"secret");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(entries(dir.path()), ["k.pem"]);
+        let err = copy_to_named(&mut file, dir.path(), &path, false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn existing_file_is_kept_without_overwrite_and_replaced_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.pem");
+        std::fs::write(&path, "old").unwrap();
+        let err = stage(&path, b"new", 0o644)
+            .unwrap()
+            .persist(&path, false)
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        stage(&path, b"new", 0o644)
+            .unwrap()
+            .persist(&path, true)
+            .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(entries(dir.path()), ["a.pem"]);
+    }
+}

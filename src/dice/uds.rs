@@ -1,0 +1,160 @@
+//! The Unique Device Secret (UDS): parsing, and keeping it secret.
+//!
+//! A [`Uds`] is 32 bytes that never reach `Debug`, `Display` or an error message, and are
+//! wiped from memory when the value is dropped.
+
+use std::fmt;
+use thiserror::Error;
+use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Number of hex digits in a UDS.
+pub const UDS_HEX_DIGITS: usize = 64;
+
+/// The sample UDS published in the DevKit DPS tutorial (spec section 1 and the vectors).
+pub const SAMPLE_UDS_HEX: &str = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
+
+/// Why a UDS was refused. Never carries the secret or any of its digits.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UdsError {
+    /// Wrong number of characters.
+    #[error(
+        "the UDS must be 64 hex digits (32 bytes), but {found} characters were given; \
+         type the full UDS as set with `set_dps_uds`"
+    )]
+    WrongLength {
+        /// How many characters were given.
+        found: usize,
+    },
+    /// A character that is not a hex digit (its value is not repeated: it is part of a secret).
+    #[error(
+        "the UDS must contain only hex digits 0-9 and a-f, but character {position} is not one; \
+         check the UDS you set with `set_dps_uds`"
+    )]
+    NotHex {
+        /// 1-based position of the first offending character.
+        position: usize,
+    },
+}
+
+/// The board's Unique Device Secret: 32 bytes, zeroized on drop, never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Uds([u8; 32]);
+
+impl Uds {
+    /// Parses 64 hex digits, either case. Leading and trailing white space is not accepted
+    /// A UDS from the text of a file or an environment variable: 64 hex digits, with white
+    /// space around them. Bytes that are not UTF-8 are named by position, never by value.
+    pub fn from_text(text: &[u8]) -> Result<Self, UdsError> {
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = text.get(..e.valid_up_to()).unwrap_or_default();
+                let position = String::from_utf8_lossy(valid).chars().count() + 1;
+                return Err(UdsError::NotHex { position });
+            }
+        };
+        Self::from_hex(text.trim())
+    }
+
+    /// here: callers that read files trim it first.
+    pub fn from_hex(text: &str) -> Result<Self, UdsError> {
+        let chars = text.chars().count();
+        if let Some((i, _)) = text
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !c.is_ascii_hexdigit())
+            && chars == UDS_HEX_DIGITS
+        {
+            return Err(UdsError::NotHex { position: i + 1 });
+        }
+        if chars != UDS_HEX_DIGITS {
+            return Err(UdsError::WrongLength { found: chars });
+        }
+        let mut bytes = [0u8; 32];
+        // Length and digits were checked above, so decoding cannot fail; map defensively.
+        hex::decode_to_slice(text, &mut bytes)
+            .map_err(|_| UdsError::WrongLength { found: chars })?;
+        Ok(Self(bytes))
+    }
+
+    /// Wraps 32 raw bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The secret bytes. Handle with care: do not log or print them.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Uds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Uds(<secret>)")
+    }
+}
+
+/// The UDS as 64 lower-case hex digits (for showing to the user who asked for it).
+pub fn to_hex(uds: &Uds) -> Zeroizing<String> {
+    // Built in a buffer of its final size (with room for a line end): a growing one would
+    // leave copies in freed memory.
+    let mut text = Zeroizing::new(String::with_capacity(65));
+    for b in uds.as_bytes() {
+        for nibble in [b >> 4, b & 0x0f] {
+            text.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    text
+}
+
+/// The line to type in the board's configuration mode.
+pub fn set_dps_uds_line(uds: &Uds) -> Zeroizing<String> {
+    let hex = to_hex(uds);
+    let mut line = Zeroizing::new(String::with_capacity("set_dps_uds ".len() + hex.len()));
+    line.push_str("set_dps_uds ");
+    line.push_str(&hex);
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_either_case() {
+        let lower = Uds::from_hex(SAMPLE_UDS_HEX).unwrap();
+        let upper = Uds::from_hex(&SAMPLE_UDS_HEX.to_uppercase()).unwrap();
+        assert_eq!(lower.as_bytes(), upper.as_bytes());
+        assert_eq!(lower.as_bytes()[0], 0x19);
+        assert_eq!(lower.as_bytes()[31], 0xae);
+    }
+
+    #[test]
+    fn wrong_length_is_refused() {
+        assert_eq!(
+            Uds::from_hex("19e25a").unwrap_err(),
+            UdsError::WrongLength { found: 6 }
+        );
+        assert_eq!(
+            Uds::from_hex("").unwrap_err(),
+            UdsError::WrongLength { found: 0 }
+        );
+    }
+
+    #[test]
+    fn non_hex_names_the_position_not_the_character() {
+        let mut s = SAMPLE_UDS_HEX.to_string();
+        s.replace_range(9..10, "z");
+        let err = Uds::from_hex(&s).unwrap_err();
+        assert_eq!(err, UdsError::NotHex { position: 10 });
+        assert!(!err.to_string().contains('z'));
+    }
+
+    #[test]
+    fn debug_shows_no_digits() {
+        let uds = Uds::from_hex(SAMPLE_UDS_HEX).unwrap();
+        let shown = format!("{uds:?}");
+        assert_eq!(shown, "Uds(<secret>)");
+    }
+}

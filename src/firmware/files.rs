@@ -1,0 +1,278 @@
+//! Firmware input: finding the build outputs (`NAME.ino.bin` + `NAME.ino.map`, and
+//! `NAME.ino.elf`), reading them, and measuring the two regions. Only the bytes of the regions are read from the
+//! `.bin`, so a large image costs no more than a small one.
+
+use crate::firmware::consistency::BuildMismatch;
+use crate::firmware::elf_file::ElfError;
+use crate::firmware::map_file::{MapError, MapFile};
+use crate::firmware::regions::{MeasuredRegions, Region, RegionError, RegionLayout};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The project name the DevKit tutorial uses.
+pub const DEFAULT_PROJECT: &str = "DevKitDPS";
+
+/// Why the firmware could not be measured.
+#[derive(Debug, Error)]
+pub enum FirmwareError {
+    /// A file could not be read.
+    #[error("cannot read {}: {reason}; check the path (the Arduino build writes it to the sketch's build folder)", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The system's words.
+        reason: String,
+    },
+    /// The project's files were not found.
+    #[error("cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}")]
+    ProjectNotFound {
+        /// Project name.
+        name: String,
+        /// The folders searched, as text.
+        searched: String,
+    },
+    /// The map is malformed.
+    #[error("{}: {source}", path.display())]
+    Map {
+        /// The map.
+        path: PathBuf,
+        /// What is wrong.
+        source: MapError,
+    },
+    /// No `FLASH` region in the map.
+    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown", path.display())]
+    NoFlashRegion {
+        /// The map.
+        path: PathBuf,
+    },
+    /// Riot symbols missing.
+    #[error("{} does not define {}; the firmware was probably not built with the DevKit DPS library (its linker script defines the riot_core and riot_fw regions)", path.display(), missing.join(", "))]
+    MissingSymbols {
+        /// The map.
+        path: PathBuf,
+        /// The missing symbol names.
+        missing: Vec<&'static str>,
+    },
+    /// The regions do not fit the image.
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    /// The ELF cannot be measured.
+    #[error("{}: {source}", path.display())]
+    Elf {
+        /// The ELF.
+        path: PathBuf,
+        /// What is wrong.
+        source: ElfError,
+    },
+    /// The ELF and the `.bin` + `.map` describe different firmware.
+    #[error(transparent)]
+    Mismatch(#[from] BuildMismatch),
+    /// A `.map` or `.elf` far larger than any DevKit build's.
+    #[error(
+        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB)",
+        path.display(),
+        crate::limits::MAX_FIRMWARE_FILE_BYTES >> 20
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its length (for a pipe or device: how much was read before giving up).
+        len: u64,
+    },
+    /// `--flash-origin` given, but no map to apply it to.
+    #[error(
+        "a flash origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses",
+        elf.display()
+    )]
+    FlashOriginWithoutMap {
+        /// The ELF that is measured instead.
+        elf: PathBuf,
+    },
+}
+
+fn read_error(path: &Path, e: &io::Error) -> FirmwareError {
+    let reason = match e.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
+        io::ErrorKind::UnexpectedEof => "the file ended early".to_string(),
+        _ => e.to_string(),
+    };
+    FirmwareError::Read {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// Reads a whole file, with an error that names it.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
+    if path.is_dir() {
+        return Err(read_error(
+            path,
+            &io::Error::from(io::ErrorKind::IsADirectory),
+        ));
+    }
+    std::fs::read(path).map_err(|e| read_error(path, &e))
+}
+
+/// Reads a whole `.map` or `.elf`, refusing one larger than
+/// [`crate::limits::MAX_FIRMWARE_FILE_BYTES`] unread.
+pub fn read_firmware_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
+    use crate::limits::{Bounded, MAX_FIRMWARE_FILE_BYTES, read_at_most};
+    if path.is_dir() {
+        return Err(read_error(
+            path,
+            &io::Error::from(io::ErrorKind::IsADirectory),
+        ));
+    }
+    match read_at_most(path, MAX_FIRMWARE_FILE_BYTES).map_err(|e| read_error(path, &e))? {
+        Bounded::Read(bytes) => Ok(bytes),
+        Bounded::TooLarge(len) => Err(FirmwareError::TooLarge {
+            path: path.to_path_buf(),
+            len,
+        }),
+    }
+}
+
+/// Build outputs to measure: the ELF, the `.bin` + `.map` pair, or all three.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildFiles {
+    /// `NAME.ino.elf` alone.
+    Elf(PathBuf),
+    /// `NAME.ino.bin` and `NAME.ino.map`.
+    BinMap(PathBuf, PathBuf),
+    /// All three.
+    All {
+        /// The ELF.
+        elf: PathBuf,
+        /// The image.
+        bin: PathBuf,
+        /// The map.
+        map: PathBuf,
+    },
+}
+
+impl BuildFiles {
+    /// The pair, with the ELF if there is one.
+    pub fn pair_with(bin: PathBuf, map: PathBuf, elf: Option<PathBuf>) -> Self {
+        match elf {
+            Some(elf) => BuildFiles::All { elf, bin, map },
+            None => BuildFiles::BinMap(bin, map),
+        }
+    }
+}
+
+/// Finds `NAME.ino.elf` and the pair `NAME.ino.bin` + `NAME.ino.map` in `dir`, or else in
+/// `dir/.build`: the first folder that holds the ELF or the pair wins, and all three are
+/// returned when it holds all three.
+pub fn find_project(name: &str, dir: &Path) -> Result<BuildFiles, FirmwareError> {
+    let candidates = [dir.to_path_buf(), dir.join(".build")];
+    for folder in &candidates {
+        let bin = folder.join(format!("{name}.ino.bin"));
+        let map = folder.join(format!("{name}.ino.map"));
+        let elf = folder.join(format!("{name}.ino.elf"));
+        let elf = elf.is_file().then_some(elf);
+        if bin.is_file() && map.is_file() {
+            return Ok(BuildFiles::pair_with(bin, map, elf));
+        }
+        if let Some(elf) = elf {
+            return Ok(BuildFiles::Elf(elf));
+        }
+    }
+    Err(FirmwareError::ProjectNotFound {
+        name: name.to_string(),
+        searched: candidates
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" and "),
+    })
+}
+
+/// The region layout a map describes.
+pub fn layout_from_map(map: &MapFile, map_path: &Path) -> Result<RegionLayout, FirmwareError> {
+    layout_with_origin(map, map_path, None)
+}
+
+/// The region layout a map describes, with the flash origin `flash_origin` when given
+/// (`--flash-origin`) instead of the map's `FLASH` region.
+pub fn layout_with_origin(
+    map: &MapFile,
+    map_path: &Path,
+    flash_origin: Option<u64>,
+) -> Result<RegionLayout, FirmwareError> {
+    let missing = map.missing_symbols();
+    if !missing.is_empty() {
+        return Err(FirmwareError::MissingSymbols {
+            path: map_path.to_path_buf(),
+            missing,
+        });
+    }
+    let origin = flash_origin
+        .or(map.flash_origin.map(|l| l.value))
+        .ok_or_else(|| FirmwareError::NoFlashRegion {
+            path: map_path.to_path_buf(),
+        })?;
+    let sym = |s: &str| map.symbol(s).unwrap_or_default();
+    Ok(RegionLayout {
+        flash_origin: origin,
+        riot_core: Region {
+            start: sym("__start_riot_core"),
+            stop: sym("__stop_riot_core"),
+        },
+        riot_fw: Region {
+            start: sym("__start_riot_fw"),
+            stop: sym("__stop_riot_fw"),
+        },
+    })
+}
+
+/// The length of a `.bin` file, with an error that names it.
+pub fn bin_len(bin_path: &Path) -> Result<u64, FirmwareError> {
+    if bin_path.is_dir() {
+        return Err(read_error(
+            bin_path,
+            &io::Error::from(io::ErrorKind::IsADirectory),
+        ));
+    }
+    std::fs::metadata(bin_path)
+        .map(|m| m.len())
+        .map_err(|e| read_error(bin_path, &e))
+}
+
+/// Reads just the two regions out of a `.bin` file.
+pub fn measure_bin(
+    bin_path: &Path,
+    layout: &RegionLayout,
+) -> Result<MeasuredRegions, FirmwareError> {
+    if bin_path.is_dir() {
+        return Err(read_error(
+            bin_path,
+            &io::Error::from(io::ErrorKind::IsADirectory),
+        ));
+    }
+    let mut file = File::open(bin_path).map_err(|e| read_error(bin_path, &e))?;
+    let len = file.metadata().map_err(|e| read_error(bin_path, &e))?.len();
+    let [(cb, ce), (fb, fe)] = layout.offsets(len)?;
+    let mut read = |begin: u64, end: u64| -> Result<Vec<u8>, FirmwareError> {
+        let mut buf = Vec::new();
+        file.seek(SeekFrom::Start(begin))
+            .map_err(|e| read_error(bin_path, &e))?;
+        (&mut file)
+            .take(end - begin)
+            .read_to_end(&mut buf)
+            .map_err(|e| read_error(bin_path, &e))?;
+        if buf.len() as u64 != end - begin {
+            return Err(read_error(
+                bin_path,
+                &io::Error::from(io::ErrorKind::UnexpectedEof),
+            ));
+        }
+        Ok(buf)
+    };
+    let core = read(cb, ce)?;
+    let fw = read(fb, fe)?;
+    Ok(MeasuredRegions::new(core, fw)?)
+}
