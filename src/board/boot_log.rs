@@ -71,6 +71,8 @@ pub enum BootEvent {
 /// Everything recognised so far. The first value seen of each kind is kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BootReport {
+    /// How many non-empty lines came (whatever they said).
+    pub lines: usize,
     /// Whether the banner was seen.
     pub banner: bool,
     /// The boot mode, from the last mode line seen.
@@ -289,6 +291,9 @@ impl BootLog {
     }
 
     fn line(&mut self, line: &str, events: &mut Vec<BootEvent>) {
+        if !line.trim().is_empty() {
+            self.report.lines += 1;
+        }
         let start = events.len();
         if self.awaiting_message
             && let Some(message) = json_string(line, "message")
@@ -627,13 +632,18 @@ mod tests {
         let mut log = BootLog::new();
         log.feed(b"\r\n** MXChip - Microsoft IoT Developer Kit **\r\nConfiguration console:\r\n - help: Help document.\r\n\r\n# ");
         assert_eq!(log.report().mode, Some(BootMode::Configuration));
+        assert_eq!(log.report().lines, 3, "blank lines are not counted");
     }
 
     #[test]
     fn malformed_values_are_not_taken() {
         let mut log = BootLog::new();
         log.feed(b"Info: DevKit MAC Address: c8934680ec2\r\nInfo: DevKit MAC Address: zz934680ec24\r\nInfo: DevKit Firmware Version: 1.3\r\nInfo: DevKit Firmware Version:\r\n\"errorCode\":\r\n\"registrationId\":\"\"\r\n/registrations/\r\n");
-        assert_eq!(log.report(), &BootReport::default());
+        let nothing_but_lines = BootReport {
+            lines: 7,
+            ..BootReport::default()
+        };
+        assert_eq!(log.report(), &nothing_but_lines);
     }
 
     #[test]

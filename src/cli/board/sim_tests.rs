@@ -1,6 +1,7 @@
 //! The serial session end to end against the simulated board: a real `serialport` open of
 //! the pty's slave, then the session's reads and writes, checked against what the spec says
 //! the board prints and what the simulator recorded.
+#![cfg(test)]
 
 use crate::cli::board::link::{LinkError, SerialLink};
 use crate::cli::board::session::{self, BootWait, ConsoleWait, Link, SessionError};
@@ -17,6 +18,7 @@ fn boot_wait(ms: u64) -> BootWait {
     BootWait {
         deadline: Instant::now() + Duration::from_millis(ms),
         linger: Duration::from_millis(150),
+        want_outcome: true,
     }
 }
 
