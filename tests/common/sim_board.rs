@@ -1,5 +1,5 @@
-//! A simulated MXChip AZ3166 DevKit on a pseudo-terminal, written from
-//! the DevKit serial protocol (`docs/board.md`): the tool opens the slave's path (`/dev/pts/N`) as its serial
+//! A simulated MXChip AZ3166 DevKit on a pseudo-terminal, written from the board's serial
+//! protocol (`docs/board.md`): the tool opens the slave's path (`/dev/pts/N`) as its serial
 //! port; a thread on the master side plays the board: a normal-mode boot (in small pieces of
 //! random size, with small delays), a silent board, or the configuration console (masked echo,
 //! CR-terminated commands, `set_dps_uds` in each firmware's variant, `exit` rebooting into
