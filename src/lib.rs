@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod board;
 pub mod cert;
 pub mod derivation;
 pub mod dice;

@@ -50,12 +50,43 @@ pub(crate) enum Error {
     /// The batch command failed (manifest, rows, writes).
     #[error("{}{}", .0, advice::batch(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
+    /// The board's serial port could not be found or opened; `flag` is the option that
+    /// names a port (`--port`, `--board`).
+    #[error("{}{}", .source, advice::port(.source, .flag))]
+    Port {
+        /// The option naming the port.
+        flag: &'static str,
+        /// What went wrong.
+        source: crate::cli::board::link::LinkError,
+    },
+    /// The conversation with the board failed, or the board refused the UDS.
+    #[error("{}{}", .0, advice::session(.0))]
+    Board(#[from] crate::cli::board::session::SessionError),
+    /// The board's boot output gave no registration ID before the timeout (the whole
+    /// message: what was not seen and the likely causes).
+    #[error("{0}")]
+    NoRegistrationId(String),
+    /// The board's output gave two different registration IDs.
+    #[error(
+        "{0}; press Reset once and run again (if the sketch sets its own registrationId, that is the one to enroll)"
+    )]
+    IdConflict(#[from] dps_cert_gen::board::boot_log::IdConflict),
+    /// `--save-uds` names a file that exists.
+    #[error("{} already exists (it may hold another board's UDS) and --save-uds never overwrites a file; choose a new file name", path.display())]
+    SaveUdsExists {
+        /// The file.
+        path: std::path::PathBuf,
+    },
 }
 
 /// What to do about a library error, in this tool's flags: appended to its message.
 mod advice {
+    use crate::cli::board::link::LinkError;
+    use crate::cli::board::session::SessionError;
     use dps_cert_gen::batch::engine::BatchError;
     use dps_cert_gen::batch::manifest::ManifestError;
+    use dps_cert_gen::board::console::SetUdsError;
+    use dps_cert_gen::board::port_choice::PortChoiceError;
     use dps_cert_gen::firmware::elf_file::ElfError;
     use dps_cert_gen::firmware::files::FirmwareError;
     use dps_cert_gen::registration_id::IdError;
@@ -112,6 +143,41 @@ mod advice {
         }
     }
 
+    pub(super) fn port(e: &LinkError, flag: &str) -> String {
+        match e {
+            LinkError::Choice(PortChoiceError::NoDevKit { .. }) => {
+                format!(
+                    "; plug the board in (its micro-USB port), or give its port with {flag} PORT"
+                )
+            }
+            LinkError::Choice(PortChoiceError::Several { .. }) => {
+                format!("; choose one with {flag} PORT")
+            }
+            LinkError::Choice(PortChoiceError::EmptyName) => {
+                format!("; give {flag} a port name (COM3, /dev/ttyACM0) or auto")
+            }
+            _ => String::new(),
+        }
+    }
+
+    pub(super) fn session(e: &SessionError) -> &'static str {
+        match e {
+            SessionError::NoConsole { normal_boot: false } => {
+                "; hold button A, press and release Reset, let go of A while the tool waits (or give a longer --timeout)"
+            }
+            SessionError::SetUds(SetUdsError::Failed(_)) => {
+                "; put the board in configuration mode again and retry; if it keeps failing, the board's secure element may be faulty"
+            }
+            SessionError::SetUds(SetUdsError::NotSupported(_)) => {
+                "; this firmware predates DPS support: flash a sketch built with DevKit SDK 1.3.0 or later, then retry"
+            }
+            SessionError::SetUds(
+                SetUdsError::Usage(_) | SetUdsError::Invalid | SetUdsError::Unrecognised(_),
+            ) => "; retry, and check that the port is the DevKit's",
+            _ => "",
+        }
+    }
+
     pub(super) fn batch(e: &BatchError) -> &'static str {
         match e {
             BatchError::InvalidRows { .. } => {
@@ -153,6 +219,18 @@ impl Error {
             Error::Prompt(e) => e.is_input_error(),
             Error::Certificate(_) | Error::ExtraOutput(_) => true,
             Error::Batch(e) => e.is_input_error(),
+            Error::Port {
+                source:
+                    crate::cli::board::link::LinkError::Choice(
+                        dps_cert_gen::board::port_choice::PortChoiceError::EmptyName,
+                    ),
+                ..
+            } => true,
+            Error::SaveUdsExists { .. } => true,
+            Error::Port { .. }
+            | Error::Board(_)
+            | Error::NoRegistrationId(_)
+            | Error::IdConflict(_) => false,
         }
     }
 

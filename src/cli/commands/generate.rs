@@ -168,6 +168,9 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         &mut crate::cli::sys::unbuffered_stdin(),
         interactive,
         &mut Terminal::new(),
+        &mut crate::cli::board::steps::SerialBoard {
+            timeout: std::time::Duration::from_secs(args.id.timeout),
+        },
     )?;
     let asked = inputs.asked;
     let input_warnings = inputs.warnings.clone();
