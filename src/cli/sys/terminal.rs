@@ -193,10 +193,11 @@ mod tests {
 
     #[test]
     fn ctrl_c_at_a_prompt_stops_with_the_terminal_put_back() {
-        let mut t = terminal(b"Dev\x03");
-        let e = prompt::ask_registration_id(&mut t).unwrap_err();
+        let mut t = terminal(b"19e\x03");
+        let e = prompt::ask_uds(&mut t).unwrap_err();
         assert_eq!(e.to_string(), "interrupted; nothing was written");
-        assert!(t.screen().text().ends_with("Dev^C\n"));
+        let shown = t.screen().text();
+        assert!(shown.ends_with(": ^C\n") && !shown.contains("19e"), "{shown}");
         assert_eq!((t.input.entered, t.input.restored.get()), (1, 1));
     }
 }
