@@ -197,7 +197,10 @@ mod tests {
         let e = prompt::ask_uds(&mut t).unwrap_err();
         assert_eq!(e.to_string(), "interrupted; nothing was written");
         let shown = t.screen().text();
-        assert!(shown.ends_with(": ^C\n") && !shown.contains("19e"), "{shown}");
+        assert!(
+            shown.ends_with(": ^C\n") && !shown.contains("19e"),
+            "{shown}"
+        );
         assert_eq!((t.input.entered, t.input.restored.get()), (1, 1));
     }
 }
