@@ -104,6 +104,12 @@ pub enum RowError {
     /// Bad registration ID, MAC or version.
     #[error(transparent)]
     Id(#[from] IdError),
+    /// The registration ID looks like a UDS (the columns swapped?): it would go into the
+    /// public certificate, its file name and the summary.
+    #[error(
+        "the registration_id field is 64 hex digits, as a UDS is (are the uds and registration_id columns swapped?); a registration ID goes into the public certificate, its file name and the summary, so it must never be a UDS"
+    )]
+    IdLooksLikeUds,
     /// Both a registration ID and a MAC.
     #[error(
         "both registration_id and mac are filled in; give the registration ID, or the MAC and firmware version, not both"
@@ -492,6 +498,10 @@ impl Columns {
                 None => ("", ""),
             };
             let registration_id = if !id_given.is_empty() {
+                if crate::text::uds_like::looks_like_uds(id_given) {
+                    id_text = crate::text::uds_like::MASK.to_string();
+                    return Err(RowError::IdLooksLikeUds);
+                }
                 id_text = id_given.to_string();
                 if !mac.is_empty() {
                     return Err(RowError::BothIds);

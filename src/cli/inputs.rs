@@ -53,6 +53,15 @@ impl Inputs {
     }
 }
 
+/// Refuses a registration ID that is the UDS (either case): it would go into the public
+/// certificate, its file name and the portal. The message repeats neither.
+fn refuse_uds_as_id(uds: &Uds, id: &str) -> Result<(), Error> {
+    if uds.is_written_as(id) {
+        return Err(dps_cert_gen::registration_id::IdError::IsTheUds.into());
+    }
+    Ok(())
+}
+
 /// The flags to name when inputs are missing and cannot be asked for.
 fn missing_error(uds: bool, id: bool) -> Error {
     let mut missing = Vec::new();
@@ -88,6 +97,9 @@ pub(crate) fn gather(
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
     }
+    if let (Some(given), Some(id)) = (&given_uds, &args.id.registration_id) {
+        refuse_uds_as_id(&given.uds, id)?;
+    }
     let given_id = args.id.resolve()?;
     let asking = given_uds.is_none() || given_id.is_none();
     if asking && !interactive {
@@ -108,8 +120,11 @@ pub(crate) fn gather(
     }
     warnings.extend(sample_uds::warning(&uds));
     let registration_id = match given_id {
-        Some(id) => id,
-        None => prompt::ask_registration_id(console)?,
+        Some(id) => {
+            refuse_uds_as_id(&uds, id.as_str())?;
+            id
+        }
+        None => prompt::ask_registration_id(console, &uds)?,
     };
     let mut force = args.output.force;
     if asking

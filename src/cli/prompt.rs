@@ -8,7 +8,7 @@ use crate::cli::args::FirmwareInput;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
-use dps_cert_gen::registration_id::{FirmwareVersion, Mac, RegistrationId};
+use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
 use std::path::Path;
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -168,6 +168,7 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
 /// version, and builds the ID the board uses.
 pub(crate) fn ask_registration_id(
     console: &mut dyn Console,
+    uds: &Uds,
 ) -> Result<RegistrationId, PromptError> {
     loop {
         let typed = answer(
@@ -180,6 +181,11 @@ pub(crate) fn ask_registration_id(
         let text = typed.trim();
         if text.is_empty() {
             break;
+        }
+        // The UDS pasted a second time lands here: the same rule as for -i, asked again.
+        if uds.is_written_as(text) {
+            console.refuse(&IdError::IsTheUds.to_string());
+            continue;
         }
         match RegistrationId::new(text) {
             Ok(id) => return Ok(id),
@@ -289,6 +295,40 @@ mod tests {
         assert_eq!(project_name(".ino"), ".ino");
     }
 
+    fn some_uds() -> Uds {
+        Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap()
+    }
+
+    #[test]
+    fn the_uds_pasted_again_at_the_id_prompt_is_refused_and_asked_again() {
+        let upper: &'static str = dps_cert_gen::dice::uds::SAMPLE_UDS_HEX
+            .to_uppercase()
+            .leak();
+        let mut c = Scripted::new(&[
+            Some(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX),
+            Some(upper),
+            Some("my-device-01"),
+        ]);
+        let id = ask_registration_id(&mut c, &some_uds()).unwrap();
+        assert_eq!(id.as_str(), "my-device-01");
+        let refusals: Vec<_> = c
+            .shown
+            .iter()
+            .filter(|s| s.starts_with("refuse "))
+            .collect();
+        assert_eq!(
+            refusals,
+            [
+                &format!("refuse {}", IdError::IsTheUds),
+                &format!("refuse {}", IdError::IsTheUds)
+            ]
+        );
+        assert!(!c.shown.iter().any(|s| {
+            s.to_lowercase()
+                .contains(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX)
+        }));
+    }
+
     #[test]
     fn id_from_mac_and_version_after_bad_answers() {
         let mut c = Scripted::new(&[
@@ -299,7 +339,7 @@ mod tests {
             Some("1.6"),
             Some("1.6.2"),
         ]);
-        let id = ask_registration_id(&mut c).unwrap();
+        let id = ask_registration_id(&mut c, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c89346aabbccv1v6v2");
         let refusals = c.shown.iter().filter(|s| s.starts_with("refuse ")).count();
         assert_eq!(refusals, 3, "{:?}", c.shown);
@@ -343,7 +383,7 @@ mod tests {
             e.to_string(),
             "no answer to the UDS prompt (end of input); nothing was written"
         );
-        let e = ask_registration_id(&mut Scripted::new(&[None])).unwrap_err();
+        let e = ask_registration_id(&mut Scripted::new(&[None]), &some_uds()).unwrap_err();
         assert!(matches!(e, PromptError::Interrupted));
     }
 

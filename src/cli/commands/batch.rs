@@ -12,6 +12,7 @@ use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::batch::summary::SummaryFormat;
 use dps_cert_gen::derivation::FirmwareMeasurements;
+use dps_cert_gen::text::uds_like::mask_uds_like;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::io::IsTerminal;
@@ -133,7 +134,10 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let level = if args.keep_going { "warning" } else { "error" };
     for (i, e) in checked.invalid() {
         if let Some(row) = manifest.rows.get(i) {
-            eprintln!("{level}: {}", e.at(&manifest.path, row.line));
+            eprintln!(
+                "{level}: {}",
+                mask_uds_like(&e.at(&manifest.path, row.line))
+            );
         }
     }
     if invalid > 0 && !args.keep_going {
@@ -158,7 +162,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         })
         .collect();
     for w in long_ids.iter().take(MAX_WARNINGS_SHOWN) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", mask_uds_like(w));
     }
     if long_ids.len() > MAX_WARNINGS_SHOWN {
         eprintln!(
@@ -196,13 +200,14 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .filter(|o| o.status == Status::Failed)
         .collect();
     for o in failed.iter().take(MAX_FAILURES_SHOWN) {
-        eprintln!(
+        let message = format!(
             "error: {} line {} ({}): {}",
             manifest.path.display(),
             o.line,
             o.registration_id,
             o.error.as_deref().unwrap_or_default()
         );
+        eprintln!("{}", mask_uds_like(&message));
     }
     if failed.len() > MAX_FAILURES_SHOWN {
         eprintln!(
