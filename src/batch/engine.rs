@@ -288,8 +288,12 @@ pub fn check(manifest: &Manifest, options: &Options) -> Result<Checked, BatchErr
                 });
             }
             let path = options.out_dir.join(options.file_name(id));
-            if !options.force && path.symlink_metadata().is_ok() {
-                return Err(RowError::Exists { path });
+            match path.symlink_metadata() {
+                Ok(meta) if !meta.file_type().is_file() => {
+                    return Err(RowError::NotAFile { path });
+                }
+                Ok(_) if !options.force => return Err(RowError::Exists { path }),
+                _ => {}
             }
             Ok(path)
         })

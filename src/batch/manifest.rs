@@ -138,6 +138,12 @@ pub enum RowError {
         /// The line where it first appears.
         first_line: u64,
     },
+    /// Something other than a regular file is where the certificate goes: never replaced.
+    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The certificate file exists and `--force` was not given.
     #[error("{} already exists; use --force to overwrite it, or choose another --out-dir", path.display())]
     Exists {

@@ -130,7 +130,7 @@ pub(crate) fn gather(
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
-        && path.symlink_metadata().is_ok()
+        && path.symlink_metadata().is_ok_and(|m| m.is_file())
     {
         if prompt::ask_overwrite(console, &path)? {
             force = true;

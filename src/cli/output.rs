@@ -15,6 +15,15 @@ pub(crate) enum OutputError {
         /// The file.
         path: PathBuf,
     },
+    /// Something other than a regular file is at the path: never replaced, even with
+    /// `--force` (a device such as `/dev/null`, a FIFO, a socket, a link, a folder).
+    #[error("{} is {kind}, not a regular file; the tool never replaces one (not even with --force): give the path of a file, or -o - to write to standard output", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What is there, in words.
+        kind: &'static str,
+    },
     /// The system refused the write.
     #[error("cannot write {}: {reason}; choose a folder you can write to with -o", path.display())]
     Write {
@@ -28,13 +37,40 @@ pub(crate) enum OutputError {
 impl OutputError {
     /// Whether the user's input caused it (an existing file) rather than the system.
     pub(crate) fn is_input_error(&self) -> bool {
-        matches!(self, OutputError::Exists { .. })
+        matches!(
+            self,
+            OutputError::Exists { .. } | OutputError::NotAFile { .. }
+        )
     }
 }
 
-/// Fails early, before any work, when `path` exists and `force` is off.
+/// What is at a path that is not a regular file, in words (`None` for a regular file).
+pub(crate) fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        None
+    } else if kind.is_symlink() {
+        Some("a symbolic link")
+    } else if kind.is_dir() {
+        Some("a folder")
+    } else {
+        Some("a device, a FIFO or a socket")
+    }
+}
+
+/// Fails early, before any work and before any write, when something other than a regular
+/// file is at `path` (with or without `force`), or a file is there and `force` is off.
 pub(crate) fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
-    if !force && path.symlink_metadata().is_ok() {
+    let Ok(meta) = path.symlink_metadata() else {
+        return Ok(());
+    };
+    if let Some(kind) = not_a_file(&meta) {
+        return Err(OutputError::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    if !force {
         return Err(OutputError::Exists {
             path: path.to_path_buf(),
         });

@@ -124,9 +124,11 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let options = args.options();
     let format = args.summary_format();
     let summary = options.out_dir.join(format.file_name());
-    if !args.force && summary.symlink_metadata().is_ok() {
+    if !args.force && summary.symlink_metadata().is_ok_and(|m| m.is_file()) {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
+    // Never a device, FIFO, link or folder in the summary's place, even with --force.
+    crate::cli::output::check_writable(&summary, true)?;
     let checked = engine::check(&manifest, &options)?;
 
     let total = manifest.rows.len();

@@ -1,0 +1,128 @@
+//! Outputs are never clobbered: `--force` replaces regular files only (never a device, a FIFO,
+//! a link or a folder), and two batches into one folder exclude each other (issue 14, items
+//! 2 and 3).
+#![cfg(test)]
+
+mod common;
+
+use common::{bin, uds_file};
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+
+const UDS: &str = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f4e3";
+
+fn firmware() -> [String; 4] {
+    let dir = common::fixtures().join("devkit-a");
+    [
+        "-b".into(),
+        dir.join("DevKitDPS.ino.bin").display().to_string(),
+        "-m".into(),
+        dir.join("DevKitDPS.ino.map").display().to_string(),
+    ]
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn is_fifo(path: &Path) -> bool {
+    path.symlink_metadata().unwrap().file_type().is_fifo()
+}
+
+#[test]
+fn a_fifo_is_never_replaced_nor_opened_with_or_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("cert.pem");
+    mkfifo(&fifo);
+    for force in [false, true] {
+        let mut cmd = bin();
+        cmd.args(firmware())
+            .arg("--uds-file")
+            .arg(uds_file(UDS))
+            .args(["-i", "dev-1", "-o"])
+            .arg(&fifo)
+            .timeout(std::time::Duration::from_secs(20));
+        if force {
+            cmd.arg("--force");
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8(output.stderr).unwrap(),
+            format!(
+                "error: {} is a device, a FIFO or a socket, not a regular file; the tool never replaces one (not even with --force): give the path of a file, or -o - to write to standard output\n",
+                fifo.display()
+            )
+        );
+        assert!(is_fifo(&fifo), "the FIFO is still a FIFO");
+    }
+}
+
+#[test]
+fn a_folder_with_force_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .args(firmware())
+        .arg("--uds-file")
+        .arg(uds_file(UDS))
+        .args(["-i", "dev-1", "--force", "-o"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: {} is a folder, not a regular file; the tool never replaces one (not even with --force): give the path of a file, or -o - to write to standard output\n",
+            dir.path().display()
+        )
+    );
+}
+
+fn batch(manifest: &Path, out: &Path) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.arg("batch")
+        .args(firmware())
+        .arg("--manifest")
+        .arg(manifest)
+        .arg("--out-dir")
+        .arg(out)
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+#[test]
+fn batch_with_force_leaves_fifos_alone_for_certificates_and_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    std::fs::write(
+        &manifest,
+        format!("uds,registration_id\n{UDS},dev-1\n{UDS},dev-2\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    mkfifo(&out.join("dev-1.pem"));
+    let output = batch(&manifest, &out).arg("--force").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {} line 2: {} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir\n",
+            manifest.display(),
+            out.join("dev-1.pem").display()
+        )),
+        "{stderr}"
+    );
+    assert!(is_fifo(&out.join("dev-1.pem")));
+    std::fs::remove_file(out.join("dev-1.pem")).unwrap();
+    mkfifo(&out.join("summary.csv"));
+    let output = batch(&manifest, &out).arg("--force").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(is_fifo(&out.join("summary.csv")));
+    assert!(!out.join("dev-1.pem").exists(), "nothing is written");
+}
