@@ -126,3 +126,101 @@ fn batch_with_force_leaves_fifos_alone_for_certificates_and_the_summary() {
     assert!(is_fifo(&out.join("summary.csv")));
     assert!(!out.join("dev-1.pem").exists(), "nothing is written");
 }
+
+fn manifest_of(path: &Path, rows: usize, seed: u8) {
+    let mut text = String::from("uds,registration_id\n");
+    for i in 0..rows {
+        let mut uds = [seed; 32];
+        uds[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        text.push_str(&format!("{},dev-{i}\n", hex::encode(uds)));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_batch_into_a_folder_another_run_holds_fails_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    manifest_of(&manifest, 3, 1);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // Hold the lock as another run would.
+    let lock = std::fs::File::create(out.join(".dps-cert-gen.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let output = batch(&manifest, &out).arg("--force").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: another dps-cert-gen batch is writing to {} (it holds {}); wait for it to finish, or choose another --out-dir\n",
+            out.display(),
+            out.join(".dps-cert-gen.lock").display()
+        )
+    );
+    let names: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing but the other run's lock file");
+    drop(lock);
+    std::fs::remove_file(out.join(".dps-cert-gen.lock")).unwrap();
+    let output = batch(&manifest, &out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        !out.join(".dps-cert-gen.lock").exists(),
+        "the lock file is removed"
+    );
+}
+
+/// The summary's file and SHA-256 thumbprint columns against the files themselves.
+fn assert_summary_matches_files(out: &Path) {
+    use sha2::{Digest, Sha256};
+    let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let der = pem::parse(std::fs::read(out.join(&record[2])).unwrap()).unwrap();
+        assert_eq!(
+            hex::encode(Sha256::digest(der.contents())),
+            record[4].to_lowercase(),
+            "{}",
+            &record[2]
+        );
+        rows += 1;
+    }
+    assert!(rows > 0);
+}
+
+#[test]
+fn two_racing_batches_into_one_folder_never_mix_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    manifest_of(&a, 600, 1);
+    manifest_of(&b, 600, 2);
+    let out = dir.path().join("out");
+    let spawn = |manifest: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+            .arg("batch")
+            .args(firmware())
+            .arg("--manifest")
+            .arg(manifest)
+            .arg("--out-dir")
+            .arg(&out)
+            .args(["--force", "-j", "1"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(&a), spawn(&b));
+    let results = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for r in &results {
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            r.status.success()
+                || (r.status.code() == Some(1)
+                    && stderr.contains("another dps-cert-gen batch is writing to")),
+            "{stderr}"
+        );
+    }
+    assert_summary_matches_files(&out);
+}

@@ -24,6 +24,12 @@ pub(crate) enum OutputError {
         /// What is there, in words.
         kind: &'static str,
     },
+    /// Another batch run holds the output folder.
+    #[error("another dps-cert-gen batch is writing to {} (it holds {}); wait for it to finish, or choose another --out-dir", dir.display(), dir.join(crate::cli::sys::folder_lock::LOCK_FILE).display())]
+    Busy {
+        /// The output folder.
+        dir: PathBuf,
+    },
     /// The system refused the write.
     #[error("cannot write {}: {reason}; choose a folder you can write to with -o", path.display())]
     Write {
@@ -101,6 +107,47 @@ pub(crate) fn write_atomic(
         }
     })?;
     Ok(())
+}
+
+/// The output folder of a batch, made if missing and locked for this run (see
+/// [`crate::cli::sys::folder_lock`]). Dropping it releases the lock, and removes the folder
+/// again if this run made it and left it empty (a run refused before any write).
+#[derive(Debug)]
+pub(crate) struct OutDir {
+    lock: Option<crate::cli::sys::folder_lock::FolderLock>,
+    made: Option<PathBuf>,
+}
+
+/// Makes `dir` if missing and takes its lock; another run holding it is an error at once.
+pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
+    use crate::cli::sys::folder_lock::{Locked, lock_folder};
+    let fail = |e: std::io::Error| OutputError::Write {
+        path: dir.to_path_buf(),
+        reason: dps_cert_gen::text::io_reason::reason(&e),
+    };
+    let made = (!dir.exists()).then(|| dir.to_path_buf());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut out = OutDir { lock: None, made };
+    match lock_folder(dir).map_err(fail)? {
+        Locked::Held(lock) => out.lock = Some(lock),
+        Locked::Busy => {
+            out.made = None;
+            return Err(OutputError::Busy {
+                dir: dir.to_path_buf(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        drop(self.lock.take());
+        if let Some(dir) = &self.made {
+            // Fails, as it should, unless the folder is empty.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Flushes everything written to the file system holding `dir` to disk (a batch's files,

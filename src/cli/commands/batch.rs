@@ -6,7 +6,7 @@ use crate::cli::Finish;
 use crate::cli::args::FirmwareArgs;
 use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
-use crate::cli::output::{BatchFiles, OutputError, sync_filesystem, write_atomic};
+use crate::cli::output::{BatchFiles, sync_filesystem, write_atomic};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
@@ -129,6 +129,13 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     }
     // Never a device, FIFO, link or folder in the summary's place, even with --force.
     crate::cli::output::check_writable(&summary, true)?;
+    // Held to the end: a second run into the same folder is refused at once, so that the
+    // files and the summary are this run's alone.
+    let _out_dir = if options.out_dir.exists() && !options.out_dir.is_dir() {
+        None // (refused by the check below)
+    } else {
+        Some(crate::cli::output::lock_out_dir(&options.out_dir)?)
+    };
     let checked = engine::check(&manifest, &options)?;
 
     let total = manifest.rows.len();
@@ -173,10 +180,6 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         );
     }
 
-    std::fs::create_dir_all(&options.out_dir).map_err(|e| OutputError::Write {
-        path: options.out_dir.clone(),
-        reason: e.to_string(),
-    })?;
     let interrupted = on_interrupt();
     let bar = progress_bar(total - invalid);
     let advance = || bar.inc(1);

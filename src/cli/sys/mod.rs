@@ -2,6 +2,7 @@
 //! terminal, staged (all-or-nothing) files, flushing to disk, owner-only files, unbuffered
 //! standard streams, signals.
 
+pub(crate) mod folder_lock;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;
 pub(crate) mod terminal;
