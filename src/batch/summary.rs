@@ -51,11 +51,7 @@ impl SummaryFormat {
 /// Text from the manifest or a message, as the summary holds it: no control characters, and
 /// nothing that looks like a UDS.
 fn safe_text(text: &str) -> String {
-    let masked = crate::text::uds_like::mask_uds_like(text);
-    masked
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    crate::text::printable::without_controls(&crate::text::uds_like::mask_uds_like(text))
 }
 
 /// A CSV cell that no spreadsheet runs as a formula: one starting with `=`, `+`, `-`, `@`
