@@ -224,3 +224,55 @@ fn two_racing_batches_into_one_folder_never_mix_their_files() {
     }
     assert_summary_matches_files(&out);
 }
+
+#[test]
+fn an_output_path_ending_with_a_slash_names_a_missing_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(firmware())
+        .arg("--uds-file")
+        .arg(uds_file(UDS))
+        .args(["-i", "dev-1", "-o", "newdir/"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: newdir/ ends with a slash, so it names a folder, and that folder does not exist; -o takes a file name: make the folder first and give a file in it, like newdir/my-device.pem\n"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_map_with_cr_only_line_ends_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = common::fixtures().join("devkit-a");
+    let map = std::fs::read(fixture.join("DevKitDPS.ino.map")).unwrap();
+    let map: Vec<u8> = map
+        .into_iter()
+        .filter(|b| *b != b'\r')
+        .map(|b| if b == b'\n' { b'\r' } else { b })
+        .collect();
+    std::fs::write(dir.path().join("cr.map"), map).unwrap();
+    let args = |map: &Path| {
+        let mut cmd = bin();
+        cmd.arg("-b")
+            .arg(fixture.join("DevKitDPS.ino.bin"))
+            .arg("-m")
+            .arg(map)
+            .arg("--uds-file")
+            .arg(uds_file(UDS))
+            .args(["-i", "dev-1", "--bare-base64"]);
+        cmd.output().unwrap()
+    };
+    let cr = args(&dir.path().join("cr.map"));
+    let lf = args(&fixture.join("DevKitDPS.ino.map"));
+    assert_eq!(
+        cr.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&cr.stderr)
+    );
+    assert_eq!(cr.stdout, lf.stdout);
+}

@@ -24,6 +24,12 @@ pub(crate) enum OutputError {
         /// What is there, in words.
         kind: &'static str,
     },
+    /// The path ends with a slash (a folder's name) and there is no such folder.
+    #[error("{} ends with a slash, so it names a folder, and that folder does not exist; -o takes a file name: make the folder first and give a file in it, like {}my-device.pem", path.display(), path.display())]
+    MissingFolder {
+        /// The path.
+        path: PathBuf,
+    },
     /// Another batch run holds the output folder.
     #[error("another dps-cert-gen batch is writing to {} (it holds {}); wait for it to finish, or choose another --out-dir", dir.display(), dir.join(crate::cli::sys::folder_lock::LOCK_FILE).display())]
     Busy {
@@ -45,7 +51,9 @@ impl OutputError {
     pub(crate) fn is_input_error(&self) -> bool {
         matches!(
             self,
-            OutputError::Exists { .. } | OutputError::NotAFile { .. }
+            OutputError::Exists { .. }
+                | OutputError::NotAFile { .. }
+                | OutputError::MissingFolder { .. }
         )
     }
 }
@@ -67,7 +75,16 @@ pub(crate) fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
 /// Fails early, before any work and before any write, when something other than a regular
 /// file is at `path` (with or without `force`), or a file is there and `force` is off.
 pub(crate) fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
+    let names_folder = path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(['/', std::path::MAIN_SEPARATOR]);
     let Ok(meta) = path.symlink_metadata() else {
+        if names_folder {
+            return Err(OutputError::MissingFolder {
+                path: path.to_path_buf(),
+            });
+        }
         return Ok(());
     };
     if let Some(kind) = not_a_file(&meta) {
