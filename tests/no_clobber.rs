@@ -276,3 +276,45 @@ fn a_map_with_cr_only_line_ends_is_read() {
     );
     assert_eq!(cr.stdout, lf.stdout);
 }
+
+#[test]
+fn stale_temporary_files_for_the_manifest_s_ids_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    manifest_of(&manifest, 2, 1);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for name in [
+        ".dev-1.pem.Ab12cD.tmp",
+        ".dev-0.pem.0123456789ab.tmp",
+        ".not-in-manifest.pem.Ab12cD.tmp",
+        "notes.txt",
+    ] {
+        std::fs::write(out.join(name), "left by a killed run").unwrap();
+    }
+    let output = batch(&manifest, &out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!(
+            "Removed 2 temporary files an interrupted run left in {}\n",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".not-in-manifest.pem.Ab12cD.tmp",
+            "dev-0.pem",
+            "dev-1.pem",
+            "notes.txt",
+            "summary.csv"
+        ]
+    );
+}

@@ -227,7 +227,9 @@ impl Manifest {
             });
         };
         let columns = Columns::of(path, &header)?;
-        let mut rows = Vec::new();
+        // Sized once: a growing vector would move the rows (each holding a UDS) to a larger
+        // buffer and free the old one unwiped.
+        let mut rows = Vec::with_capacity(row_capacity(bytes));
         while let Some(record) = records.next_record() {
             if rows.len() == MAX_ROWS {
                 return Err(ManifestError::TooManyRows {
@@ -247,6 +249,16 @@ impl Manifest {
             rows,
         })
     }
+}
+
+/// An upper bound on the device rows in `bytes` (every record but the last ends with a line
+/// break), at most [`MAX_ROWS`]: the rows vector never has to grow.
+fn row_capacity(bytes: &[u8]) -> usize {
+    let breaks = bytes
+        .iter()
+        .filter(|b| **b == b'\n' || **b == b'\r')
+        .count();
+    breaks.saturating_add(1).min(MAX_ROWS)
 }
 
 /// One CSV record: its fields' bytes in a wiped buffer, and its first line.
@@ -555,6 +567,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<Manifest, ManifestError> {
         Manifest::parse(Path::new("devices.csv"), text.as_bytes())
+    }
+
+    #[test]
+    fn the_rows_vector_is_sized_once_and_never_grows() {
+        for text in [
+            format!("uds,registration_id\n{SAMPLE_UDS_HEX},dev-1"),
+            format!("uds,registration_id\r{SAMPLE_UDS_HEX},dev-1\r{SAMPLE_UDS_HEX},dev-2\r"),
+            format!("uds,registration_id\r\n{SAMPLE_UDS_HEX},dev-1\r\n\r\n{SAMPLE_UDS_HEX},dev-2"),
+            (0..100)
+                .map(|i| format!("{SAMPLE_UDS_HEX},dev-{i}\n"))
+                .fold("uds,registration_id\n".to_string(), |a, b| a + &b),
+        ] {
+            let capacity = row_capacity(text.as_bytes());
+            let m = parse(&text).unwrap();
+            assert!(m.rows.len() <= capacity);
+            assert_eq!(m.rows.capacity(), capacity, "no reallocation: {text:?}");
+        }
     }
 
     #[test]

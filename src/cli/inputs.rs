@@ -94,6 +94,10 @@ pub(crate) fn gather(
         console.warn(COMMAND_LINE_WARNING);
     }
     let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
+    let source_warning = given_uds.as_ref().and_then(|g| g.warning.clone());
+    if let Some(w) = &source_warning {
+        console.warn(w);
+    }
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
     }
@@ -118,6 +122,7 @@ pub(crate) fn gather(
     if args.uds.uds.is_some() {
         warnings.push(COMMAND_LINE_WARNING.to_string());
     }
+    warnings.extend(source_warning);
     warnings.extend(sample_uds::warning(&uds));
     let registration_id = match given_id {
         Some(id) => {

@@ -92,6 +92,13 @@ pub(crate) fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
     };
+    // Every command but these two holds a UDS or a private key at some point.
+    if !matches!(
+        cli.command,
+        Some(Command::Completions(_) | Command::Inspect(_))
+    ) {
+        sys::core_dumps::keep_secrets_out_of_core_dumps();
+    }
     let result = match cli.command {
         Some(Command::Uds(args)) => commands::uds::exec(&args),
         Some(Command::Completions(args)) => commands::completions::exec(&args),

@@ -54,6 +54,8 @@ impl Uds {
                 return Err(UdsError::NotHex { position });
             }
         };
+        // A UTF-8 byte order mark (Notepad writes one) is no part of the UDS, nor counted.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Self::from_hex(text.trim())
     }
 
@@ -157,6 +159,23 @@ mod tests {
         let err = Uds::from_hex(&s).unwrap_err();
         assert_eq!(err, UdsError::NotHex { position: 10 });
         assert!(!err.to_string().contains('z'));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_not_counted() {
+        let text = format!("\u{feff}{SAMPLE_UDS_HEX}\r\n");
+        let uds = Uds::from_text(text.as_bytes()).unwrap();
+        assert!(uds.is_written_as(SAMPLE_UDS_HEX));
+        let mut bad = format!("\u{feff}{SAMPLE_UDS_HEX}");
+        bad.replace_range(6..7, "z"); // the 4th digit, after the 3 bytes of the mark
+        assert_eq!(
+            Uds::from_text(bad.as_bytes()).unwrap_err(),
+            UdsError::NotHex { position: 4 }
+        );
+        assert_eq!(
+            Uds::from_text("\u{feff}abc".as_bytes()).unwrap_err(),
+            UdsError::WrongLength { found: 3 }
+        );
     }
 
     #[test]

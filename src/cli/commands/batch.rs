@@ -180,6 +180,20 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         );
     }
 
+    // Under the lock: temporary files a killed run left for these certificates.
+    let names = manifest
+        .rows
+        .iter()
+        .filter_map(|row| row.device.as_ref().ok())
+        .map(|d| options.file_name(d.registration_id.as_str()))
+        .collect();
+    let stale = crate::cli::sys::staged_file::remove_stale(&options.out_dir, &names);
+    if stale > 0 {
+        eprintln!(
+            "Removed {stale} temporary files an interrupted run left in {}",
+            options.out_dir.display()
+        );
+    }
     let interrupted = on_interrupt();
     let bar = progress_bar(total - invalid);
     let advance = || bar.inc(1);
