@@ -99,9 +99,10 @@ fn a_uds_given_to_the_wrong_flag_is_masked_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
     let fw = firmware();
     let uds_path = uds_file(UDS).display().to_string();
-    let out_path = format!("/nonexistent-dps/{UDS}.pem");
     let upper = UDS.to_uppercase();
     let other_upper = "AB".repeat(32);
+    // (A path holding the UDS itself is refused outright: see below.)
+    let out_path = format!("/nonexistent-dps/{other_upper}.pem");
     let cases: Vec<Vec<&str>> = vec![
         vec!["--uds-file", UDS, "-i", "dev-1"],
         vec![
@@ -275,4 +276,23 @@ fn summary_cells_are_printable_and_never_formulas() {
     assert_eq!(rows[2][7..], ["'+1", "'@SUM(A1)"]);
     assert_eq!(rows[3][7..], ["'-2", "ok"]);
     assert!(!summary.bytes().any(|b| b.is_ascii_control() && b != b'\n'));
+}
+
+#[test]
+fn an_output_path_holding_the_uds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(firmware())
+        .arg("--uds-file")
+        .arg(uds_file(UDS))
+        .args(["-i", "dev-1", "-o", &format!("{}.pem", UDS.to_uppercase())])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: the output path given with -o holds the UDS; a certificate's file name is seen wherever the certificate goes, so choose another name with -o (or leave it out for <registration-id>.pem)\n"
+    );
+    assert!(names_in(dir.path()).is_empty());
 }

@@ -62,6 +62,12 @@ fn refuse_uds_as_id(uds: &Uds, id: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether `text` holds `uds` as a run of 64 hex digits (either case).
+fn holds_uds(uds: &Uds, text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_hexdigit())
+        .any(|run| uds.is_written_as(run))
+}
+
 /// The flags to name when inputs are missing and cannot be asked for.
 fn missing_error(uds: bool, id: bool) -> Error {
     let mut missing = Vec::new();
@@ -127,6 +133,11 @@ pub(crate) fn gather(
     }
     warnings.extend(source_warning);
     warnings.extend(sample_uds::warning(&uds));
+    if let Some(out) = &args.output.out
+        && holds_uds(&uds, &out.to_string_lossy())
+    {
+        return Err(OutputError::NameHoldsUds.into());
+    }
     let registration_id = match (given_id, from_board) {
         (Some(id), _) => {
             refuse_uds_as_id(&uds, id.as_str())?;

@@ -30,6 +30,11 @@ pub(crate) enum OutputError {
         /// The path.
         path: PathBuf,
     },
+    /// The `-o` path holds the UDS: the file name would carry the secret.
+    #[error(
+        "the output path given with -o holds the UDS; a certificate's file name is seen wherever the certificate goes, so choose another name with -o (or leave it out for <registration-id>.pem)"
+    )]
+    NameHoldsUds,
     /// Another batch run holds the output folder.
     #[error("another dps-cert-gen batch is writing to {} (it holds {}); wait for it to finish, or choose another --out-dir", dir.display(), dir.join(crate::cli::sys::folder_lock::LOCK_FILE).display())]
     Busy {
@@ -54,6 +59,7 @@ impl OutputError {
             OutputError::Exists { .. }
                 | OutputError::NotAFile { .. }
                 | OutputError::MissingFolder { .. }
+                | OutputError::NameHoldsUds
         )
     }
 }
