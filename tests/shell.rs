@@ -105,14 +105,14 @@ fn completion_scripts_for_each_shell() {
 
 #[test]
 fn help_has_examples_and_the_uds_sources() {
-    let out = tool().arg("--help").output().unwrap();
+    let out = tool().arg("--help").env("COLUMNS", "80").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("\nExamples:\n"), "{help}");
-    assert!(help.contains("    dps-cert-gen uds\n"));
+    assert!(help.contains("  dps-cert-gen uds   "));
     assert!(help.contains("--uds-file <PATH>"));
     assert!(help.contains(
-        "The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden)"
+        "The UDS comes from -u, --uds-file or DPS_UDS, or is asked for (hidden) on a\nterminal."
     ));
     let out = tool().arg("--version").output().unwrap();
     assert_eq!(
