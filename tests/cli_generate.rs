@@ -111,7 +111,7 @@ fn every_vector_is_byte_exact_through_the_binary() {
             case.field("alias_cert_sha1")
         )));
         assert!(err.contains(&format!(
-            "  SHA-256 thumbprint: {}\n",
+            "  SHA-256 thumbprint:\n    {}\n",
             case.field("alias_cert_sha256")
         )));
         assert!(!err.to_lowercase().contains(&case.uds.to_lowercase()[..16]));

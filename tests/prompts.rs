@@ -43,7 +43,7 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
     t.send_line(&case.uds);
     t.expect("UDS accepted (64 hex digits)");
     t.expect(
-        "Registration ID (leave empty to build it from the board's MAC address and firmware version): ",
+        "Registration ID (empty: build it from the MAC and firmware version): ",
     );
     t.send_line("");
     t.expect("MAC address (printed at boot, like C8:93:46:00:00:01): ");
@@ -71,13 +71,23 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
     let sha256 = case.field("alias_cert_sha256");
     let summary = format!(
         "Wrote az-c89346aabbccv1v6v2.pem\r\n  registration ID: az-c89346aabbccv1v6v2\r\n  \
-         SHA-1 thumbprint:   {sha1}\r\n  SHA-256 thumbprint: {sha256}\r\n\r\n\
-         Next step: in the Azure portal, open your DPS instance, Manage enrollments, Add individual enrollment;\r\n  \
-         mechanism X.509, primary certificate: az-c89346aabbccv1v6v2.pem\r\n\
-         For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\r\n  \
-         dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m ./.build/DevKitDPS.ino.map --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\r\n"
+         SHA-1 thumbprint:   {sha1}\r\n  SHA-256 thumbprint:\r\n    {sha256}\r\n\r\n\
+         Next step: in the Azure portal, open your DPS instance, Manage enrollments,\r\n  \
+         Add individual enrollment; mechanism X.509, primary certificate:\r\n  \
+         az-c89346aabbccv1v6v2.pem\r\n\
+         For scripts, the same certificate as one line of base64 (uds.txt: the UDS):\r\n  \
+         dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m ./.build/DevKitDPS.ino.map \\\r\n    \
+         --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\r\n"
     );
     assert!(shown.ends_with(&summary), "{shown}");
+    // An 80-column terminal shows the prompts and the report whole (the one-line refusals
+    // and warnings are sentences, which a terminal wraps between words).
+    for line in shown
+        .split("\r\n")
+        .filter(|l| !l.starts_with("try again:") && !l.starts_with("warning:"))
+    {
+        assert!(line.chars().count() <= 80, "{} columns: {line}", line.chars().count());
+    }
     assert_eq!(
         certificate(&dir.path().join("az-c89346aabbccv1v6v2.pem")),
         case.der()
@@ -137,7 +147,7 @@ fn given_inputs_skip_their_prompts() {
     let dir = project_dir("devkit-a", "");
     let env = [("NO_COLOR", "1"), ("DPS_UDS", case.uds.as_str())];
     let mut t = Pty::spawn(&["-p", "DevKitDPS"], dir.path(), &env);
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
@@ -198,7 +208,7 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     let mut t = Pty::spawn(&[], dir.path(), &env);
     t.expect("Project name");
     t.send_line("");
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     t.expect(&format!(
         "{} already exists. Overwrite it? [y/N]: ",
@@ -213,7 +223,7 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     let mut t = Pty::spawn(&[], dir.path(), &env);
     t.expect("Project name");
     t.send_line("");
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     t.expect("Overwrite it? [y/N]: ");
     t.send_line("y");

@@ -172,7 +172,7 @@ pub(crate) fn ask_registration_id(
     loop {
         let typed = answer(
             console.ask(
-                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                "Registration ID (empty: build it from the MAC and firmware version)",
                 None,
             ),
             "registration ID",

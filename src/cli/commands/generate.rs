@@ -144,7 +144,7 @@ impl Outcome {
             Destination::Stdout | Destination::BareBase64 => "standard output".to_string(),
         };
         let mut report = format!(
-            "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint: {}\n",
+            "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
             self.certificate.registration_id, t.sha1, t.sha256
         );
         if let Some(p) = &self.extras.device_cert {
