@@ -455,6 +455,7 @@ the ELF and the .bin + .map hold the same regions
 riot_core DiceHash: {}
 FWID: {}
 registration ID: az-c89346000001v1v3v0
+note: UDS taken from the DPS_UDS environment variable
 Wrote cert.der
 ",
         elf.display(),
@@ -478,7 +479,9 @@ Wrote cert.der
     // Without -v, none of it.
     let quiet = run("shared-0", &[&"-b", &bin, &"-m", &map]);
     assert!(
-        quiet.stderr.starts_with("Wrote cert.der\n"),
+        quiet.stderr.starts_with(
+            "note: UDS taken from the DPS_UDS environment variable\nWrote cert.der\n"
+        ),
         "{}",
         quiet.stderr
     );

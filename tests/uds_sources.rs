@@ -41,6 +41,7 @@ fn run(cmd: &mut Command) -> Run {
     }
 }
 
+const ENV_NOTE: &str = "note: UDS taken from the DPS_UDS environment variable\n";
 const MISSING_BOTH: &str = "error: missing -u/--uds (or --uds-file, or DPS_UDS) and -i/--registration-id (or --mac with --firmware-version); give them on the command line, or run in a terminal to be asked (see --help)\n";
 
 #[test]
@@ -134,7 +135,10 @@ fn each_source_gives_the_vector_certificate() {
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, cert_line("shared-1"));
-    assert_eq!(r.stderr, NEAR_SAMPLE_WARNING);
+    assert_eq!(
+        r.stderr,
+        format!("{NEAR_SAMPLE_WARNING}note: UDS read from uds.txt (--uds-file)\n")
+    );
 
     let r = bare(|c, _| {
         c.args(["--uds-file", "-"])
@@ -142,14 +146,17 @@ fn each_source_gives_the_vector_certificate() {
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, cert_line("shared-1"));
-    assert_eq!(r.stderr, NEAR_SAMPLE_WARNING);
+    assert_eq!(
+        r.stderr,
+        format!("{NEAR_SAMPLE_WARNING}note: UDS read from standard input (--uds-file -)\n")
+    );
 
     let r = bare(|c, _| {
         c.env("DPS_UDS", &sample.uds);
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, cert_line("shared-0"));
-    assert_eq!(r.stderr, SAMPLE_WARNING);
+    assert_eq!(r.stderr, format!("{SAMPLE_WARNING}{ENV_NOTE}"));
 }
 
 #[test]
@@ -170,12 +177,13 @@ fn precedence_is_flag_file_environment() {
         c.args(["--uds-file", "uds.txt"]).env("DPS_UDS", &near.uds);
     });
     assert_eq!(r.stdout, cert_line("shared-0"));
-    // Environment alone, far from the sample: no warning at all.
+    // Environment alone, far from the sample: no warning, one line naming the source
+    // (never the value): a DPS_UDS left from another board is seen at once.
     let r = bare(|c, _| {
         c.env("DPS_UDS", OTHER_UDS);
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stderr, "");
+    assert_eq!(r.stderr, ENV_NOTE);
     assert!(r.stdout.len() > 100);
     assert_ne!(r.stdout, cert_line("shared-0"));
     assert_ne!(r.stdout, cert_line("shared-1"));

@@ -32,6 +32,9 @@ pub(crate) struct Inputs {
     /// The warnings about the UDS already shown on the console (given with `-u`; the
     /// tutorial's sample or near it), for a report that lists every warning (`--json`).
     pub warnings: Vec<String>,
+    /// Where the UDS came from, when it was not typed or given with `-u`: shown once the
+    /// certificate is made.
+    pub uds_note: Option<String>,
 }
 
 impl Inputs {
@@ -85,6 +88,7 @@ pub(crate) fn gather(
         console.warn(COMMAND_LINE_WARNING);
     }
     let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
+    let uds_note = given_uds.as_ref().and_then(|g| g.origin.note());
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
     }
@@ -130,5 +134,6 @@ pub(crate) fn gather(
         force,
         asked: asking,
         warnings,
+        uds_note,
     })
 }

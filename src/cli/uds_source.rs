@@ -80,14 +80,23 @@ pub(crate) struct GivenUds {
     /// The secret.
     pub uds: Uds,
     /// Where it came from.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "only the tests read it until the UDS-source line is shown"
-        )
-    )]
     pub origin: Origin,
+}
+
+impl Origin {
+    /// The line saying where a UDS came from (never its value), for standard error: a
+    /// `DPS_UDS` left from another board, or the wrong file, would otherwise silently give a
+    /// wrong certificate. `None` for `-u`, which earns its own warning.
+    pub(crate) fn note(&self) -> Option<String> {
+        match self {
+            Origin::Flag => None,
+            Origin::File(p) => Some(format!("UDS read from {} (--uds-file)", p.display())),
+            Origin::Stdin => Some("UDS read from standard input (--uds-file -)".to_string()),
+            Origin::Env => Some(format!(
+                "UDS taken from the {ENV_VAR} environment variable"
+            )),
+        }
+    }
 }
 
 /// The UDS from the first source given, in order of precedence: `-u`, `--uds-file`, `DPS_UDS`

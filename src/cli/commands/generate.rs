@@ -171,6 +171,7 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
     )?;
     let asked = inputs.asked;
     let input_warnings = inputs.warnings.clone();
+    let uds_note = inputs.uds_note.clone();
     let request = inputs.into_request(&args.output, args.extras.outputs());
     let mut stdout = std::io::stdout().lock();
     let mut outcome = run(&request, &mut stdout)?;
@@ -179,6 +180,9 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         for line in &outcome.verbose {
             let _ = writeln!(err, "{line}");
         }
+    }
+    if let Some(note) = &uds_note {
+        style::note(note);
     }
     for w in &outcome.warnings {
         style::warning(w);
