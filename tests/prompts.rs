@@ -231,3 +231,24 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     assert_eq!(code, 0, "{shown}");
     assert_eq!(certificate(&out), case.der());
 }
+
+#[test]
+fn uds_on_a_terminal_shows_the_line_to_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Pty::spawn(&["uds"], dir.path(), NO_COLOR);
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    let mut lines = shown.split("\r\n");
+    let value = lines.next().unwrap();
+    assert_eq!(value.len(), 64, "{shown}");
+    assert!(value.bytes().all(|b| b.is_ascii_hexdigit()), "{shown}");
+    assert_eq!(
+        lines.collect::<Vec<_>>().join("\n"),
+        format!(
+            "Set it on the board in configuration mode\n\
+             (hold A, press and release Reset, let go of A):\n  \
+             set_dps_uds {value}\n\
+             Keep it secret: anyone who has it can make certificates in the board's name.\n"
+        )
+    );
+}

@@ -27,14 +27,16 @@ fn uds_prints_a_fresh_value_and_the_line_to_type() {
         let stderr = String::from_utf8(out.stderr).unwrap();
         let value = stdout.strip_suffix('\n').unwrap();
         assert!(is_uds(value), "{stdout:?}");
+        // Standard output is a pipe here (`uds=$(dps-cert-gen uds)`, `| cat`): standard
+        // error, often a CI log, does not get the value again.
         assert_eq!(
             stderr,
-            format!(
-                "Set it on the board in configuration mode (hold A, press and release Reset, let go of A) with:\n  \
-                 set_dps_uds {value}\n\
-                 Keep it secret: anyone who has it can make certificates in the board's name.\n"
-            )
+            "Set it on the board in configuration mode\n\
+             (hold A, press and release Reset, let go of A):\n  \
+             set_dps_uds <the value on standard output>\n\
+             Keep it secret: anyone who has it can make certificates in the board's name.\n"
         );
+        assert!(!stderr.contains(value));
         seen.push(value.to_string());
     }
     assert_ne!(seen[0], seen[1], "two runs gave the same UDS");
@@ -55,7 +57,8 @@ fn uds_count_prints_one_value_a_line() {
     assert_eq!(unique.len(), 5);
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "Set each on its own board in configuration mode (hold A, press and release Reset, let go of A) with:\n  set_dps_uds <value>\n"
+        "Set each on its own board in configuration mode\n\
+         (hold A, press and release Reset, let go of A):\n  set_dps_uds <value>\n"
     );
     let out = tool().args(["uds", "--count", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
