@@ -479,9 +479,9 @@ Wrote cert.der
     // Without -v, none of it.
     let quiet = run("shared-0", &[&"-b", &bin, &"-m", &map]);
     assert!(
-        quiet.stderr.starts_with(
-            "note: UDS taken from the DPS_UDS environment variable\nWrote cert.der\n"
-        ),
+        quiet
+            .stderr
+            .starts_with("note: UDS taken from the DPS_UDS environment variable\nWrote cert.der\n"),
         "{}",
         quiet.stderr
     );

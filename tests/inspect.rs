@@ -9,13 +9,14 @@ use serde_json::Value;
 use std::path::Path;
 
 const EXPOSURE: &str = "\
-This certificate exposes its DeviceID private key. It was signed with the DevKit's fixed nonce
-(r = 515C3D6E...035F in every DevKit certificate), so anyone who holds it can compute the
-DeviceID private key: d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
-  - Individual enrollment is still sound: DPS checks the alias key, and the alias private key
-    is not exposed (it signs nothing that leaves the board).
-  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it, so it must not
-    anchor a group enrollment or a CA chain.
+This certificate exposes its DeviceID private key. It was signed with
+the fixed nonce of the DevKit and of RIoT's reference code (r = 515C3D6E...035F),
+so anyone who holds it can compute the DeviceID private key:
+d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
+  - Individual enrollment is still sound: DPS checks the alias key, and the alias
+    private key is not exposed (it signs nothing that leaves the board).
+  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it,
+    so it must not anchor a group enrollment or a CA chain.
 ";
 
 fn b64(der: &[u8]) -> String {

@@ -42,9 +42,7 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
     t.expect("UDS (64 hex digits, as set with set_dps_uds; hidden as you type): ");
     t.send_line(&case.uds);
     t.expect("UDS accepted (64 hex digits)");
-    t.expect(
-        "Registration ID (empty: build it from the MAC and firmware version): ",
-    );
+    t.expect("Registration ID (empty: build it from the MAC and firmware version): ");
     t.send_line("");
     t.expect("MAC address (printed at boot, like C8:93:46:00:00:01): ");
     t.send_line("c8:93:46:aa:bb");
@@ -86,7 +84,11 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
         .split("\r\n")
         .filter(|l| !l.starts_with("try again:") && !l.starts_with("warning:"))
     {
-        assert!(line.chars().count() <= 80, "{} columns: {line}", line.chars().count());
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
     }
     assert_eq!(
         certificate(&dir.path().join("az-c89346aabbccv1v6v2.pem")),

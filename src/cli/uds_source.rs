@@ -92,9 +92,7 @@ impl Origin {
             Origin::Flag => None,
             Origin::File(p) => Some(format!("UDS read from {} (--uds-file)", p.display())),
             Origin::Stdin => Some("UDS read from standard input (--uds-file -)".to_string()),
-            Origin::Env => Some(format!(
-                "UDS taken from the {ENV_VAR} environment variable"
-            )),
+            Origin::Env => Some(format!("UDS taken from the {ENV_VAR} environment variable")),
         }
     }
 }

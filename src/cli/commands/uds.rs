@@ -67,7 +67,8 @@ pub(crate) fn print_new(
         result => stdout::outcome(result)?,
     }
     // The guidance is a courtesy: a closed standard error is no reason to fail.
-    const SECRET: &str = "Keep it secret: anyone who has it can make certificates in the board's name.";
+    const SECRET: &str =
+        "Keep it secret: anyone who has it can make certificates in the board's name.";
     let _ = match (count, last) {
         (1, Some(uds)) if out_is_terminal => writeln!(
             err,
