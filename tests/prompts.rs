@@ -254,3 +254,15 @@ fn uds_on_a_terminal_shows_the_line_to_type() {
         )
     );
 }
+
+#[test]
+fn verify_dash_on_a_terminal_names_verify_in_its_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Pty::spawn(&["verify", "-", "-p", "DevKitDPS"], dir.path(), NO_COLOR);
+    let (code, shown) = t.finish();
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(
+        shown,
+        "error: no certificate given: name a file (verify cert.pem), or pipe one in (... | dps-cert-gen verify -)\r\n"
+    );
+}

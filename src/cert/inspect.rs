@@ -318,14 +318,13 @@ pub fn inspect_der(
     source_name: &str,
     encoding: InputEncoding,
 ) -> Result<Inspection, CertReadError> {
-    let not_x509 = |reason: String| CertReadError::NotX509 {
+    let not_x509 = || CertReadError::NotX509 {
         source_name: source_name.to_string(),
         encoding,
-        reason,
     };
-    let cert = CertificateInner::<Raw>::from_der(der).map_err(|e| not_x509(e.to_string()))?;
+    let cert = CertificateInner::<Raw>::from_der(der).map_err(|_| not_x509())?;
     let parts = SignedParts::of(der)
-        .ok_or_else(|| not_x509("its outer structure does not parse".to_string()))?;
+        .ok_or_else(not_x509)?;
     let tbs = cert.tbs_certificate();
     let mut warnings = Vec::new();
     let (public_key, subject_key) = key_facts(&cert);

@@ -49,7 +49,7 @@ pub(crate) fn run(
     stdin: &mut dyn std::io::Read,
     stdin_is_terminal: bool,
 ) -> Result<Verification, Error> {
-    let certificate = inspect_source(&CertSource::from_arg(Some(&args.certificate)))?;
+    let certificate = inspect_source(&CertSource::from_arg(Some(&args.certificate)), "verify")?;
     require_alias(&certificate)?;
     let mut input_warnings = Vec::new();
     if args.uds.uds.is_some() {
