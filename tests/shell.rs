@@ -123,3 +123,38 @@ fn help_has_examples_and_the_uds_sources() {
         format!("dps-cert-gen {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn a_full_standard_output_is_worded_for_commands_without_o() {
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let cert = fixtures.join("external-certs").join("riot-emulator-R00tCrt.pem");
+    let build = fixtures.join("devkit-a");
+    let uds = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let bare: Vec<&std::ffi::OsStr> = vec![
+        "--build-dir".as_ref(),
+        build.as_os_str(),
+        "-i".as_ref(),
+        "my-device-01".as_ref(),
+        "--bare-base64".as_ref(),
+    ];
+    let inspect: Vec<&std::ffi::OsStr> = vec!["inspect".as_ref(), cert.as_os_str()];
+    let uds_cmd: Vec<&std::ffi::OsStr> = vec!["uds".as_ref()];
+    let completions: Vec<&std::ffi::OsStr> = vec!["completions".as_ref(), "bash".as_ref()];
+    for args in [inspect, uds_cmd, completions, bare] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+            .args(&args)
+            .env("DPS_UDS", uds)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.ends_with(
+                "error: cannot write standard output: no space left on the device; send it (> FILE) to a place you can write to\n"
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("-o"), "{args:?}: {err}");
+    }
+}
