@@ -127,7 +127,9 @@ fn help_has_examples_and_the_uds_sources() {
 #[test]
 fn a_full_standard_output_is_worded_for_commands_without_o() {
     let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let cert = fixtures.join("external-certs").join("riot-emulator-R00tCrt.pem");
+    let cert = fixtures
+        .join("external-certs")
+        .join("riot-emulator-R00tCrt.pem");
     let build = fixtures.join("devkit-a");
     let uds = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     let bare: Vec<&std::ffi::OsStr> = vec![

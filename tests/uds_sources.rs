@@ -266,3 +266,50 @@ fn no_colour_without_a_terminal() {
     });
     assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
 }
+
+#[test]
+fn a_pasted_set_dps_uds_line_or_0x_is_accepted_and_said_so() {
+    let near = case("shared-1");
+    let r = bare(|c, _| {
+        c.args(["--uds-file", "-"])
+            .write_stdin(format!("set_dps_uds {}\n", near.uds));
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, cert_line("shared-1"));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "note: the UDS was given as the command typed on the board: took the 64 hex digits after `set_dps_uds`\n\
+             {NEAR_SAMPLE_WARNING}note: UDS read from standard input (--uds-file -)\n"
+        )
+    );
+    let r = bare(|c, _| {
+        c.env("DPS_UDS", format!("0x{}", near.uds));
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, cert_line("shared-1"));
+    assert!(
+        r.stderr.starts_with(
+            "note: the UDS was given with `0x` in front: took the 64 hex digits after `0x`\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(&near.uds));
+}
+
+#[test]
+fn a_uds_of_one_digit_repeated_is_warned_about() {
+    for digits in ["0".repeat(64), "F".repeat(64)] {
+        let r = bare(|c, _| {
+            c.env("DPS_UDS", &digits);
+        });
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "warning: this UDS is one hex digit repeated 64 times (such as all zeros), so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`\n{ENV_NOTE}"
+            )
+        );
+    }
+}

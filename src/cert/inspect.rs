@@ -323,8 +323,7 @@ pub fn inspect_der(
         encoding,
     };
     let cert = CertificateInner::<Raw>::from_der(der).map_err(|_| not_x509())?;
-    let parts = SignedParts::of(der)
-        .ok_or_else(not_x509)?;
+    let parts = SignedParts::of(der).ok_or_else(not_x509)?;
     let tbs = cert.tbs_certificate();
     let mut warnings = Vec::new();
     let (public_key, subject_key) = key_facts(&cert);

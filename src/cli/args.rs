@@ -3,7 +3,7 @@
 
 use crate::cli::error::Error;
 use clap::Args;
-use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::dice::uds::{Uds, UdsDecoration};
 use dps_cert_gen::firmware::files::{DEFAULT_PROJECT, FirmwareError};
 pub(crate) use dps_cert_gen::firmware::input::FirmwareInput;
 use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
@@ -96,10 +96,11 @@ impl UdsArgs {
             .map(|s| Zeroizing::new(s.trim().to_string()))
     }
 
-    /// Parses the UDS given on the command line, if any.
-    pub(crate) fn resolve(&self) -> Result<Option<Uds>, Error> {
+    /// Parses the UDS given on the command line, if any (as pasted: see
+    /// [`Uds::from_pasted`]), with what was taken off around its digits.
+    pub(crate) fn resolve(&self) -> Result<Option<(Uds, Option<UdsDecoration>)>, Error> {
         match self.text() {
-            Some(text) => Ok(Some(Uds::from_hex(&text)?)),
+            Some(text) => Ok(Some(Uds::from_pasted(&text)?)),
             None => Ok(None),
         }
     }

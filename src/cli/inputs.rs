@@ -89,6 +89,9 @@ pub(crate) fn gather(
     }
     let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
     let uds_note = given_uds.as_ref().and_then(|g| g.origin.note());
+    if let Some(decoration) = given_uds.as_ref().and_then(|g| g.decoration) {
+        crate::cli::style::note(&decoration.to_string());
+    }
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
     }

@@ -17,9 +17,7 @@ pub(crate) enum OutputError {
     },
     /// Standard output could not be written (a full disk behind `>`, a closed file): no
     /// command that writes there has a `-o` to point to, so the advice is the redirection.
-    #[error(
-        "cannot write standard output: {reason}; send it (> FILE) to a place you can write to"
-    )]
+    #[error("cannot write standard output: {reason}; send it (> FILE) to a place you can write to")]
     Stdout {
         /// The system's words.
         reason: String,

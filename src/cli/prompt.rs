@@ -151,9 +151,12 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
             );
             continue;
         }
-        match Uds::from_hex(text) {
-            Ok(uds) => {
-                console.confirm("UDS accepted (64 hex digits)");
+        match Uds::from_pasted(text) {
+            Ok((uds, decoration)) => {
+                match decoration {
+                    Some(d) => console.confirm(&format!("UDS accepted ({})", d.kept())),
+                    None => console.confirm("UDS accepted (64 hex digits)"),
+                }
                 if let Some(w) = sample_uds::warning(&uds) {
                     console.warn(&w);
                 }

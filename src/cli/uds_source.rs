@@ -4,7 +4,7 @@
 
 use crate::cli::args::UdsArgs;
 use crate::cli::error::Error;
-use dps_cert_gen::dice::uds::{Uds, UdsError};
+use dps_cert_gen::dice::uds::{Uds, UdsDecoration, UdsError};
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::Read;
@@ -81,6 +81,8 @@ pub(crate) struct GivenUds {
     pub uds: Uds,
     /// Where it came from.
     pub origin: Origin,
+    /// What was taken off around its digits (a pasted `set_dps_uds` command, a `0x`).
+    pub decoration: Option<UdsDecoration>,
 }
 
 impl Origin {
@@ -107,10 +109,11 @@ pub(crate) fn resolve(
     stdin: &mut dyn Read,
     stdin_is_terminal: bool,
 ) -> Result<Option<GivenUds>, Error> {
-    if let Some(uds) = args.resolve()? {
+    if let Some((uds, decoration)) = args.resolve()? {
         return Ok(Some(GivenUds {
             uds,
             origin: Origin::Flag,
+            decoration,
         }));
     }
     if let Some(path) = &args.uds_file {
@@ -168,8 +171,12 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(UdsSourceError::TooLarge { origin }.into());
     }
-    match Uds::from_text(text) {
-        Ok(uds) => Ok(GivenUds { uds, origin }),
+    match Uds::from_pasted_bytes(text) {
+        Ok((uds, decoration)) => Ok(GivenUds {
+            uds,
+            origin,
+            decoration,
+        }),
         Err(source) => Err(UdsSourceError::Invalid { origin, source }.into()),
     }
 }

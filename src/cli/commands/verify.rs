@@ -63,6 +63,9 @@ pub(crate) fn run(
                 .to_string(),
         ));
     };
+    if let Some(decoration) = given.decoration {
+        crate::cli::style::note(&decoration.to_string());
+    }
     let uds = given.uds;
     let (registration_id, from_certificate) = match args.id.resolve()? {
         Some(id) => (id, false),
