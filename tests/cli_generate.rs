@@ -338,6 +338,11 @@ fn bad_registration_ids_are_refused() {
         "the registration ID \"My_Device\" contains 'M' at position 1; only lower-case letters a-z, digits 0-9 and '-' are allowed",
     );
     refused(
+        &with_firmware(&b, &m, &["-u", SAMPLE_UDS, "-i", "My-Device-01"]),
+        2,
+        "the registration ID \"My-Device-01\" has upper-case letters, and only lower-case letters a-z, digits 0-9 and '-' are allowed; use \"my-device-01\"",
+    );
+    refused(
         &with_firmware(&b, &m, &["-u", SAMPLE_UDS, "-i", ""]),
         2,
         "the registration ID is empty; give one with -i, or give --mac and --firmware-version to build the board's default ID",
