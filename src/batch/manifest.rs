@@ -589,7 +589,10 @@ mod tests {
         assert_eq!(errors[0], RowError::BothIds);
         assert_eq!(errors[1], RowError::EmptyField("registration_id"));
         assert_eq!(errors[2], RowError::EmptyField("firmware_version"));
-        assert!(matches!(errors[3], RowError::Id(IdError::BadIdChar { .. })));
+        assert!(matches!(
+            errors[3],
+            RowError::Id(IdError::UpperCaseId { .. })
+        ));
         assert_eq!(
             errors[4],
             RowError::FieldCount {

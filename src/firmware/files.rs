@@ -43,6 +43,15 @@ pub enum FirmwareError {
         /// What is wrong.
         source: MapError,
     },
+    /// The file given as the map is not a linker map at all (a `.bin`, an `.elf`, a text).
+    #[error("{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"; give that file with -m", path.display())]
+    NotAMap {
+        /// The file.
+        path: PathBuf,
+        /// What it seems to be instead, with its advice (" (it is an ELF: give it with -e)"),
+        /// or nothing.
+        kind: &'static str,
+    },
     /// No `FLASH` region in the map.
     #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)", path.display())]
     NoFlashRegion {
@@ -231,9 +240,33 @@ pub fn layout_with_origin(
     })
 }
 
+/// Refuses a file given as the map that is not one (no GNU ld map headers): said as such,
+/// rather than as a map that lacks the riot symbols.
+pub fn check_is_map(text: &[u8], map_path: &Path) -> Result<(), FirmwareError> {
+    let has_line = |header: &[u8]| {
+        text.split(|&b| b == b'\n')
+            .any(|line| line.trim_ascii() == header)
+    };
+    if has_line(b"Memory Configuration") || has_line(b"Linker script and memory map") {
+        return Ok(());
+    }
+    let kind = if text.starts_with(b"\x7fELF") {
+        " (it is an ELF file: give it with -e)"
+    } else if text.contains(&0) || std::str::from_utf8(text).is_err() {
+        " (it is binary data, such as a .bin)"
+    } else {
+        ""
+    };
+    Err(FirmwareError::NotAMap {
+        path: map_path.to_path_buf(),
+        kind,
+    })
+}
+
 /// Reads `map_path` and returns the layout it describes.
 pub fn read_map(map_path: &Path) -> Result<(MapFile, RegionLayout), FirmwareError> {
     let text = read_firmware_file(map_path)?;
+    check_is_map(&text, map_path)?;
     let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
         path: map_path.to_path_buf(),
         source,
