@@ -217,10 +217,15 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
         out.file_name().unwrap().to_string_lossy()
     ));
     t.send_line("");
+    // Declined: another name is offered (a free one beside it), nothing typed is lost.
+    let other = format!("{}-2.pem", case.expected_id);
+    t.expect(&format!("File to write instead [{other}]: "));
+    t.send_line("");
     let (code, shown) = t.finish();
-    assert_eq!(code, 2, "{shown}");
-    assert!(shown.contains("already exists; use --force to overwrite it"));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains(&format!("Wrote {other}\r\n")), "{shown}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    assert_eq!(certificate(&dir.path().join(&other)), case.der());
 
     let mut t = Pty::spawn(&[], dir.path(), &env);
     t.expect("Project name");

@@ -6,7 +6,6 @@
 use crate::cli::args::FirmwareInput;
 use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
 use crate::cli::error::Error;
-use crate::cli::output::OutputError;
 use crate::cli::prompt::{self, Console};
 use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
 use dps_cert_gen::dice::sample_uds;
@@ -14,7 +13,7 @@ use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::registration_id::RegistrationId;
 use std::ffi::OsStr;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Everything the generator needs, validated.
 #[derive(Debug)]
@@ -35,6 +34,8 @@ pub(crate) struct Inputs {
     /// Where the UDS came from, when it was not typed or given with `-u`: shown once the
     /// certificate is made.
     pub uds_note: Option<String>,
+    /// The file chosen at the prompt instead of one that exists.
+    pub out_instead: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -46,7 +47,10 @@ impl Inputs {
     ) -> Request {
         Request {
             extras,
-            destination: output.destination(&self.registration_id),
+            destination: match self.out_instead {
+                Some(path) => Destination::File(path),
+                None => output.destination(&self.registration_id),
+            },
             firmware: self.firmware,
             uds: self.uds,
             registration_id: self.registration_id,
@@ -119,15 +123,15 @@ pub(crate) fn gather(
         None => prompt::ask_registration_id(console)?,
     };
     let mut force = args.output.force;
+    let mut out_instead = None;
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
         && path.symlink_metadata().is_ok()
     {
-        if prompt::ask_overwrite(console, &path)? {
-            force = true;
-        } else {
-            return Err(OutputError::Exists { path }.into());
+        match prompt::ask_overwrite(console, &path)? {
+            prompt::Overwrite::Yes => force = true,
+            prompt::Overwrite::Elsewhere(other) => out_instead = Some(other),
         }
     }
     Ok(Inputs {
@@ -138,5 +142,6 @@ pub(crate) fn gather(
         asked: asking,
         warnings,
         uds_note,
+        out_instead,
     })
 }
