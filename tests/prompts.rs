@@ -271,3 +271,53 @@ fn verify_dash_on_a_terminal_names_verify_in_its_hint() {
         "error: no certificate given: name a file (verify cert.pem), or pipe one in (... | dps-cert-gen verify -)\r\n"
     );
 }
+
+#[test]
+fn batch_progress_fits_the_terminal_and_is_cleared_after_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("uds,registration_id\n");
+    for i in 1..=20_000 {
+        text.push_str(&format!("{i:064x},dev-{i}\n"));
+    }
+    std::fs::write(dir.path().join("m.csv"), text).unwrap();
+    let elf = common::fixtures()
+        .join("devkit-a")
+        .join("DevKitDPS.ino.elf");
+    let elf = elf.display().to_string();
+    let args = [
+        "batch",
+        "-e",
+        &elf,
+        "--manifest",
+        "m.csv",
+        "--out-dir",
+        "out",
+        "-j",
+        "1",
+    ];
+    let mut t = Pty::spawn(&args, dir.path(), NO_COLOR);
+    t.expect("/20000 certificates");
+    t.send("\x03");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 1, "{shown}");
+    // The bar is drawn in the 200 columns of the test terminal, without grouping digits, as
+    // the final line writes its numbers.
+    assert!(!shown.contains("20,000"), "{shown}");
+    // After the interrupt, the bar's line is cleared before the final lines are written.
+    let last_clear = shown.rfind("\x1b[2K").unwrap();
+    let after = &shown[last_clear + "\x1b[2K".len()..];
+    let after = after.trim_start_matches("\x1b[1A");
+    assert!(after.starts_with("Wrote "), "{after:?}");
+    assert!(
+        after.contains(" of 20000 certificates to out in "),
+        "{after:?}"
+    );
+    assert!(
+        after.contains("error: interrupted after writing "),
+        "{after:?}"
+    );
+    assert!(
+        !after.contains('\u{2591}'),
+        "the bar is still shown: {after:?}"
+    );
+}

@@ -11,7 +11,11 @@ fn readme() -> String {
 #[test]
 fn short_with_install_and_the_first_commands_early() {
     let text = readme();
-    assert!(text.lines().count() <= 300, "{} lines", text.lines().count());
+    assert!(
+        text.lines().count() <= 300,
+        "{} lines",
+        text.lines().count()
+    );
     let head: String = text.lines().take(60).collect::<Vec<_>>().join("\n");
     for needle in [
         "cargo install --path .",
@@ -34,24 +38,27 @@ fn short_with_install_and_the_first_commands_early() {
 #[test]
 fn the_project_stands_alone() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let mut pages = vec![format!("{root}/README.md"), format!("{root}/fixtures/README.md")];
+    let mut pages = vec![
+        format!("{root}/README.md"),
+        format!("{root}/fixtures/README.md"),
+    ];
     for entry in std::fs::read_dir(format!("{root}/docs")).unwrap() {
         pages.push(entry.unwrap().path().display().to_string());
     }
     for page in pages {
         let text = std::fs::read_to_string(&page).unwrap();
         for bad in ["shared/", "../spec", "../vectors", "../firmware-fixture"] {
-            assert!(!text.contains(bad), "{page} points outside the project: {bad}");
+            assert!(
+                !text.contains(bad),
+                "{page} points outside the project: {bad}"
+            );
         }
     }
     // Every doc the README links to exists.
     for link in readme().split("](").skip(1) {
         let target = link.split(')').next().unwrap();
         if target.starts_with("docs/") || target.starts_with("fixtures/") {
-            assert!(
-                std::path::Path::new(root).join(target).exists(),
-                "{target}"
-            );
+            assert!(std::path::Path::new(root).join(target).exists(), "{target}");
         }
     }
 }

@@ -94,7 +94,10 @@ fn progress_bar(rows: usize) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
     if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} certificates  {rate}  {eta} left")
+        // The bar takes what the line leaves: the whole line fits the terminal.
+        ProgressStyle::with_template(
+            "{wide_bar} {pos}/{len} certificates  {rate}  {eta} left",
+        )
     {
         bar.set_style(style.with_key(
             "rate",
