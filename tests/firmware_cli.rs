@@ -494,11 +494,11 @@ fn a_file_given_to_m_that_is_not_a_map_is_named_as_such() {
     let readme = common::fixtures().join("README.md");
     for (map, kind) in [
         (&bin, " (it is binary data, such as a .bin)"),
-        (&elf, " (it is an ELF file: give it with -e)"),
+        (&elf, " (it is an ELF file)"),
         (&readme, ""),
     ] {
         run("shared-0", &[&"-b", &bin, &"-m", map]).fails_with(&format!(
-            "{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"; give that file with -m",
+            "{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"; give that file with -m (an .elf goes with -e, a .bin with -b)",
             map.display()
         ));
     }

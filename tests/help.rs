@@ -4,13 +4,17 @@
 
 use assert_cmd::Command;
 
-const COMMANDS: [&[&str]; 6] = [
+const COMMANDS: [&[&str]; 10] = [
     &[],
     &["uds"],
     &["completions"],
     &["inspect"],
     &["verify"],
     &["batch"],
+    &["board"],
+    &["board", "info"],
+    &["board", "set-uds"],
+    &["board", "provision"],
 ];
 
 fn help(args: &[&str], flag: &str, columns: &str) -> String {

@@ -3,6 +3,7 @@
 
 use crate::cli::error::Error;
 use clap::Args;
+use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::uds::{Uds, UdsDecoration};
 use dps_cert_gen::firmware::files::{DEFAULT_PROJECT, FirmwareError};
 pub(crate) use dps_cert_gen::firmware::input::FirmwareInput;
@@ -19,19 +20,19 @@ pub(crate) struct FirmwareArgs {
     /// The linker map (`NAME.ino.map`) written by the same build.
     #[arg(short = 'm', long = "map", value_name = "PATH", requires = "bin")]
     pub map: Option<PathBuf>,
-    /// Project (sketch) name: finds NAME.ino.elf, or .bin + .map, in the build folder.
+    /// Sketch name: finds NAME.ino.elf, or .bin + .map, in the build folder.
     #[arg(short = 'p', long = "project", value_name = "NAME", conflicts_with_all = ["bin", "map"])]
     pub project: Option<String>,
-    /// Folder of the build outputs [default: the current folder, then .build/].
+    /// Folder of the build outputs [default: ., then .build/].
     #[arg(long = "build-dir", value_name = "DIR", conflicts_with_all = ["bin", "map"])]
     pub build_dir: Option<PathBuf>,
-    /// The ELF (`NAME.ino.elf`): symbols and bytes in one file (may go with -b, -m).
+    /// The ELF (`NAME.ino.elf`): symbols and bytes in one file.
     #[arg(short = 'e', long = "elf", value_name = "PATH", conflicts_with_all = ["project", "build_dir"])]
     pub elf: Option<PathBuf>,
     /// Address of the .bin's first byte, when the map lists no FLASH region.
     #[arg(long = "flash-origin", value_name = "HEX", value_parser = parse_flash_origin)]
     pub flash_origin: Option<u64>,
-    /// Report the files, regions and digests read on standard error (never secrets).
+    /// Report the files, regions and digests read (never secrets).
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
 }
@@ -80,7 +81,7 @@ impl FirmwareArgs {
 /// Where the UDS comes from. Its `Debug` shows whether `-u` was given, never the digits.
 #[derive(Clone, Default, Args)]
 pub(crate) struct UdsArgs {
-    /// The board's UDS, 64 hex digits (stays in shell history: prefer --uds-file).
+    /// The board's UDS in hex (stays in shell history: prefer --uds-file).
     #[arg(short = 'u', long = "uds", value_name = "HEX")]
     pub uds: Option<String>,
     /// Read the UDS from a file ('-' for standard input).
@@ -127,7 +128,7 @@ impl Drop for UdsArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct IdArgs {
     /// Registration ID (the certificate's CN): a-z, 0-9 and '-', at most 64.
-    #[arg(short = 'i', long = "registration-id", value_name = "ID", conflicts_with_all = ["mac", "firmware_version"])]
+    #[arg(short = 'i', long = "registration-id", value_name = "ID", conflicts_with_all = ["mac", "firmware_version", "board"])]
     pub registration_id: Option<String>,
     /// The board's MAC address, for the ID the board uses when none is set.
     #[arg(long = "mac", value_name = "MAC", requires = "firmware_version")]
@@ -135,6 +136,12 @@ pub(crate) struct IdArgs {
     /// The firmware version the board prints at boot, with --mac.
     #[arg(long = "firmware-version", value_name = "X.Y.Z", requires = "mac")]
     pub firmware_version: Option<String>,
+    /// Read the ID from the board on this serial port ('auto': the one plugged in).
+    #[arg(long = "board", value_name = "PORT", conflicts_with_all = ["mac", "firmware_version"])]
+    pub board: Option<PortRequest>,
+    /// With --board: give up waiting for the board after this many seconds.
+    #[arg(long = "timeout", value_name = "SECS", default_value_t = crate::cli::commands::board::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
 
 impl IdArgs {

@@ -23,7 +23,7 @@ pub(crate) struct ExtraOutputArgs {
     /// Also write the board's self-signed DeviceID certificate (PEM).
     #[arg(long = "device-cert", value_name = "PATH")]
     pub device_cert: Option<PathBuf>,
-    /// Also write the alias private key (a secret: lets a PC act as the board).
+    /// Also write the alias private key (secret: lets a PC act as the board).
     #[arg(long = "alias-key", value_name = "PATH")]
     pub alias_key: Option<PathBuf>,
     /// Print the report as one JSON object on standard output (docs/json.md).

@@ -26,9 +26,7 @@ pub enum FirmwareError {
         reason: String,
     },
     /// The project's files were not found.
-    #[error(
-        "cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}; build the sketch first, or give the files with -e, or -b and -m"
-    )]
+    #[error("cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}")]
     ProjectNotFound {
         /// Project name.
         name: String,
@@ -44,16 +42,15 @@ pub enum FirmwareError {
         source: MapError,
     },
     /// The file given as the map is not a linker map at all (a `.bin`, an `.elf`, a text).
-    #[error("{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"; give that file with -m", path.display())]
+    #[error("{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"", path.display())]
     NotAMap {
         /// The file.
         path: PathBuf,
-        /// What it seems to be instead, with its advice (" (it is an ELF: give it with -e)"),
-        /// or nothing.
+        /// What it seems to be instead (" (it is an ELF file)"), or nothing.
         kind: &'static str,
     },
     /// No `FLASH` region in the map.
-    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)", path.display())]
+    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown", path.display())]
     NoFlashRegion {
         /// The map.
         path: PathBuf,
@@ -82,7 +79,7 @@ pub enum FirmwareError {
     Mismatch(#[from] BuildMismatch),
     /// A `.map` or `.elf` far larger than any DevKit build's.
     #[error(
-        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB); check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder",
+        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB)",
         path.display(),
         crate::limits::MAX_FIRMWARE_FILE_BYTES >> 20
     )]
@@ -94,7 +91,7 @@ pub enum FirmwareError {
     },
     /// `--flash-origin` given, but no map to apply it to.
     #[error(
-        "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
+        "a flash origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses",
         elf.display()
     )]
     FlashOriginWithoutMap {
@@ -251,7 +248,7 @@ pub fn check_is_map(text: &[u8], map_path: &Path) -> Result<(), FirmwareError> {
         return Ok(());
     }
     let kind = if text.starts_with(b"\x7fELF") {
-        " (it is an ELF file: give it with -e)"
+        " (it is an ELF file)"
     } else if text.contains(&0) || std::str::from_utf8(text).is_err() {
         " (it is binary data, such as a .bin)"
     } else {
@@ -261,18 +258,6 @@ pub fn check_is_map(text: &[u8], map_path: &Path) -> Result<(), FirmwareError> {
         path: map_path.to_path_buf(),
         kind,
     })
-}
-
-/// Reads `map_path` and returns the layout it describes.
-pub fn read_map(map_path: &Path) -> Result<(MapFile, RegionLayout), FirmwareError> {
-    let text = read_firmware_file(map_path)?;
-    check_is_map(&text, map_path)?;
-    let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
-        path: map_path.to_path_buf(),
-        source,
-    })?;
-    let layout = layout_from_map(&map, map_path)?;
-    Ok((map, layout))
 }
 
 /// The length of a `.bin` file, with an error that names it.
@@ -321,10 +306,4 @@ pub fn measure_bin(
     let core = read(cb, ce)?;
     let fw = read(fb, fe)?;
     Ok(MeasuredRegions::new(core, fw)?)
-}
-
-/// Measures the regions of a `.bin` + `.map` pair.
-pub fn measure_bin_map(bin: &Path, map: &Path) -> Result<MeasuredRegions, FirmwareError> {
-    let (_, layout) = read_map(map)?;
-    measure_bin(bin, &layout)
 }
