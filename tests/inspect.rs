@@ -9,13 +9,14 @@ use serde_json::Value;
 use std::path::Path;
 
 const EXPOSURE: &str = "\
-This certificate exposes its DeviceID private key. It was signed with the DevKit's fixed nonce
-(r = 515C3D6E...035F in every DevKit certificate), so anyone who holds it can compute the
-DeviceID private key: d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
-  - Individual enrollment is still sound: DPS checks the alias key, and the alias private key
-    is not exposed (it signs nothing that leaves the board).
-  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it, so it must not
-    anchor a group enrollment or a CA chain.
+This certificate exposes its DeviceID private key. It was signed with
+the fixed nonce of the DevKit and of RIoT's reference code (r = 515C3D6E...035F),
+so anyone who holds it can compute the DeviceID private key:
+d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
+  - Individual enrollment is still sound: DPS checks the alias key, and the alias
+    private key is not exposed (it signs nothing that leaves the board).
+  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it,
+    so it must not anchor a group enrollment or a CA chain.
 ";
 
 fn b64(der: &[u8]) -> String {
@@ -319,7 +320,7 @@ fn garbage_gets_a_clear_error_and_exit_2() {
     assert_eq!(
         inspect_error(b"aGVsbG8sIHdvcmxk\n", "hello.b64", dir.path()),
         format!(
-            "error: {d}hello.b64 is not an X.509 certificate: the bare base64 decodes to bytes that are not one (unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [8] (constructed))\n"
+            "error: {d}hello.b64 is not an X.509 certificate: the bare base64 decodes to bytes that do not have a certificate's structure; give the certificate itself (PEM, bare base64 or DER)\n"
         )
     );
     let case = Case::named("shared-0");
@@ -340,6 +341,34 @@ fn garbage_gets_a_clear_error_and_exit_2() {
             "error: {d}key.pem holds a PEM EC PRIVATE KEY, not a certificate; give the file with -----BEGIN CERTIFICATE-----\n"
         )
     );
+    // No decoder internals (`Invalid symbol 92, offset 0.`, `incorrect length for PRIVATE
+    // [23] (primitive) at DER byte 2`): what the input is not, in words.
+    assert_eq!(
+        inspect_error(
+            b"-----BEGIN CERTIFICATE-----\n\\\\\n-----END CERTIFICATE-----\n",
+            "slash.pem",
+            dir.path()
+        ),
+        format!(
+            "error: {d}slash.pem is not a certificate: the PEM body is not valid base64 (it holds '\\' at character 1, and base64 is only A-Z, a-z, 0-9, '+', '/' and '='); give a certificate as PEM, bare base64 or DER\n"
+        )
+    );
+    assert_eq!(
+        inspect_error(
+            b"-----BEGIN CERTIFICATE-----\nMIIB\nM\n-----END CERTIFICATE-----\n",
+            "short.pem",
+            dir.path()
+        ),
+        format!(
+            "error: {d}short.pem is not a certificate: the PEM body is not valid base64 (it ends in the middle of a character group: it looks cut short); give a certificate as PEM, bare base64 or DER\n"
+        )
+    );
+    assert_eq!(
+        inspect_error(b"\x30\x03\xd7\x01\x00", "private-tag.der", dir.path()),
+        format!(
+            "error: {d}private-tag.der is not an X.509 certificate: the DER decodes to bytes that do not have a certificate's structure; give the certificate itself (PEM, bare base64 or DER)\n"
+        )
+    );
     let der = case.der();
     assert_eq!(
         inspect_error(&der[..der.len() - 10], "cut.der", dir.path()),
@@ -358,13 +387,35 @@ fn a_missing_file_is_an_input_error() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    // The system's own words for a missing file (Linux: "No such file or directory (os error
-    // 2)"; Windows: "The system cannot find the path specified. (os error 3)").
-    let reason = std::fs::File::open("/nonexistent/cert.pem").unwrap_err();
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
-        format!("error: cannot read /nonexistent/cert.pem: {reason}; check the path\n")
+        "error: cannot read /nonexistent/cert.pem: no such file; check the path\n"
     );
-    #[cfg(target_os = "linux")]
-    assert_eq!(reason.to_string(), "No such file or directory (os error 2)");
+}
+
+#[test]
+fn terminal_escapes_in_the_subject_cn_are_not_passed_to_the_terminal() {
+    // The vector's alias certificate, its CN replaced (same length) by an escape sequence
+    // that would set the window title and clear the screen, and a right-to-left override.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/certificate/alias-escape-cn.der");
+    let output = bin().arg("inspect").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout_of(&output);
+    assert!(
+        text.contains("\n  registration ID:     ?]0;pwned??[2J?abxx (subject CN)\n"),
+        "{text}"
+    );
+    assert!(
+        !text
+            .chars()
+            .any(|c| c != '\n' && dps_cert_gen::text::printable::is_unsafe_char(c)),
+        "{text:?}"
+    );
+    // The JSON keeps the CN as it is, escaped by JSON itself.
+    let json = inspect_json(&std::fs::read(&path).unwrap());
+    assert_eq!(
+        json["registration_id"],
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}abxx"
+    );
 }

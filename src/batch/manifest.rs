@@ -47,6 +47,13 @@ pub enum ManifestError {
         /// The manifest.
         path: PathBuf,
     },
+    /// The header row is separated by semicolons (as spreadsheets save "CSV" in locales
+    /// where the comma is the decimal separator).
+    #[error("the manifest {} is separated by ';', but the separator is ','; save it as CSV with commas (or replace each ';' with ',')", path.display())]
+    Semicolons {
+        /// The manifest.
+        path: PathBuf,
+    },
     /// A required column is missing.
     #[error("the manifest {} has no {column} column (its header has: {found}); {HEADER_HINT}", path.display())]
     MissingColumn {
@@ -119,6 +126,12 @@ pub enum RowError {
     /// Bad registration ID, MAC or version.
     #[error(transparent)]
     Id(#[from] IdError),
+    /// The registration ID looks like a UDS (the columns swapped?): it would go into the
+    /// public certificate, its file name and the summary.
+    #[error(
+        "the registration_id field is 64 hex digits, as a UDS is (are the uds and registration_id columns swapped?); a registration ID goes into the public certificate, its file name and the summary, so it must never be a UDS"
+    )]
+    IdLooksLikeUds,
     /// Both a registration ID and a MAC.
     #[error(
         "both registration_id and mac are filled in; give the registration ID, or the MAC and firmware version, not both"
@@ -147,8 +160,14 @@ pub enum RowError {
         /// The line where it first appears.
         first_line: u64,
     },
+    /// Something other than a regular file is where the certificate goes: never replaced.
+    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The certificate file exists and `--force` was not given.
-    #[error("{} already exists; use --force to overwrite it, or choose another --out-dir", path.display())]
+    #[error("{} already exists with other contents; use --force to overwrite it, or choose another --out-dir", path.display())]
     Exists {
         /// The file.
         path: PathBuf,
@@ -221,6 +240,25 @@ impl Manifest {
         }
     }
 
+    /// Reads a manifest from `input` (standard input, for `--manifest -`), at most
+    /// [`MAX_MANIFEST_BYTES`]; `name` names it in messages.
+    pub fn from_reader(name: &Path, input: &mut dyn std::io::Read) -> Result<Self, ManifestError> {
+        use std::io::Read as _;
+        let mut bytes = Zeroizing::new(Vec::new());
+        std::io::Read::take(input, MAX_MANIFEST_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ManifestError::Read {
+                path: name.to_path_buf(),
+                reason: crate::text::io_reason::reason(&e),
+            })?;
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(ManifestError::TooLarge {
+                path: name.to_path_buf(),
+            });
+        }
+        Self::parse(name, &bytes)
+    }
+
     /// Parses manifest bytes; `path` names the file in messages.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ManifestError> {
         Self::parse_at_most(path, bytes, MAX_ROWS)
@@ -239,7 +277,9 @@ impl Manifest {
             });
         };
         let columns = Columns::of(path, &header)?;
-        let mut rows = Vec::new();
+        // Sized once: a growing vector would move the rows (each holding a UDS) to a larger
+        // buffer and free the old one unwiped.
+        let mut rows = Vec::with_capacity(row_capacity(bytes));
         while let Some(record) = records.next_record() {
             if rows.len() == max_rows {
                 return Err(ManifestError::TooManyRows {
@@ -260,6 +300,16 @@ impl Manifest {
             rows,
         })
     }
+}
+
+/// An upper bound on the device rows in `bytes` (every record but the last ends with a line
+/// break), at most [`MAX_ROWS`]: the rows vector never has to grow.
+fn row_capacity(bytes: &[u8]) -> usize {
+    let breaks = bytes
+        .iter()
+        .filter(|b| **b == b'\n' || **b == b'\r')
+        .count();
+    breaks.saturating_add(1).min(MAX_ROWS)
 }
 
 /// One CSV record: its fields' bytes in a wiped buffer, and its first line.
@@ -445,6 +495,11 @@ impl Columns {
             column,
             found: header_for_message(&names),
         };
+        if names.len() == 1 && names.iter().any(|n| n.contains(';')) {
+            return Err(ManifestError::Semicolons {
+                path: path.to_path_buf(),
+            });
+        }
         let uds = find(UDS_COLUMN)?.ok_or_else(|| missing(UDS_COLUMN))?;
         let id = find(ID_COLUMN)?;
         let mac = match (find(MAC_COLUMN)?, find(VERSION_COLUMN)?) {
@@ -517,6 +572,10 @@ impl Columns {
                 None => ("", ""),
             };
             let registration_id = if !id_given.is_empty() {
+                if crate::text::uds_like::looks_like_uds(id_given) {
+                    id_text = crate::text::uds_like::MASK.to_string();
+                    return Err(RowError::IdLooksLikeUds);
+                }
                 id_text = id_given.to_string();
                 if !mac.is_empty() {
                     return Err(RowError::BothIds);
@@ -567,6 +626,23 @@ mod tests {
     }
 
     #[test]
+    fn the_rows_vector_is_sized_once_and_never_grows() {
+        for text in [
+            format!("uds,registration_id\n{SAMPLE_UDS_HEX},dev-1"),
+            format!("uds,registration_id\r{SAMPLE_UDS_HEX},dev-1\r{SAMPLE_UDS_HEX},dev-2\r"),
+            format!("uds,registration_id\r\n{SAMPLE_UDS_HEX},dev-1\r\n\r\n{SAMPLE_UDS_HEX},dev-2"),
+            (0..100)
+                .map(|i| format!("{SAMPLE_UDS_HEX},dev-{i}\n"))
+                .fold("uds,registration_id\n".to_string(), |a, b| a + &b),
+        ] {
+            let capacity = row_capacity(text.as_bytes());
+            let m = parse(&text).unwrap();
+            assert!(m.rows.len() <= capacity);
+            assert_eq!(m.rows.capacity(), capacity, "no reallocation: {text:?}");
+        }
+    }
+
+    #[test]
     fn reads_ids_macs_extras_and_line_numbers() {
         let text = format!(
             "\u{feff}Serial, UDS ,registration_id\n\nA1,{SAMPLE_UDS_HEX},dev-1\n\"A\n2\",{SAMPLE_UDS_HEX},dev-2\r\n , , \nA3,{SAMPLE_UDS_HEX},dev-3"
@@ -595,6 +671,15 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_separated_by_semicolons_says_the_separator_is_a_comma() {
+        let text = format!("uds;registration_id\n{SAMPLE_UDS_HEX};dev-1\n");
+        assert_eq!(
+            parse(&text).unwrap_err().to_string(),
+            "the manifest devices.csv is separated by ';', but the separator is ','; save it as CSV with commas (or replace each ';' with ',')"
+        );
+    }
+
+    #[test]
     fn row_errors() {
         let text = format!(
             "uds,registration_id,mac,firmware_version\n\
@@ -614,7 +699,10 @@ mod tests {
         assert_eq!(errors[0], RowError::BothIds);
         assert_eq!(errors[1], RowError::EmptyField("registration_id"));
         assert_eq!(errors[2], RowError::EmptyField("firmware_version"));
-        assert!(matches!(errors[3], RowError::Id(IdError::BadIdChar { .. })));
+        assert!(matches!(
+            errors[3],
+            RowError::Id(IdError::UpperCaseId { .. })
+        ));
         assert_eq!(
             errors[4],
             RowError::FieldCount {

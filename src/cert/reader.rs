@@ -70,9 +70,12 @@ pub struct CertificateInput {
 pub enum CertReadError {
     /// Standard input is a terminal and no file was named.
     #[error(
-        "no certificate given: name a file (inspect cert.pem), or pipe one in (... | dps-cert-gen inspect -)"
+        "no certificate given: name a file ({command} cert.pem), or pipe one in (... | dps-cert-gen {command} -)"
     )]
-    NoInput,
+    NoInput {
+        /// The command that wants the certificate (`inspect`, `verify`).
+        command: &'static str,
+    },
     /// The file or standard input could not be read.
     #[error("cannot read {source_name}: {reason}; check the path")]
     Unreadable {
@@ -122,7 +125,7 @@ pub enum CertReadError {
         source_name: String,
         /// "the PEM body" or "the text".
         what: &'static str,
-        /// The decoder's words.
+        /// What is wrong with it, in words (see [`base64_reason`]).
         reason: String,
     },
     /// DER cut short.
@@ -147,16 +150,36 @@ pub enum CertReadError {
     },
     /// Decoded, but the bytes are not an X.509 certificate.
     #[error(
-        "{source_name} is not an X.509 certificate: the {encoding} decodes to bytes that are not one ({reason})"
+        "{source_name} is not an X.509 certificate: the {encoding} decodes to bytes that do not have a certificate's structure; give the certificate itself (PEM, bare base64 or DER)"
     )]
     NotX509 {
         /// File name or "standard input".
         source_name: String,
         /// Where the bytes came from.
         encoding: InputEncoding,
-        /// The parser's words.
-        reason: String,
     },
+}
+
+/// What is wrong with text that is not base64, in words (never the decoder's internals).
+pub fn base64_reason(e: &base64::DecodeError) -> String {
+    match e {
+        base64::DecodeError::InvalidByte(offset, byte) if byte.is_ascii_graphic() => format!(
+            "it holds '{}' at character {}, and base64 is only A-Z, a-z, 0-9, '+', '/' and '='",
+            char::from(*byte),
+            offset + 1
+        ),
+        base64::DecodeError::InvalidByte(offset, _) => format!(
+            "it holds a character that is not base64 at character {}",
+            offset + 1
+        ),
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol { .. } => {
+            "it ends in the middle of a character group: it looks cut short".to_string()
+        }
+        base64::DecodeError::InvalidPadding => {
+            "its '=' padding at the end is missing or wrong: it looks cut short or altered"
+                .to_string()
+        }
+    }
 }
 
 /// Length of the DER element at the start of `bytes` (tag, length and contents), if its
@@ -237,7 +260,7 @@ pub fn decode_certificate(
         .map_err(|e| CertReadError::BadBase64 {
             source_name: name(),
             what: "the text",
-            reason: e.to_string(),
+            reason: base64_reason(&e),
         })?;
     Ok(CertificateInput {
         der,
@@ -279,7 +302,7 @@ fn decode_pem(text: &str, source_name: &str) -> Result<CertificateInput, CertRea
         .map_err(|e| CertReadError::BadBase64 {
             source_name: name(),
             what: "the PEM body",
-            reason: e.to_string(),
+            reason: base64_reason(&e),
         })?;
     Ok(CertificateInput {
         der,

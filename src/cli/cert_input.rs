@@ -26,10 +26,11 @@ impl CertSource {
         }
     }
 
-    /// Reads the whole input (at most [`MAX_INPUT_BYTES`]).
-    pub(crate) fn read(&self) -> Result<Vec<u8>, CertReadError> {
+    /// Reads the whole input (at most [`MAX_INPUT_BYTES`]) for `command` (named in the
+    /// hint when standard input is a terminal).
+    pub(crate) fn read(&self, command: &'static str) -> Result<Vec<u8>, CertReadError> {
         if *self == CertSource::Stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            return Err(CertReadError::NoInput);
+            return Err(CertReadError::NoInput { command });
         }
         let mut bytes = Vec::new();
         let result = match self {
@@ -42,7 +43,10 @@ impl CertSource {
         };
         result.map_err(|e| CertReadError::Unreadable {
             source_name: self.to_string(),
-            reason: e.to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => dps_cert_gen::text::io_reason::reason(&e),
+            },
         })?;
         if bytes.len() as u64 > MAX_INPUT_BYTES {
             return Err(CertReadError::TooLarge {
@@ -62,8 +66,11 @@ impl fmt::Display for CertSource {
     }
 }
 
-/// Reads and inspects a certificate from a file or standard input.
-pub(crate) fn inspect_source(source: &CertSource) -> Result<Inspection, CertificateError> {
-    let bytes = source.read()?;
+/// Reads and inspects a certificate from a file or standard input, for `command`.
+pub(crate) fn inspect_source(
+    source: &CertSource,
+    command: &'static str,
+) -> Result<Inspection, CertificateError> {
+    let bytes = source.read(command)?;
     Ok(inspect_bytes(&bytes, &source.to_string())?)
 }

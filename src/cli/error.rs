@@ -117,6 +117,9 @@ mod advice {
             FirmwareError::ProjectNotFound { .. } => {
                 "; build the sketch first, or give the files with -e, or -b and -m"
             }
+            FirmwareError::NotAMap { .. } => {
+                "; give that file with -m (an .elf goes with -e, a .bin with -b)"
+            }
             FirmwareError::NoFlashRegion { .. } => {
                 "; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)"
             }

@@ -10,8 +10,8 @@ use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
-use dps_cert_gen::registration_id::{FirmwareVersion, Mac, RegistrationId};
-use std::path::Path;
+use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
+use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
@@ -153,9 +153,12 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
             );
             continue;
         }
-        match Uds::from_hex(text) {
-            Ok(uds) => {
-                console.confirm("UDS accepted (64 hex digits)");
+        match Uds::from_pasted(text) {
+            Ok((uds, decoration)) => {
+                match decoration {
+                    Some(d) => console.confirm(&format!("UDS accepted ({})", d.kept())),
+                    None => console.confirm("UDS accepted (64 hex digits)"),
+                }
                 if let Some(w) = sample_uds::warning(&uds) {
                     console.warn(&w);
                 }
@@ -180,8 +183,9 @@ pub(crate) trait Board {
 pub(crate) fn ask_registration_id(
     console: &mut dyn Console,
     board: &mut dyn Board,
+    uds: &Uds,
 ) -> Result<RegistrationId, Error> {
-    if let Some(id) = ask_typed_id(console)? {
+    if let Some(id) = ask_typed_id(console, uds)? {
         return Ok(id);
     }
     if let Some(port) = board.found()
@@ -201,12 +205,16 @@ pub(crate) fn ask_registration_id(
     Ok(ask_mac_and_version(console)?)
 }
 
-/// Asks for the registration ID; `None` when left empty.
-fn ask_typed_id(console: &mut dyn Console) -> Result<Option<RegistrationId>, PromptError> {
+/// Asks for the registration ID; `None` when left empty. The UDS given as the ID (pasted a
+/// second time) is refused and the question asked again.
+fn ask_typed_id(
+    console: &mut dyn Console,
+    uds: &Uds,
+) -> Result<Option<RegistrationId>, PromptError> {
     loop {
         let typed = answer(
             console.ask(
-                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                "Registration ID (empty: build it from the MAC and firmware version)",
                 None,
             ),
             "registration ID",
@@ -214,6 +222,11 @@ fn ask_typed_id(console: &mut dyn Console) -> Result<Option<RegistrationId>, Pro
         let text = typed.trim();
         if text.is_empty() {
             return Ok(None);
+        }
+        // The UDS pasted a second time lands here: the same rule as for -i, asked again.
+        if uds.is_written_as(text) {
+            console.refuse(&IdError::IsTheUds.to_string());
+            continue;
         }
         match RegistrationId::new(text) {
             Ok(id) => return Ok(Some(id)),
@@ -273,8 +286,37 @@ fn ask_yes(
     }
 }
 
-/// Asks whether to overwrite `path`; the default is no.
-pub(crate) fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bool, PromptError> {
+/// What to do about an output file that exists already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Overwrite {
+    /// Overwrite it.
+    Yes,
+    /// Keep it, and write this (new) file instead.
+    Elsewhere(PathBuf),
+}
+
+/// The first of `NAME-2.EXT`, `NAME-3.EXT` ... beside `path` that does not exist.
+fn free_name(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    (2..1000)
+        .map(|n| path.with_file_name(format!("{stem}-{n}{ext}")))
+        .find(|p| p.symlink_metadata().is_err())
+        .unwrap_or_else(|| path.with_file_name(format!("{stem}-new{ext}")))
+}
+
+/// Asks whether to overwrite `path` (the default is no); when not, asks for another file
+/// name, offering a free one beside it, so that nothing typed so far is lost.
+pub(crate) fn ask_overwrite(
+    console: &mut dyn Console,
+    path: &Path,
+) -> Result<Overwrite, PromptError> {
     loop {
         let typed = answer(
             console.ask(
@@ -284,10 +326,30 @@ pub(crate) fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bo
             "overwrite",
         )?;
         match typed.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => return Ok(true),
-            "" | "n" | "no" => return Ok(false),
-            _ => console.refuse("answer y (overwrite) or n (keep the file and stop)"),
+            "y" | "yes" => return Ok(Overwrite::Yes),
+            "" | "n" | "no" => break,
+            _ => console.refuse("answer y (overwrite) or n (keep it and write another file)"),
         }
+    }
+    let suggestion = free_name(path);
+    loop {
+        let shown = suggestion.display().to_string();
+        let typed = answer(
+            console.ask("File to write instead", Some(&shown)),
+            "file name",
+        )?;
+        let chosen = match typed.trim() {
+            "" => suggestion.clone(),
+            name => PathBuf::from(name),
+        };
+        if chosen.symlink_metadata().is_ok() {
+            console.refuse(&format!(
+                "{} exists too; give another name",
+                chosen.display()
+            ));
+            continue;
+        }
+        return Ok(Overwrite::Elsewhere(chosen));
     }
 }
 
@@ -370,13 +432,13 @@ mod tests {
     fn an_empty_id_offers_the_board_when_one_is_plugged_in() {
         let mut board = OneBoard { reads: Vec::new() };
         let mut c = Scripted::new(&[Some(""), Some("")]);
-        let id = ask_registration_id(&mut c, &mut board).unwrap();
+        let id = ask_registration_id(&mut c, &mut board, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c8934680ec24v1v6v5");
         assert_eq!(board.reads, [PortRequest::Named("/dev/ttyACM0".into())]);
         assert_eq!(
             c.shown,
             [
-                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                "Registration ID (empty: build it from the MAC and firmware version)",
                 "A DevKit is plugged in on /dev/ttyACM0. Read the registration ID from it as it boots?",
                 "ok Registration ID: az-c8934680ec24v1v6v5",
             ]
@@ -390,7 +452,7 @@ mod tests {
             Some("c8934680ec24"),
             Some("1.3.0"),
         ]);
-        let id = ask_registration_id(&mut c, &mut board).unwrap();
+        let id = ask_registration_id(&mut c, &mut board, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c8934680ec24v1v3v0");
         assert!(board.reads.is_empty());
         assert!(
@@ -400,7 +462,8 @@ mod tests {
         );
         // A typed ID: the board is not offered.
         let mut c = Scripted::new(&[Some("my-device-01")]);
-        let id = ask_registration_id(&mut c, &mut OneBoard { reads: Vec::new() }).unwrap();
+        let id =
+            ask_registration_id(&mut c, &mut OneBoard { reads: Vec::new() }, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "my-device-01");
         assert_eq!(c.shown.len(), 1);
     }
@@ -414,6 +477,40 @@ mod tests {
         assert_eq!(project_name(".ino"), ".ino");
     }
 
+    fn some_uds() -> Uds {
+        Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap()
+    }
+
+    #[test]
+    fn the_uds_pasted_again_at_the_id_prompt_is_refused_and_asked_again() {
+        let upper: &'static str = dps_cert_gen::dice::uds::SAMPLE_UDS_HEX
+            .to_uppercase()
+            .leak();
+        let mut c = Scripted::new(&[
+            Some(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX),
+            Some(upper),
+            Some("my-device-01"),
+        ]);
+        let id = ask_registration_id(&mut c, &mut NoBoard, &some_uds()).unwrap();
+        assert_eq!(id.as_str(), "my-device-01");
+        let refusals: Vec<_> = c
+            .shown
+            .iter()
+            .filter(|s| s.starts_with("refuse "))
+            .collect();
+        assert_eq!(
+            refusals,
+            [
+                &format!("refuse {}", IdError::IsTheUds),
+                &format!("refuse {}", IdError::IsTheUds)
+            ]
+        );
+        assert!(!c.shown.iter().any(|s| {
+            s.to_lowercase()
+                .contains(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX)
+        }));
+    }
+
     #[test]
     fn id_from_mac_and_version_after_bad_answers() {
         let mut c = Scripted::new(&[
@@ -424,7 +521,7 @@ mod tests {
             Some("1.6"),
             Some("1.6.2"),
         ]);
-        let id = ask_registration_id(&mut c, &mut NoBoard).unwrap();
+        let id = ask_registration_id(&mut c, &mut NoBoard, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c89346aabbccv1v6v2");
         let refusals = c.shown.iter().filter(|s| s.starts_with("refuse ")).count();
         assert_eq!(refusals, 3, "{:?}", c.shown);
@@ -468,14 +565,41 @@ mod tests {
             e.to_string(),
             "no answer to the UDS prompt (end of input); nothing was written"
         );
-        let e = ask_registration_id(&mut Scripted::new(&[None]), &mut NoBoard).unwrap_err();
+        let e = ask_registration_id(&mut Scripted::new(&[None]), &mut NoBoard, &some_uds())
+            .unwrap_err();
         assert!(matches!(e, Error::Prompt(PromptError::Interrupted)));
     }
 
     #[test]
-    fn overwrite_defaults_to_no() {
-        let p = Path::new("x.pem");
-        assert!(!ask_overwrite(&mut Scripted::new(&[Some("")]), p).unwrap());
-        assert!(ask_overwrite(&mut Scripted::new(&[Some("maybe"), Some("Y")]), p).unwrap());
+    fn declining_an_overwrite_offers_another_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.pem");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::write(dir.path().join("x-2.pem"), "old too").unwrap();
+        assert_eq!(
+            ask_overwrite(&mut Scripted::new(&[Some("maybe"), Some("Y")]), &p).unwrap(),
+            Overwrite::Yes
+        );
+        // No (the default), then the offered name (the default again).
+        assert_eq!(
+            ask_overwrite(&mut Scripted::new(&[Some(""), Some("")]), &p).unwrap(),
+            Overwrite::Elsewhere(dir.path().join("x-3.pem"))
+        );
+        // A name that exists too is refused, and asked for again.
+        let taken = dir.path().join("x-2.pem");
+        let taken: &'static str = Box::leak(taken.display().to_string().into_boxed_str());
+        let mut console = Scripted::new(&[Some("n"), Some(taken), Some("y.pem")]);
+        assert_eq!(
+            ask_overwrite(&mut console, &p).unwrap(),
+            Overwrite::Elsewhere(PathBuf::from("y.pem"))
+        );
+        assert!(
+            console
+                .shown
+                .iter()
+                .any(|s| s == &format!("refuse {taken} exists too; give another name")),
+            "{:?}",
+            console.shown
+        );
     }
 }

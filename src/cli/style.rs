@@ -22,8 +22,11 @@ pub(crate) fn stderr() -> AutoStream<std::io::Stderr> {
     AutoStream::new(std::io::stderr(), ColorChoice::Auto)
 }
 
-/// Writes `prefix: message` on one line of standard error, the prefix in `style`.
+/// Writes `prefix: message` on one line of standard error, the prefix in `style`. Anything
+/// in `message` that looks like a UDS is masked: a UDS given to the wrong flag, or put in the
+/// wrong column, is never repeated.
 fn line(style: Style, prefix: &str, message: &str) {
+    let message = dps_cert_gen::text::uds_like::mask_uds_like(message);
     let mut err = stderr();
     // Nothing sensible is left to do when standard error cannot be written.
     let _ = writeln!(err, "{style}{prefix}:{style:#} {message}");
@@ -32,6 +35,11 @@ fn line(style: Style, prefix: &str, message: &str) {
 /// Prints `error: message` on standard error.
 pub(crate) fn error(message: &str) {
     line(ERROR, "error", message);
+}
+
+/// Prints `note: message` on standard error.
+pub(crate) fn note(message: &str) {
+    line(HINT, "note", message);
 }
 
 /// Prints `warning: message` on standard error.

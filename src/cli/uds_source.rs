@@ -4,7 +4,7 @@
 
 use crate::cli::args::UdsArgs;
 use crate::cli::error::Error;
-use dps_cert_gen::dice::uds::{Uds, UdsError};
+use dps_cert_gen::dice::uds::{Uds, UdsDecoration, UdsError};
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::Read;
@@ -80,14 +80,25 @@ pub(crate) struct GivenUds {
     /// The secret.
     pub uds: Uds,
     /// Where it came from.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "only the tests read it until the UDS-source line is shown"
-        )
-    )]
     pub origin: Origin,
+    /// A warning about the source (a UDS file others can read), shown before going on.
+    pub warning: Option<String>,
+    /// What was taken off around its digits (a pasted `set_dps_uds` command, a `0x`).
+    pub decoration: Option<UdsDecoration>,
+}
+
+impl Origin {
+    /// The line saying where a UDS came from (never its value), for standard error: a
+    /// `DPS_UDS` left from another board, or the wrong file, would otherwise silently give a
+    /// wrong certificate. `None` for `-u`, which earns its own warning.
+    pub(crate) fn note(&self) -> Option<String> {
+        match self {
+            Origin::Flag => None,
+            Origin::File(p) => Some(format!("UDS read from {} (--uds-file)", p.display())),
+            Origin::Stdin => Some("UDS read from standard input (--uds-file -)".to_string()),
+            Origin::Env => Some(format!("UDS taken from the {ENV_VAR} environment variable")),
+        }
+    }
 }
 
 /// The UDS from the first source given, in order of precedence: `-u`, `--uds-file`, `DPS_UDS`
@@ -100,10 +111,12 @@ pub(crate) fn resolve(
     stdin: &mut dyn Read,
     stdin_is_terminal: bool,
 ) -> Result<Option<GivenUds>, Error> {
-    if let Some(uds) = args.resolve()? {
+    if let Some((uds, decoration)) = args.resolve()? {
         return Ok(Some(GivenUds {
             uds,
             origin: Origin::Flag,
+            warning: None,
+            decoration,
         }));
     }
     if let Some(path) = &args.uds_file {
@@ -117,8 +130,16 @@ pub(crate) fn resolve(
             })?;
             return parse(&text, Origin::Stdin).map(Some);
         }
-        let text = read_file(path)?;
-        return parse(&text, Origin::File(path.clone())).map(Some);
+        let (text, open_to_others) = read_file(path)?;
+        let mut given = parse(&text, Origin::File(path.clone()))?;
+        if open_to_others {
+            given.warning = Some(format!(
+                "{} can be read by other users of this computer, and it holds the board's secret; make it readable by you alone (chmod 600 {})",
+                path.display(),
+                path.display()
+            ));
+        }
+        return Ok(Some(given));
     }
     match env {
         Some(value) if !value.is_empty() => {
@@ -129,7 +150,8 @@ pub(crate) fn resolve(
     }
 }
 
-fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, UdsSourceError> {
+/// The file's bytes, and whether other users may read it.
+fn read_file(path: &Path) -> Result<(Zeroizing<Vec<u8>>, bool), UdsSourceError> {
     let fail = |reason: String| UdsSourceError::Read {
         path: path.to_path_buf(),
         reason,
@@ -144,7 +166,11 @@ fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, UdsSourceError> {
             _ => e.to_string(),
         })
     })?;
-    read_bounded(&mut file).map_err(|e| fail(e.to_string()))
+    let open_to_others = file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && crate::cli::sys::permissions::readable_by_others(&m));
+    let text = read_bounded(&mut file).map_err(|e| fail(e.to_string()))?;
+    Ok((text, open_to_others))
 }
 
 /// Reads at most one byte more than [`MAX_FILE_BYTES`], so that a larger input is detected
@@ -161,8 +187,13 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(UdsSourceError::TooLarge { origin }.into());
     }
-    match Uds::from_text(text) {
-        Ok(uds) => Ok(GivenUds { uds, origin }),
+    match Uds::from_pasted_bytes(text) {
+        Ok((uds, decoration)) => Ok(GivenUds {
+            uds,
+            origin,
+            warning: None,
+            decoration,
+        }),
         Err(source) => Err(UdsSourceError::Invalid { origin, source }.into()),
     }
 }

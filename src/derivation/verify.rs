@@ -125,6 +125,14 @@ pub fn require_alias(inspection: &Inspection) -> Result<(), CertificateError> {
             source_name: inspection.source.clone(),
             what: "the DevKit's DeviceID certificate, not its alias certificate",
         }),
+        CertKind::RiotAlias => Err(CertificateError::NotAlias {
+            source_name: inspection.source.clone(),
+            what: "a RIoT alias certificate of another origin than a DevKit (its issuer is not CN=devkitdice, O=DEVKIT_TEST)",
+        }),
+        CertKind::RiotDeviceId | CertKind::RiotOther => Err(CertificateError::NotAlias {
+            source_name: inspection.source.clone(),
+            what: "a RIoT certificate of another origin than a DevKit, not a DevKit alias certificate",
+        }),
         CertKind::Other => Err(CertificateError::NotAlias {
             source_name: inspection.source.clone(),
             what: "not a DevKit RIoT alias certificate (it has no RIoT extension 1.3.6.1.4.1.311.89.3.1)",
@@ -251,7 +259,7 @@ impl Verification {
 
     /// The report for a terminal: one line when identical, else one line per difference.
     pub fn render(&self) -> String {
-        let source = &self.certificate.source;
+        let source = crate::text::printable::without_controls(&self.certificate.source);
         let mut out = String::new();
         if self.matches() {
             let from = if self.registration_id_from_certificate {
@@ -262,7 +270,8 @@ impl Verification {
             let _ = writeln!(
                 out,
                 "{source} matches these inputs byte for byte (registration ID {}{from}; SHA-256 thumbprint {})",
-                self.derived_registration_id, self.derived_thumbprints.sha256
+                crate::text::printable::without_controls(&self.derived_registration_id),
+                self.derived_thumbprints.sha256
             );
         } else {
             let n = self.differences.len();
@@ -272,7 +281,9 @@ impl Verification {
                 if n == 1 { "" } else { "s" }
             );
             for (i, d) in self.differences.iter().enumerate() {
-                let _ = writeln!(out, "  {}. {}", i + 1, d.message());
+                // (The certificate's CN and the file name are made printable.)
+                let message = crate::text::printable::without_controls(&d.message());
+                let _ = writeln!(out, "  {}. {message}", i + 1);
             }
         }
         out

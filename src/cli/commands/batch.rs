@@ -6,12 +6,13 @@ use crate::cli::Finish;
 use crate::cli::args::FirmwareArgs;
 use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
-use crate::cli::output::{BatchFiles, OutputError, sync_filesystem, write_atomic};
+use crate::cli::output::{BatchFiles, sync_filesystem, write_atomic};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::batch::summary::SummaryFormat;
 use dps_cert_gen::derivation::FirmwareMeasurements;
+use dps_cert_gen::text::uds_like::mask_uds_like;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,8 +30,8 @@ pub(crate) struct BatchArgs {
     /// Firmware input, measured once for all devices.
     #[command(flatten)]
     pub firmware: FirmwareArgs,
-    /// CSV file with a header row: uds and registration_id, or uds, mac and firmware_version
-    /// (other columns are copied to the summary).
+    /// CSV file ('-' for standard input) with a header row: uds and registration_id, or
+    /// uds, mac and firmware_version (other columns are copied to the summary).
     #[arg(long = "manifest", value_name = "CSV")]
     pub manifest: PathBuf,
     /// Folder for the certificates (<registration-id>.pem, or .cer with --format der) and the summary; created if missing.
@@ -78,13 +79,16 @@ fn progress_bar(rows: usize) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {human_pos}/{human_len} certificates  {rate}  {eta} left",
-    ) {
+    if let Ok(style) =
+        // The bar takes what the line leaves: the whole line fits the terminal.
+        ProgressStyle::with_template(
+            "{wide_bar} {pos}/{len} certificates  {rate}  {eta} left",
+        )
+    {
         bar.set_style(style.with_key(
             "rate",
             |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0}/s", state.per_sec());
+                let _ = write!(w, "{:.0} per second", state.per_sec());
             },
         ));
     }
@@ -94,7 +98,20 @@ fn progress_bar(rows: usize) -> ProgressBar {
 /// Runs the batch: validates everything, then writes the certificates and the summary.
 pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let started = Instant::now();
-    let manifest = Manifest::read(&args.manifest).map_err(BatchError::from)?;
+    let manifest = if args.manifest.as_os_str() == "-" {
+        if std::io::stdin().is_terminal() {
+            return Err(Error::Missing(
+                "the manifest on standard input (--manifest -): pipe it in (... | dps-cert-gen batch --manifest - ...), or name the file".to_string(),
+            ));
+        }
+        Manifest::from_reader(
+            std::path::Path::new("standard input"),
+            &mut crate::cli::sys::unbuffered_stdin(),
+        )
+    } else {
+        Manifest::read(&args.manifest)
+    }
+    .map_err(BatchError::from)?;
     let measured = args.firmware.resolve()?.measure()?;
     if args.firmware.verbose {
         for line in crate::cli::verbose::lines(&measured) {
@@ -108,17 +125,37 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let options = args.options();
     let format = args.summary_format();
     let summary = options.out_dir.join(format.file_name());
-    if !args.force && summary.symlink_metadata().is_ok() {
+    // An earlier run's summary (a run over its own output, after Ctrl-C or a crash) is
+    // replaced; any other file is not, without --force.
+    let own_summary = || {
+        std::fs::read(&summary)
+            .is_ok_and(|bytes| dps_cert_gen::batch::summary::is_summary(format, &bytes))
+    };
+    let replace_summary = args.force || own_summary();
+    if !replace_summary && summary.symlink_metadata().is_ok_and(|m| m.is_file()) {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
-    let checked = engine::check(&manifest, &options)?;
+    // Never a device, FIFO, link or folder in the summary's place, even with --force.
+    crate::cli::output::check_writable(&summary, true)?;
+    // Held to the end: a second run into the same folder is refused at once, so that the
+    // files and the summary are this run's alone.
+    let _out_dir = if options.out_dir.exists() && !options.out_dir.is_dir() {
+        None // (refused by the check below)
+    } else {
+        Some(crate::cli::output::lock_out_dir(&options.out_dir)?)
+    };
+    let checked = engine::check(&manifest, &options, &measurements)?;
+    let already = checked.already_written.iter().flatten().count();
 
     let total = manifest.rows.len();
     let invalid = checked.invalid_count();
     let level = if args.keep_going { "warning" } else { "error" };
     for (i, e) in checked.invalid() {
         if let Some(row) = manifest.rows.get(i) {
-            eprintln!("{level}: {}", e.at(&manifest.path, row.line));
+            eprintln!(
+                "{level}: {}",
+                mask_uds_like(&e.at(&manifest.path, row.line))
+            );
         }
     }
     if invalid > 0 && !args.keep_going {
@@ -143,7 +180,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         })
         .collect();
     for w in long_ids.iter().take(MAX_WARNINGS_SHOWN) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", mask_uds_like(w));
     }
     if long_ids.len() > MAX_WARNINGS_SHOWN {
         eprintln!(
@@ -152,14 +189,24 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         );
     }
 
-    std::fs::create_dir_all(&options.out_dir).map_err(|e| OutputError::Write {
-        path: options.out_dir.clone(),
-        reason: e.to_string(),
-    })?;
+    // Under the lock: temporary files a killed run left for these certificates.
+    let names = manifest
+        .rows
+        .iter()
+        .filter_map(|row| row.device.as_ref().ok())
+        .map(|d| options.file_name(d.registration_id.as_str()))
+        .collect();
+    let stale = crate::cli::sys::staged_file::remove_stale(&options.out_dir, &names);
+    if stale > 0 {
+        eprintln!(
+            "Removed {stale} temporary files an interrupted run left in {}",
+            options.out_dir.display()
+        );
+    }
     // The first Ctrl-C (or SIGTERM) lets the batch finish the file it is writing, start no
     // other, and write the summary; a second one ends the process at once (status 130).
     let interrupted = crate::cli::sys::on_interrupt();
-    let bar = progress_bar(total - invalid);
+    let bar = progress_bar(total - invalid - already);
     let advance = || bar.inc(1);
     let sink = BatchFiles { force: args.force };
     let outcomes = engine::run(
@@ -176,20 +223,21 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     // Every certificate on disk before the summary says so.
     sync_filesystem(&options.out_dir)?;
     let contents = format.render(&manifest.extra_columns, &outcomes);
-    write_atomic(&summary, &contents, args.force, 0o644)?;
+    write_atomic(&summary, &contents, replace_summary, 0o644)?;
 
     let failed: Vec<_> = outcomes
         .iter()
         .filter(|o| o.status == Status::Failed)
         .collect();
     for o in failed.iter().take(MAX_FAILURES_SHOWN) {
-        eprintln!(
+        let message = format!(
             "error: {} line {} ({}): {}",
             manifest.path.display(),
             o.line,
             o.registration_id,
             o.error.as_deref().unwrap_or_default()
         );
+        eprintln!("{}", mask_uds_like(&message));
     }
     if failed.len() > MAX_FAILURES_SHOWN {
         eprintln!(
@@ -202,6 +250,13 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .iter()
         .filter(|o| o.status == Status::Written)
         .count();
+    if already > 0 {
+        // One line for them all: a re-run over a large batch would otherwise print thousands.
+        eprintln!(
+            "{already} of {total} certificates were in {} already with exactly these contents (an earlier run's): counted as done",
+            options.out_dir.display()
+        );
+    }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "Wrote {written} of {total} certificates to {} in {seconds:.2} s ({:.0} per second); summary: {}",
