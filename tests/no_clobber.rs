@@ -6,6 +6,7 @@
 mod common;
 
 use common::{bin, uds_file};
+#[cfg(unix)]
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
@@ -21,6 +22,7 @@ fn firmware() -> [String; 4] {
     ]
 }
 
+#[cfg(unix)]
 fn mkfifo(path: &Path) {
     let status = std::process::Command::new("mkfifo")
         .arg(path)
@@ -29,10 +31,13 @@ fn mkfifo(path: &Path) {
     assert!(status.success());
 }
 
+#[cfg(unix)]
 fn is_fifo(path: &Path) -> bool {
     path.symlink_metadata().unwrap().file_type().is_fifo()
 }
 
+// Unix only: FIFOs.
+#[cfg(unix)]
 #[test]
 fn a_fifo_is_never_replaced_nor_opened_with_or_without_force() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,6 +100,8 @@ fn batch(manifest: &Path, out: &Path) -> assert_cmd::Command {
     cmd
 }
 
+// Unix only: FIFOs.
+#[cfg(unix)]
 #[test]
 fn batch_with_force_leaves_fifos_alone_for_certificates_and_the_summary() {
     let dir = tempfile::tempdir().unwrap();

@@ -76,7 +76,12 @@ fn usage_errors_are_several_lines_as_the_readme_says() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.starts_with("error: unexpected argument '--no-such-flag' found\n"));
-    assert!(err.contains("\nUsage: dps-cert-gen [OPTIONS]\n"));
+    // The program's name as it was started: dps-cert-gen.exe on Windows.
+    let usage = format!(
+        "\nUsage: dps-cert-gen{} [OPTIONS]\n",
+        std::env::consts::EXE_SUFFIX
+    );
+    assert!(err.contains(&usage), "{err}");
     assert!(err.ends_with("For more information, try '--help'.\n"));
 }
 

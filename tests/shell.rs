@@ -129,6 +129,8 @@ fn help_has_examples_and_the_uds_sources() {
     );
 }
 
+// Unix only: /dev/full.
+#[cfg(unix)]
 #[test]
 fn a_full_standard_output_is_worded_for_commands_without_o() {
     let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");

@@ -335,6 +335,8 @@ mod tests {
         );
     }
 
+    // Unix only: /dev paths and a symbolic link made without privileges.
+    #[cfg(unix)]
     #[test]
     fn devices_and_links_are_refused_before_any_write() {
         // Only checked: check_writable writes nothing, so /dev/null is never touched.
