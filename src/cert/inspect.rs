@@ -461,7 +461,7 @@ impl Inspection {
         }
     }
 
-    /// The report for a terminal. Every text taken from the certificate (or its file name) is
+    /// The text report. Every text taken from the certificate (or its file name) is
     /// made printable: a subject CN holding escape sequences cannot retitle or clear the
     /// terminal; the only control characters are the line ends written here.
     pub fn render(&self) -> String {

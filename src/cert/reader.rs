@@ -1,6 +1,6 @@
 //! Reading a certificate the user holds, in whatever form it came: PEM (64-column lines, or
 //! the original tool's one long line, LF or CRLF), bare base64 on one or more lines, or raw
-//! DER, detected automatically, from a file or standard input.
+//! DER, detected automatically, from the bytes the command line read.
 //!
 //! The DER header (is this one SEQUENCE, how long) is read with `der`. The PEM framing is
 //! this file's own, not the `pem` crate's, because `pem` does not accept exactly what this
@@ -68,30 +68,6 @@ pub struct CertificateInput {
 /// Why the input is not a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CertReadError {
-    /// Standard input is a terminal and no file was named.
-    #[error(
-        "no certificate given: name a file ({command} cert.pem), or pipe one in (... | dps-cert-gen {command} -)"
-    )]
-    NoInput {
-        /// The command that wants the certificate (`inspect`, `verify`).
-        command: &'static str,
-    },
-    /// The file or standard input could not be read.
-    #[error("cannot read {source_name}: {reason}; check the path")]
-    Unreadable {
-        /// File name or "standard input".
-        source_name: String,
-        /// The system's words.
-        reason: String,
-    },
-    /// Far too large to be a certificate.
-    #[error(
-        "{source_name} is larger than 1 MiB, far too large for a certificate; give the certificate file itself"
-    )]
-    TooLarge {
-        /// File name or "standard input".
-        source_name: String,
-    },
     /// Nothing but white space.
     #[error("{source_name} is empty; give a certificate as PEM, bare base64 or DER")]
     Empty {

@@ -257,7 +257,7 @@ impl Verification {
         self.differences.is_empty()
     }
 
-    /// The report for a terminal: one line when identical, else one line per difference.
+    /// The text report: one line when identical, else one line per difference.
     pub fn render(&self) -> String {
         let source = crate::text::printable::without_controls(&self.certificate.source);
         let mut out = String::new();
