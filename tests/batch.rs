@@ -563,6 +563,7 @@ fn library_batch(
         force: false,
         keep_going,
         jobs: Some(2),
+        jsonl: None,
     };
     let checked = engine::check(&manifest, &options).unwrap();
     let sink = FailingWriter {

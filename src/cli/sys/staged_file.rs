@@ -72,28 +72,29 @@ pub(crate) fn stage_with(
     sync: Sync,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<StagedFile> {
+    let mut staged = create(path, mode, sync)?;
+    fill(staged.file_mut())?;
+    Ok(staged)
+}
+
+/// An empty staged file for `path` (in its folder, permission bits `mode` before the umask),
+/// to be written through [`StagedFile::file_mut`] as the contents come (a batch's JSON-lines
+/// file), then named by [`StagedFile::persist`] or dropped (nothing is left).
+pub(crate) fn create(path: &Path, mode: u32, sync: Sync) -> io::Result<StagedFile> {
     let dir = folder_of(path).to_path_buf();
     #[cfg(target_os = "linux")]
-    if let Some(mut file) = unnamed::create(&dir, mode)? {
-        fill(&mut file)?;
-        if sync == Sync::Now {
-            file.sync_all()?;
-        }
+    if let Some(file) = unnamed::create(&dir, mode)? {
         return Ok(StagedFile {
             kind: Kind::Unnamed(file),
             dir,
             sync,
         });
     }
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(&format!(".{}.", file_name_text(path)))
         .suffix(".tmp")
         .permissions(Permissions::from_mode(mode))
         .tempfile_in(&dir)?;
-    fill(tmp.as_file_mut())?;
-    if sync == Sync::Now {
-        tmp.as_file().sync_all()?;
-    }
     Ok(StagedFile {
         kind: Kind::Named(tmp),
         dir,
@@ -109,10 +110,22 @@ impl StagedFile {
         matches!(self.kind, Kind::Unnamed(_))
     }
 
-    /// Gives the file its name `path` (in the folder it was staged in). Without `overwrite`,
-    /// an existing `path` is an error of kind [`io::ErrorKind::AlreadyExists`] and is left
-    /// alone; with it, `path` is replaced in one step.
-    pub(crate) fn persist(self, path: &Path, overwrite: bool) -> io::Result<()> {
+    /// The file being staged, to write its contents.
+    pub(crate) fn file_mut(&mut self) -> &mut File {
+        match &mut self.kind {
+            Kind::Unnamed(file) => file,
+            Kind::Named(tmp) => tmp.as_file_mut(),
+        }
+    }
+
+    /// Gives the file its name `path` (in the folder it was staged in), after flushing it to
+    /// disk with [`Sync::Now`]. Without `overwrite`, an existing `path` is an error of kind
+    /// [`io::ErrorKind::AlreadyExists`] and is left alone; with it, `path` is replaced in one
+    /// step.
+    pub(crate) fn persist(mut self, path: &Path, overwrite: bool) -> io::Result<()> {
+        if self.sync == Sync::Now {
+            self.file_mut().sync_all()?;
+        }
         match self.kind {
             #[cfg(target_os = "linux")]
             Kind::Unnamed(mut file) => match unnamed::link(&file, &self.dir, path, overwrite) {
@@ -164,10 +177,52 @@ fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> i
     Ok(())
 }
 
-/// Flushes everything written to the file system holding `dir` to disk.
-pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
-    let handle = File::open(dir)?;
-    rustix::fs::syncfs(&handle).map_err(io::Error::from)
+/// Threads flushing a batch's files at its end: the flushes wait on the disk, not the CPU.
+const SYNC_THREADS: usize = 8;
+
+/// Flushes the files `paths` (named in the folder `dir`, staged with [`Sync::Deferred`]) to
+/// disk, several at a time, and then `dir` itself, so that their contents and their names
+/// survive a power cut. Only these files are flushed, not what other programs wrote to the
+/// same file system. A file that is gone again (replaced or removed by someone else) is not
+/// an error; any other failure is.
+pub(crate) fn sync_files(paths: &[PathBuf], dir: &Path) -> io::Result<()> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let per_thread = paths.len().div_ceil(SYNC_THREADS).max(64);
+    let results: Vec<io::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    for path in part {
+                        match File::open(path) {
+                            Ok(file) => file.sync_all()?,
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a flushing thread failed")))
+            })
+            .collect()
+    });
+    results.into_iter().collect::<io::Result<()>>()?;
+    // The names: a folder that cannot be opened for syncing (some systems) is not an error.
+    if let Ok(folder) = File::open(dir) {
+        match folder.sync_all() {
+            Err(e) if e.kind() != io::ErrorKind::InvalidInput => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(target_os = "linux")]
@@ -276,6 +331,27 @@ mod tests {
         assert_eq!(entries(dir.path()), ["k.pem"]);
         let err = copy_to_named(&mut file, dir.path(), &path, false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn syncing_a_batchs_files_takes_only_its_files_and_tolerates_one_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..200)
+            .map(|i| dir.path().join(format!("{i}.pem")))
+            .collect();
+        for p in &paths {
+            stage_with(p, 0o644, Sync::Deferred, |f| f.write_all(b"x"))
+                .unwrap()
+                .persist(p, false)
+                .unwrap();
+        }
+        std::fs::remove_file(&paths[7]).unwrap();
+        sync_files(&paths, dir.path()).unwrap();
+        sync_files(&[], dir.path()).unwrap();
+        // A path that cannot be opened for another reason is an error.
+        let not_a_folder = dir.path().join("0.pem").join("x");
+        let err = sync_files(&[not_a_folder], dir.path()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotADirectory);
     }
 
     #[test]
