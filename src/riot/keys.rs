@@ -128,18 +128,10 @@ impl RiotSecrets {
         })
     }
 
-    /// Computes the public keys with p256's own multiplication (no set-up cost).
+    /// Computes the public keys with the single-use comb of [`crate::riot::base_point`]
+    /// (its tables are part of the program: nothing is built, and one field inversion for
+    /// both keys).
     pub fn into_keys(self) -> RiotKeys {
-        RiotKeys {
-            fwid: self.fwid,
-            device_id: KeyPair::from_secret(self.device_id),
-            alias: KeyPair::from_secret(self.alias),
-        }
-    }
-
-    /// Computes the public keys with the precomputed tables of [`crate::riot::base_point`]
-    /// (faster per key; the tables are built once per process, on first use).
-    pub fn into_keys_with_tables(self) -> RiotKeys {
         match crate::riot::base_point::public_keys(&self.device_id, &self.alias) {
             Some((device_id, alias)) => RiotKeys {
                 fwid: self.fwid,
@@ -153,8 +145,18 @@ impl RiotSecrets {
                 },
             },
             // Not reachable for non-zero private keys; stay correct regardless.
-            None => self.into_keys(),
+            None => RiotKeys {
+                fwid: self.fwid,
+                device_id: KeyPair::from_secret(self.device_id),
+                alias: KeyPair::from_secret(self.alias),
+            },
         }
+    }
+
+    /// The same keys as [`RiotSecrets::into_keys`] (which needs no set-up either): kept for
+    /// the callers that name the batch's way.
+    pub fn into_keys_with_tables(self) -> RiotKeys {
+        self.into_keys()
     }
 }
 
