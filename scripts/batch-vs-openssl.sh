@@ -7,7 +7,7 @@
 #   scripts/batch-vs-openssl.sh [ROWS] [files|jsonl]
 #
 # Needs: a release build (`cargo build --release`), openssl, GNU time (/usr/bin/time).
-# TMPDIR_FAST (default /dev/shm) is where the certificates go. The machine's load is printed
+# TMPDIR_FAST (default /dev/shm, a tmpfs) is where the certificates go. The machine's load is printed
 # too: on a shared machine, CPU time is steadier than wall time, but both move.
 set -euo pipefail
 
@@ -41,15 +41,16 @@ out=(--out-dir "$work/out")
     "$bin" batch -b "$fw/DevKitDPS.ino.bin" -m "$fw/DevKitDPS.ino.map" \
     --manifest "$work/devices.csv" "${out[@]}" 2> "$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
 read -r user sys wall < "$work/time"
+fstype=$(stat -f -c %T "$fast")
 
 # +F4:<index>:<bits>:<signs per CPU second>:<verifies per CPU second>
 signs=$(openssl speed -seconds 3 -mr ecdsap256 2>/dev/null | awk -F: '/^\+F4:/ { print $4 }')
 echo "load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
-awk -v u="$user" -v s="$sys" -v w="$wall" -v n="$rows" -v signs="$signs" -v mode="$mode" 'BEGIN {
+awk -v u="$user" -v s="$sys" -v w="$wall" -v n="$rows" -v signs="$signs" -v mode="$mode" -v fs="$fstype" 'BEGIN {
     cpu = (u + s) / n * 1e6
     sign = 1e6 / signs
-    printf "batch (%s, %d rows to tmpfs): %.1f µs CPU per certificate (user %.2f s, sys %.2f s), %.0f certificates/s wall\n", mode, n, cpu, u, s, n / w
+    printf "batch (%s, %d rows to %s): %.1f µs CPU per certificate (user %.2f s, sys %.2f s), %.0f certificates/s wall\n", mode, n, fs, cpu, u, s, n / w
     printf "openssl speed ecdsap256: %.1f µs per sign\n", sign
     printf "ratio: %.2f × two OpenSSL signs\n", cpu / (2 * sign)
 }'
