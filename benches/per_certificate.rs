@@ -58,13 +58,6 @@ fn certificate(c: &mut Criterion) {
         "floor: two base-point multiplications, single-use comb (public keys)",
         |bench| bench.iter(|| black_box(base_point::public_keys(black_box(&secret_a), &secret_b))),
     );
-    g.bench_function(
-        "in batch: batch::issue (keys, certificate, PEM, thumbprints)",
-        |bench| {
-            bench
-                .iter(|| black_box(batch::issue(black_box(&device), &fw, CertFormat::Pem).unwrap()))
-        },
-    );
     g.bench_function("single-device path: derivation::generate (DER)", |bench| {
         bench.iter(|| {
             black_box(generate(black_box(&device.uds), &fw, &device.registration_id).unwrap())

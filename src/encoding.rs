@@ -7,7 +7,6 @@ use p256::SecretKey;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::str::FromStr;
 use zeroize::Zeroizing;
 
 /// How a certificate file is written.
@@ -34,17 +33,6 @@ impl CertFormat {
         match self {
             CertFormat::Pem => "pem",
             CertFormat::Der => "cer",
-        }
-    }
-}
-
-impl FromStr for CertFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "pem" => Ok(CertFormat::Pem),
-            "der" => Ok(CertFormat::Der),
-            other => Err(format!("unknown format {other:?}; use pem or der")),
         }
     }
 }

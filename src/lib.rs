@@ -14,12 +14,13 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod board;
 pub mod cert;
 pub mod derivation;
 pub mod dice;
 pub mod encoding;
 pub mod firmware;
-pub mod limits;
+pub(crate) mod limits;
 pub mod registration_id;
 pub mod riot;
 pub mod text;

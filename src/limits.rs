@@ -8,15 +8,15 @@ use std::path::Path;
 /// Largest `.map` or `.elf` read (each is read whole). A DevKit build's map is a few hundred
 /// KiB and its ELF a few MiB, debug information included. A file that is not a regular file
 /// (`/dev/zero`, a pipe) is read up to this limit, so at most twice this much memory is used.
-pub const MAX_FIRMWARE_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FIRMWARE_FILE_BYTES: u64 = 64 << 20;
 
 /// Longest measured region: far more than the AZ3166's 1 MiB of flash. Only the regions are
 /// read from a `.bin`, so with this limit a `.bin` of any size is measured in bounded memory.
-pub const MAX_REGION_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_REGION_BYTES: u64 = 16 << 20;
 
 /// What reading a size-limited file gave.
 #[derive(Debug)]
-pub enum Bounded {
+pub(crate) enum Bounded {
     /// The whole file.
     Read(Vec<u8>),
     /// The file is larger than the limit (its length, when known); nothing was kept.
@@ -26,7 +26,7 @@ pub enum Bounded {
 /// Reads the whole file at `path` if it holds at most `max` bytes; a larger one is not read
 /// (checked before reading, and again while reading, for a file that grows or is no regular
 /// file).
-pub fn read_at_most(path: &Path, max: u64) -> std::io::Result<Bounded> {
+pub(crate) fn read_at_most(path: &Path, max: u64) -> std::io::Result<Bounded> {
     let file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     if len > max {

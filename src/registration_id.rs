@@ -14,9 +14,7 @@ pub const DPS_X509_MAX_LEN: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdError {
     /// Empty registration ID.
-    #[error(
-        "the registration ID is empty; give one with -i, or give --mac and --firmware-version to build the board's default ID"
-    )]
+    #[error("the registration ID is empty")]
     EmptyId,
     /// A character outside `a-z 0-9 -`.
     #[error(

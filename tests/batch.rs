@@ -9,7 +9,7 @@ use dps_cert_gen::batch::engine::{self, CertSink, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::encoding::{CertFormat, Thumbprints, pem_certificate};
-use dps_cert_gen::firmware::files::measure_bin_map;
+use dps_cert_gen::firmware::measurement::measure_bin_map;
 use dps_cert_gen::{RegistrationId, Uds, generate};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -33,8 +33,10 @@ fn measurements(dir: &Path) -> FirmwareMeasurements {
     let regions = measure_bin_map(
         &dir.join("DevKitDPS.ino.bin"),
         &dir.join("DevKitDPS.ino.map"),
+        None,
     )
-    .unwrap();
+    .unwrap()
+    .regions;
     FirmwareMeasurements::of(&regions)
 }
 

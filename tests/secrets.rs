@@ -8,7 +8,6 @@ mod common;
 use common::{Case, bin};
 use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys, generate};
 use dps_cert_gen::dice::cdi::{Cdi, RiotCoreMeasure};
-use dps_cert_gen::firmware::regions::MeasuredRegions;
 use dps_cert_gen::{RegistrationId, Uds};
 use std::os::unix::fs::PermissionsExt;
 
@@ -40,13 +39,9 @@ struct Secrets {
 
 fn secrets_of(case: &Case) -> Secrets {
     let uds = Uds::from_hex(&case.uds).unwrap();
-    let regions = MeasuredRegions::from_image(
-        &dps_cert_gen::firmware::files::read_map(&case.map)
-            .unwrap()
-            .1,
-        &std::fs::read(&case.bin).unwrap(),
-    )
-    .unwrap();
+    let regions = dps_cert_gen::firmware::measurement::measure_bin_map(&case.bin, &case.map, None)
+        .unwrap()
+        .regions;
     let measurements = FirmwareMeasurements::of(&regions);
     let cdi = Cdi::derive(&uds, &measurements.riot_core_measure);
     assert_eq!(hex::encode(cdi.as_bytes()), case.field("cdi"));
@@ -81,13 +76,9 @@ fn debug_of_everything_holding_a_secret_hides_it() {
     let case = Case::named("shared-0");
     let s = secrets_of(&case);
     let uds = Uds::from_hex(&case.uds).unwrap();
-    let regions = MeasuredRegions::from_image(
-        &dps_cert_gen::firmware::files::read_map(&case.map)
-            .unwrap()
-            .1,
-        &std::fs::read(&case.bin).unwrap(),
-    )
-    .unwrap();
+    let regions = dps_cert_gen::firmware::measurement::measure_bin_map(&case.bin, &case.map, None)
+        .unwrap()
+        .regions;
     let id = RegistrationId::new("my-device-01").unwrap();
     let cert = generate(&uds, &FirmwareMeasurements::of(&regions), &id).unwrap();
     assert_hides_all(&format!("{cert:?}"), &s, "AliasCertificate");

@@ -41,7 +41,7 @@ fn run(cmd: &mut Command) -> Run {
     }
 }
 
-const MISSING_BOTH: &str = "error: missing -u/--uds (or --uds-file, or DPS_UDS) and -i/--registration-id (or --mac with --firmware-version); give them on the command line, or run in a terminal to be asked (see --help)\n";
+const MISSING_BOTH: &str = "error: missing -u/--uds (or --uds-file, or DPS_UDS) and -i/--registration-id (or --mac with --firmware-version, or --board PORT); give them on the command line, or run in a terminal to be asked (see --help)\n";
 
 #[test]
 fn no_terminal_and_missing_inputs_fail_at_once_naming_the_flags() {
@@ -62,7 +62,7 @@ fn no_terminal_and_missing_inputs_fail_at_once_naming_the_flags() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "error: missing -i/--registration-id (or --mac with --firmware-version); give it on the command line, or run in a terminal to be asked (see --help)\n"
+        "error: missing -i/--registration-id (or --mac with --firmware-version, or --board PORT); give it on the command line, or run in a terminal to be asked (see --help)\n"
     );
     assert!(written_files(dir.path()).is_empty());
 }

@@ -6,7 +6,7 @@ mod common;
 use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys};
 use dps_cert_gen::dice::cdi::Cdi;
 use dps_cert_gen::encoding::Thumbprints;
-use dps_cert_gen::firmware::files::{measure_bin_map, read_map};
+use dps_cert_gen::firmware::measurement::measure_bin_map;
 use dps_cert_gen::{Uds, generate};
 
 fn parse_addr(s: &str) -> u64 {
@@ -21,7 +21,7 @@ fn there_are_vectors() {
 #[test]
 fn map_addresses_match_the_vectors() {
     for case in common::cases() {
-        let (_, layout) = read_map(&case.map).unwrap();
+        let layout = measure_bin_map(&case.bin, &case.map, None).unwrap().layout;
         assert_eq!(
             layout.flash_origin,
             parse_addr(case.field("flash_origin")),
@@ -43,7 +43,7 @@ fn map_addresses_match_the_vectors() {
 #[test]
 fn intermediate_values_match_the_vectors() {
     for case in common::cases() {
-        let regions = measure_bin_map(&case.bin, &case.map).unwrap();
+        let regions = measure_bin_map(&case.bin, &case.map, None).unwrap().regions;
         let fw = FirmwareMeasurements::of(&regions);
         assert_eq!(
             hex::encode(fw.riot_core_measure.as_bytes()),
@@ -84,7 +84,7 @@ fn intermediate_values_match_the_vectors() {
 #[test]
 fn alias_certificates_are_byte_exact() {
     for case in common::cases() {
-        let regions = measure_bin_map(&case.bin, &case.map).unwrap();
+        let regions = measure_bin_map(&case.bin, &case.map, None).unwrap().regions;
         let fw = FirmwareMeasurements::of(&regions);
         let uds = Uds::from_hex(&case.uds).unwrap();
         let id = case.registration_id();
@@ -105,7 +105,7 @@ fn alias_certificates_are_byte_exact() {
 #[test]
 fn device_id_certificates_and_alias_keys_are_byte_exact() {
     for case in common::cases() {
-        let regions = measure_bin_map(&case.bin, &case.map).unwrap();
+        let regions = measure_bin_map(&case.bin, &case.map, None).unwrap().regions;
         let fw = FirmwareMeasurements::of(&regions);
         let uds = Uds::from_hex(&case.uds).unwrap();
         let keys = derive_keys(&uds, &fw).unwrap();
@@ -144,8 +144,10 @@ fn a_megabyte_image_is_measured_at_the_regions_the_map_names() {
     let regions = measure_bin_map(
         &dir.join("DevKitDPS.ino.bin"),
         &dir.join("DevKitDPS.ino.map"),
+        None,
     )
-    .unwrap();
+    .unwrap()
+    .regions;
     assert_eq!(regions.riot_core().len(), 147);
     assert_eq!(
         hex::encode(sha2::Sha256::digest(regions.riot_core())),

@@ -4,7 +4,7 @@
 //! for the summary.
 
 use crate::batch::manifest::{Device, Manifest, RowError};
-use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many, generate_with_tables};
+use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many};
 use crate::encoding::{CertFormat, Thumbprints};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ pub enum BatchError {
     Manifest(#[from] crate::batch::manifest::ManifestError),
     /// Some rows are invalid and `--keep-going` was not given: nothing was written.
     #[error(
-        "{invalid} of {total} rows of {} are invalid (listed above); nothing was written: fix them, or use --keep-going to write the valid rows", manifest.display()
+        "{invalid} of {total} rows of {} are invalid (listed above); nothing was written", manifest.display()
     )]
     InvalidRows {
         /// Invalid rows.
@@ -56,7 +56,7 @@ pub enum BatchError {
         summary: PathBuf,
     },
     /// The summary file exists and `--force` was not given.
-    #[error("{} already exists (from an earlier run?); use --force to overwrite it, or choose another --out-dir", path.display())]
+    #[error("{} already exists (from an earlier run?)", path.display())]
     SummaryExists {
         /// The summary file.
         path: PathBuf,
@@ -74,7 +74,7 @@ pub enum BatchError {
         summary: PathBuf,
     },
     /// The output folder is a file.
-    #[error("{} is not a folder; choose another --out-dir", path.display())]
+    #[error("{} is not a folder", path.display())]
     OutDirNotFolder {
         /// The path.
         path: PathBuf,
@@ -88,7 +88,7 @@ pub enum BatchError {
         column: String,
     },
     /// The worker threads could not be started.
-    #[error("cannot start {jobs} worker threads: {reason}; try a smaller --jobs")]
+    #[error("cannot start {jobs} worker threads: {reason}")]
     Threads {
         /// Threads asked for.
         jobs: usize,
@@ -218,19 +218,6 @@ pub struct Issued {
     pub contents: Vec<u8>,
     /// Thumbprints of the DER.
     pub thumbprints: Thumbprints,
-}
-
-/// Derives one device's certificate and encodes it: the work per row, without the write.
-pub fn issue(
-    device: &Device,
-    firmware: &FirmwareMeasurements,
-    format: CertFormat,
-) -> Result<Issued, DeriveError> {
-    let cert = generate_with_tables(&device.uds, firmware, &device.registration_id)?;
-    Ok(Issued {
-        contents: format.encode(&cert.der),
-        thumbprints: cert.thumbprints(),
-    })
 }
 
 /// [`issue`] for many devices at once (one field inversion for all their public keys): what

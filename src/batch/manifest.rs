@@ -28,7 +28,7 @@ const HEADER_HINT: &str = "the header row must name the columns uds and registra
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ManifestError {
     /// The file could not be read.
-    #[error("cannot read the manifest {}: {reason}; check the --manifest path", path.display())]
+    #[error("cannot read the manifest {}: {reason}", path.display())]
     Read {
         /// The manifest.
         path: PathBuf,
@@ -77,12 +77,27 @@ pub enum ManifestError {
         /// The manifest.
         path: PathBuf,
     },
-    /// More than [`MAX_ROWS`] device rows.
-    #[error("the manifest {} has more than 1,000,000 device rows; split it into manifests of at most 1,000,000 rows", path.display())]
+    /// More device rows than the limit ([`MAX_ROWS`]).
+    #[error("the manifest {} has more than {} device rows; split it into manifests of at most {} rows", path.display(), thousands(*limit), thousands(*limit))]
     TooManyRows {
         /// The manifest.
         path: PathBuf,
+        /// The most rows accepted.
+        limit: usize,
     },
+}
+
+/// `1000000` as `1,000,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Largest manifest read: a million rows of the longest IDs fit well within it.
@@ -208,6 +223,15 @@ impl Manifest {
 
     /// Parses manifest bytes; `path` names the file in messages.
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ManifestError> {
+        Self::parse_at_most(path, bytes, MAX_ROWS)
+    }
+
+    /// [`Manifest::parse`], refusing more than `max_rows` device rows.
+    pub fn parse_at_most(
+        path: &Path,
+        bytes: &[u8],
+        max_rows: usize,
+    ) -> Result<Self, ManifestError> {
         let mut records = Records::new(bytes);
         let Some(header) = records.next_record() else {
             return Err(ManifestError::Empty {
@@ -217,9 +241,10 @@ impl Manifest {
         let columns = Columns::of(path, &header)?;
         let mut rows = Vec::new();
         while let Some(record) = records.next_record() {
-            if rows.len() == MAX_ROWS {
+            if rows.len() == max_rows {
                 return Err(ManifestError::TooManyRows {
                     path: path.to_path_buf(),
+                    limit: max_rows,
                 });
             }
             rows.push(columns.row(&record));
@@ -659,5 +684,29 @@ mod tests {
             parse("uds,UDS,registration_id\nx,y,z\n"),
             Err(ManifestError::DuplicateColumn { .. })
         ));
+    }
+
+    #[test]
+    fn rows_past_the_limit_are_refused_with_the_limit_named() {
+        let mut text = String::from("uds,registration_id\n");
+        for i in 0..11 {
+            text.push_str(&format!("{},dev-{i}\n", "ab".repeat(32)));
+        }
+        let path = Path::new("devices.csv");
+        let err = Manifest::parse_at_most(path, text.as_bytes(), 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the manifest devices.csv has more than 10 device rows; split it into manifests of at most 10 rows"
+        );
+        assert_eq!(
+            Manifest::parse_at_most(path, text.as_bytes(), 11)
+                .unwrap()
+                .rows
+                .len(),
+            11
+        );
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234), "1,234");
     }
 }

@@ -106,3 +106,45 @@ pub fn alias_certificate(
     let subject = P256PublicKey::new(keys.alias.public_uncompressed());
     Ok(params.signed_by(&subject, &issuer)?.der().to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dice::cdi::{Cdi, RiotCoreMeasure};
+    use crate::dice::uds::Uds;
+    use crate::riot::keys::{Fwid, RiotKeys};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    /// The keys of the first vector (`fixtures/cases.json`, "shared-0"), from its UDS, its
+    /// measured riot_core (DiceHash) and its FWID.
+    fn vector_keys() -> RiotKeys {
+        let uds = Uds::from_hex("19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae")
+            .unwrap();
+        let cdi = Cdi::derive(&uds, &RiotCoreMeasure::of(&vector_riot_core()));
+        let mut fwid = [0u8; 32];
+        hex::decode_to_slice(
+            "2e791b73368545bf45a614513f4f613331f1963a2d2c07467e4f79012e495fd1",
+            &mut fwid,
+        )
+        .unwrap();
+        RiotKeys::derive(&cdi, Fwid::from_bytes(fwid)).unwrap()
+    }
+
+    /// The vector's riot_core bytes: [0x2d, 0xc0) of its `.bin`.
+    fn vector_riot_core() -> Vec<u8> {
+        include_bytes!("../../fixtures/devkit-a/DevKitDPS.ino.bin")[0x2d..0xc0].to_vec()
+    }
+
+    #[test]
+    fn alias_certificate_known_answer() {
+        let id = RegistrationId::new("az-c89346000001v1v3v0").unwrap();
+        let der = alias_certificate(&id, &vector_keys()).unwrap();
+        assert_eq!(
+            der,
+            STANDARD
+                .decode("MIICOTCCAeCgAwIBAgIFCgsMDQ4wCgYIKoZIzj0EAwIwODETMBEGA1UEAwwKZGV2a2l0ZGljZTELMAkGA1UEBgwCVVMxFDASBgNVBAoMC0RFVktJVF9URVNUMB4XDTE3MDEwMTAwMDAwMFoXDTM3MDEwMTAwMDAwMFowQzEeMBwGA1UEAwwVYXotYzg5MzQ2MDAwMDAxdjF2M3YwMQswCQYDVQQGDAJVUzEUMBIGA1UECgwLREVWS0lUX1RFU1QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARjpzJD87S1Yn6067WNiYOW1HO2zvn4T+WwRYn8HDPL2rRoU0yOiDqgYY2wIQ0hPQW6SXSq5EDt6zvrZy17WoSPo4HLMIHIMBYGA1UdJQEB/wQMMAoGCCsGAQUFBwMCMIGtBgNVHREBAf8EgaIwgZ+ggZwGCisGAQQBgjdZAwEwgY0CAQEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAScKyyy/C8IxS1PCthwGD9vJW3TubizL3k9dOICQDkxXl/OVaFAPDlpCuZgNziXD08yHUdyLU2viSqPpLjZEOIgMC0GCWCGSAFlAwQCAQQgLnkbczaFRb9FphRRP09hMzHxljotLAdGfk95AS5JX9EwCgYIKoZIzj0EAwIDRwAwRAIgUVw9brnjlrkE0/7Kf1T9zQzB6Ze/N13KUVrQpsO0A18CICc5ztAmLuulsk1mKGN8aISxbGd6YfwYNX72NCQZDmzr")
+                .unwrap()
+        );
+    }
+}

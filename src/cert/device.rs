@@ -29,3 +29,44 @@ pub fn device_id_certificate(device_id: &KeyPair) -> Result<Vec<u8>, CertBuildEr
         .der()
         .to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dice::cdi::{Cdi, RiotCoreMeasure};
+    use crate::dice::uds::Uds;
+    use crate::riot::keys::{Fwid, RiotKeys};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    /// The keys of the first vector (`fixtures/cases.json`, "shared-0"), from its UDS, its
+    /// measured riot_core (DiceHash) and its FWID.
+    fn vector_keys() -> RiotKeys {
+        let uds = Uds::from_hex("19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae")
+            .unwrap();
+        let cdi = Cdi::derive(&uds, &RiotCoreMeasure::of(&vector_riot_core()));
+        let mut fwid = [0u8; 32];
+        hex::decode_to_slice(
+            "2e791b73368545bf45a614513f4f613331f1963a2d2c07467e4f79012e495fd1",
+            &mut fwid,
+        )
+        .unwrap();
+        RiotKeys::derive(&cdi, Fwid::from_bytes(fwid)).unwrap()
+    }
+
+    /// The vector's riot_core bytes: [0x2d, 0xc0) of its `.bin`.
+    fn vector_riot_core() -> Vec<u8> {
+        include_bytes!("../../fixtures/devkit-a/DevKitDPS.ino.bin")[0x2d..0xc0].to_vec()
+    }
+
+    #[test]
+    fn device_id_certificate_known_answer() {
+        let der = device_id_certificate(&vector_keys().device_id).unwrap();
+        assert_eq!(
+            der,
+            STANDARD
+                .decode("MIIBdjCCARygAwIBAgIFDg0MCwowCgYIKoZIzj0EAwIwODETMBEGA1UEAwwKZGV2a2l0ZGljZTELMAkGA1UEBgwCVVMxFDASBgNVBAoMC0RFVktJVF9URVNUMB4XDTE3MDEwMTAwMDAwMFoXDTM3MDEwMTAwMDAwMFowODETMBEGA1UEAwwKZGV2a2l0ZGljZTELMAkGA1UEBgwCVVMxFDASBgNVBAoMC0RFVktJVF9URVNUMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEnCsssvwvCMUtTwrYcBg/byVt07m4sy95PXTiAkA5MV5fzlWhQDw5aQrmYDc4lw9PMh1Hci1Nr4kqj6S42RDiIKMTMBEwDwYDVR0TBAgwBgEB/wIBAjAKBggqhkjOPQQDAgNIADBFAiBRXD1uueOWuQTT/sp/VP3NDMHpl783XcpRWtCmw7QDXwIhAMV2oz0xVdSmh6GARDAcRIxJuO6HZn8xVsqR1ysUlIcu")
+                .unwrap()
+        );
+    }
+}

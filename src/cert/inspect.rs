@@ -16,8 +16,8 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use thiserror::Error;
 use x509_cert::certificate::{CertificateInner, Raw};
-use x509_cert::der::asn1::ObjectIdentifier;
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::asn1::{AnyRef, ObjectIdentifier, UintRef};
+use x509_cert::der::{Decode, Encode, Reader};
 use x509_cert::name::Name;
 
 const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
@@ -200,16 +200,17 @@ fn signature_algorithm_name(oid: &str) -> String {
     .to_string()
 }
 
-/// The bit length of an RSA modulus in the DER of `RSAPublicKey`.
+/// The bit length of an RSA modulus in the DER of `RSAPublicKey`
+/// (`SEQUENCE { INTEGER modulus, INTEGER publicExponent }`).
 fn rsa_bits(key: &[u8]) -> Option<usize> {
-    let modulus = yasna::parse_ber(key, |r| {
-        r.read_sequence(|r| {
-            let (n, _) = r.next().read_bigint_bytes()?;
-            let _e = r.next().read_der()?;
-            Ok(n)
+    let modulus = AnyRef::from_der(key)
+        .ok()?
+        .sequence(|r| {
+            let n: UintRef<'_> = r.decode()?;
+            let _e: AnyRef<'_> = r.decode()?;
+            Ok::<_, x509_cert::der::Error>(n.as_bytes())
         })
-    })
-    .ok()?;
+        .ok()?;
     let first = modulus.iter().position(|b| *b != 0)?;
     let top = *modulus.get(first)?;
     Some((modulus.len() - first - 1) * 8 + (8 - top.leading_zeros() as usize))

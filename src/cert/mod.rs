@@ -6,6 +6,6 @@ pub mod device;
 pub mod fixed_nonce;
 pub mod inspect;
 pub mod reader;
-pub mod riot_extension;
+pub(crate) mod riot_extension;
 pub mod signature_check;
-pub mod template;
+pub(crate) mod template;

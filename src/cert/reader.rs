@@ -1,10 +1,20 @@
 //! Reading a certificate the user holds, in whatever form it came: PEM (64-column lines, or
 //! the original tool's one long line, LF or CRLF), bare base64 on one or more lines, or raw
 //! DER, detected automatically, from a file or standard input.
+//!
+//! The DER header (is this one SEQUENCE, how long) is read with `der`. The PEM framing is
+//! this file's own, not the `pem` crate's, because `pem` does not accept exactly what this
+//! reader accepts (each case is a test below): it takes a blank line in the body, or before
+//! the END line, for the end of RFC 1421 headers and rejects the certificate; it misses a
+//! BEGIN line after a longer run of dashes; it stops at the first block that does not parse,
+//! so a further certificate cut short is not counted; and it cannot say "a key, not a
+//! certificate" or "BEGIN without END" for a block it cannot frame. What is left is small:
+//! find the BEGIN and END lines, and decode the base64 between them with `base64`.
 
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
+use der::{Decode, Header, Reader, SliceReader};
 use serde::Serialize;
 use std::fmt;
 
@@ -150,24 +160,13 @@ pub enum CertReadError {
 }
 
 /// Length of the DER element at the start of `bytes` (tag, length and contents), if its
-/// header is well formed.
+/// header is well formed DER (a definite length of at most four bytes, in the fewest bytes).
+/// The contents need not be there: a file cut short still announces its length.
 fn der_element_len(bytes: &[u8]) -> Option<usize> {
-    let mut it = bytes.iter().skip(1);
-    let first = usize::from(*it.next()?);
-    let (header, len) = if first < 0x80 {
-        (2, first)
-    } else {
-        let n = first & 0x7f;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for _ in 0..n {
-            len = (len << 8) | usize::from(*it.next()?);
-        }
-        (2 + n, len)
-    };
-    header.checked_add(len)
+    let mut reader = SliceReader::new(bytes).ok()?;
+    let header = Header::decode(&mut reader).ok()?;
+    let header_len = usize::try_from(reader.position()).ok()?;
+    header_len.checked_add(usize::try_from(header.length()).ok()?)
 }
 
 /// The DER element at the start of `bytes`, when the input is one SEQUENCE followed by
@@ -313,6 +312,24 @@ mod tests {
     }
 
     #[test]
+    fn der_headers_must_be_der() {
+        // A length in more bytes than it needs, or in five, is not DER.
+        assert_eq!(der_element_len(&[0x30, 0x81, 0x05, 1, 2, 3, 4, 5]), None);
+        assert_eq!(der_element_len(&[0x30, 0x82, 0x00, 0x05]), None);
+        assert_eq!(der_element_len(&[0x30, 0x85, 0, 0, 0, 0, 5]), None);
+        assert_eq!(
+            der_element_len(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
+            Some(6 + 0xffff_ffff)
+        );
+        assert_eq!(
+            der_prefix(&[0x30, 0x02, 5, 0, 0, b'\n']),
+            Some(&[0x30, 0x02, 5, 0][..])
+        );
+        assert_eq!(der_prefix(&[0x30, 0x02, 5, 0, 1]), None);
+        assert_eq!(der_prefix(&[0x31, 0x02, 5, 0]), None);
+    }
+
+    #[test]
     fn base64_text_starting_with_zero_is_not_taken_for_der() {
         // '0' is 0x30, the SEQUENCE tag; "0M" would claim 77 bytes of contents.
         assert_eq!(der_prefix(b"0MAB"), None);
@@ -341,6 +358,78 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "c.pem is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER"
+        );
+    }
+
+    const PEM: &str = include_str!("../../fixtures/tls/ec-p256-self-signed.pem");
+
+    fn body() -> Vec<&'static str> {
+        PEM.lines().filter(|l| !l.starts_with("-----")).collect()
+    }
+
+    fn der() -> Vec<u8> {
+        general_purpose::STANDARD.decode(body().concat()).unwrap()
+    }
+
+    fn read(text: &str) -> Result<(Vec<u8>, usize), String> {
+        decode_pem(text, "c.pem")
+            .map(|c| (c.der, c.ignored_certificates))
+            .map_err(|e| e.to_string())
+    }
+
+    // What the reader accepts; the `pem` crate reads the blank lines, the dashes, the count
+    // of a certificate cut short and the END line of another label differently (see `//!`).
+
+    #[test]
+    fn blank_lines_in_the_body_are_white_space() {
+        let lines = body();
+        let (first, rest) = lines.split_at(2);
+        let inside = format!(
+            "{BEGIN_CERT}\n{}\n\n{}\n{END_CERT}\n",
+            first.join("\n"),
+            rest.join("\n")
+        );
+        let before_end = format!(
+            "{BEGIN_CERT}\r\n{}\r\n\r\n{END_CERT}\r\n",
+            lines.join("\r\n")
+        );
+        assert_eq!(read(&inside), Ok((der(), 0)));
+        assert_eq!(read(&before_end), Ok((der(), 0)));
+    }
+
+    #[test]
+    fn the_certificate_is_found_after_other_text_and_blocks() {
+        let after_key =
+            format!("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n{PEM}");
+        let after_dashes = format!("------------{PEM}");
+        let after_bag_attributes =
+            format!("Bag Attributes\n    localKeyID: 01\nsubject=CN = x\n{PEM}");
+        for text in [after_key, after_dashes, after_bag_attributes] {
+            assert_eq!(read(&text), Ok((der(), 0)), "{text}");
+        }
+    }
+
+    #[test]
+    fn one_line_pem_is_read() {
+        let one_line = format!("{BEGIN_CERT}{}{END_CERT}", body().concat());
+        assert_eq!(read(&one_line), Ok((der(), 0)));
+    }
+
+    #[test]
+    fn further_certificates_are_counted_even_when_cut_short() {
+        let text = format!("{PEM}{PEM}{BEGIN_CERT}\nMIIB\n");
+        assert_eq!(read(&text), Ok((der(), 2)));
+    }
+
+    #[test]
+    fn an_end_line_of_another_label_leaves_the_certificate_unterminated() {
+        let text = format!(
+            "{BEGIN_CERT}\n{}\n-----END X509 CRL-----\n",
+            body().join("\n")
+        );
+        assert_eq!(
+            read(&text),
+            Err("c.pem has -----BEGIN CERTIFICATE----- but no -----END CERTIFICATE----- after it; the copy looks cut short, copy the whole certificate again".to_string())
         );
     }
 }

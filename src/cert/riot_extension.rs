@@ -3,16 +3,25 @@
 //! device writes the otherName value without RFC 5280's `[0] EXPLICIT` wrapper, and the
 //! RFC form is accepted too.
 
-use crate::cert::alias::RIOT_OID;
 use crate::riot::keys::Fwid;
+use der::asn1::{AnyRef, IntRef, ObjectIdentifier, OctetStringRef};
+use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use p256::PublicKey;
 use thiserror::Error;
-use yasna::Tag;
-use yasna::models::ObjectIdentifier;
+use x509_cert::spki::SubjectPublicKeyInfoRef;
 
-const SHA256_OID: [u64; 9] = [2, 16, 840, 1, 101, 3, 4, 2, 1];
-const EC_PUBLIC_KEY: [u64; 6] = [1, 2, 840, 10045, 2, 1];
-const PRIME256V1: [u64; 7] = [1, 2, 840, 10045, 3, 1, 7];
+/// The RIoT composite device ID (`alias::RIOT_OID`, which the writer uses).
+const RIOT_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.89.3.1");
+const SHA256_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+
+/// `[0]`, constructed: the tag of an otherName in a GeneralName, and of RFC 5280's
+/// `[0] EXPLICIT` wrapper around its value.
+const CONTEXT_0: Tag = Tag::ContextSpecific {
+    constructed: true,
+    number: TagNumber(0),
+};
 
 /// What the RIoT extension carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,114 +35,185 @@ pub struct RiotIdentity {
 /// A RIoT otherName was found but could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("the RIoT extension (1.3.6.1.4.1.311.89.3.1) is malformed: {0}")]
-pub struct RiotExtensionError(pub String);
+pub(crate) struct RiotExtensionError(pub String);
 
-fn asn1(e: yasna::ASN1Error) -> RiotExtensionError {
-    RiotExtensionError(format!("{e:?}"))
+impl RiotExtensionError {
+    fn new(what: &str) -> Self {
+        Self(what.to_string())
+    }
+}
+
+/// The `type-id` and `value` of an otherName (`[0] IMPLICIT SEQUENCE { OID, ANY }`), or
+/// `None` when `name` is another kind of GeneralName or not that shape.
+fn other_name(name: AnyRef<'_>) -> Option<(ObjectIdentifier, AnyRef<'_>)> {
+    if name.tag() != CONTEXT_0 {
+        return None;
+    }
+    let mut reader = SliceReader::new(name.value()).ok()?;
+    let oid = ObjectIdentifier::decode(&mut reader).ok()?;
+    let value = AnyRef::decode(&mut reader).ok()?;
+    reader.finish().ok()?;
+    Some((oid, value))
 }
 
 /// Looks for the RIoT otherName in the DER of a subjectAltName extension value. `Ok(None)`:
 /// the extension holds no RIoT name.
-pub fn riot_identity_from_san(san: &[u8]) -> Result<Option<RiotIdentity>, RiotExtensionError> {
-    let names = yasna::parse_ber(san, |r| r.collect_sequence_of(|r| r.read_der()))
-        .map_err(|e| RiotExtensionError(format!("the subjectAltName does not parse ({e:?})")))?;
-    let riot = ObjectIdentifier::from_slice(&RIOT_OID);
-    for name in names {
-        // otherName is [0], constructed: A0.
-        if name.first() != Some(&0xa0) {
-            continue;
-        }
-        let Ok((oid, value)) = yasna::parse_ber(&name, |r| {
-            r.read_tagged_implicit(Tag::context(0), |r| {
-                r.read_sequence(|r| {
-                    let oid = r.next().read_oid()?;
-                    let value = r.next().read_der()?;
-                    Ok((oid, value))
-                })
-            })
-        }) else {
-            continue;
-        };
-        if oid != riot {
-            continue;
-        }
-        let composite = if value.first() == Some(&0xa0) {
-            // RFC 5280 form: [0] EXPLICIT around the value.
-            yasna::parse_ber(&value, |r| r.read_tagged(Tag::context(0), |r| r.read_der()))
-                .map_err(asn1)?
-        } else {
-            value
-        };
-        return parse_composite(&composite).map(Some);
-    }
-    Ok(None)
+pub(crate) fn riot_identity_from_san(
+    san: &[u8],
+) -> Result<Option<RiotIdentity>, RiotExtensionError> {
+    let names = Vec::<AnyRef<'_>>::from_der(san).map_err(|_| {
+        RiotExtensionError::new("the subjectAltName is not a DER SEQUENCE of names")
+    })?;
+    let Some(value) = names
+        .into_iter()
+        .filter_map(other_name)
+        .find_map(|(oid, value)| (oid == RIOT_OID).then_some(value))
+    else {
+        return Ok(None);
+    };
+    let composite = if value.tag() == CONTEXT_0 {
+        // RFC 5280 form: [0] EXPLICIT around the value.
+        AnyRef::from_der(value.value()).map_err(|_| {
+            RiotExtensionError::new(
+                "the [0] EXPLICIT wrapper of the composite device ID does not hold exactly one DER value",
+            )
+        })?
+    } else {
+        // The device's form: the value itself.
+        value
+    };
+    parse_composite(composite).map(Some)
 }
 
 /// `SEQUENCE { INTEGER version, SubjectPublicKeyInfo DeviceID, SEQUENCE { OID, OCTET STRING } }`.
-fn parse_composite(der: &[u8]) -> Result<RiotIdentity, RiotExtensionError> {
-    let (spki, hash_oid, digest) = yasna::parse_ber(der, |r| {
-        r.read_sequence(|r| {
-            let _version = r.next().read_i64()?;
-            let spki = r.next().read_der()?;
-            let (oid, digest) = r.next().read_sequence(|r| {
-                let oid = r.next().read_oid()?;
-                let digest = r.next().read_bytes()?;
-                Ok((oid, digest))
+fn parse_composite(composite: AnyRef<'_>) -> Result<RiotIdentity, RiotExtensionError> {
+    let (spki, hash_oid, digest) = composite
+        .sequence(|r| {
+            let _version: IntRef<'_> = r.decode()?;
+            let spki = r.tlv_bytes()?;
+            let (oid, digest) = r.sequence(|r| {
+                let oid: ObjectIdentifier = r.decode()?;
+                let digest: &OctetStringRef = r.decode()?;
+                Ok::<_, der::Error>((oid, digest.as_bytes()))
             })?;
-            Ok((spki, oid, digest))
+            Ok::<_, der::Error>((spki, oid, digest))
         })
-    })
-    .map_err(|e| RiotExtensionError(format!("the composite device ID does not parse ({e:?})")))?;
-    if hash_oid != ObjectIdentifier::from_slice(&SHA256_OID) {
+        .map_err(|_| {
+            RiotExtensionError::new(
+                "the composite device ID is not a DER SEQUENCE of version, key and FWID",
+            )
+        })?;
+    if hash_oid != SHA256_OID {
         return Err(RiotExtensionError(format!(
             "the FWID uses hash {hash_oid}, not SHA-256"
         )));
     }
-    let fwid: [u8; 32] = digest.as_slice().try_into().map_err(|_| {
+    let fwid: [u8; 32] = digest.try_into().map_err(|_| {
         RiotExtensionError(format!(
             "the FWID is {} bytes, not the 32 of SHA-256",
             digest.len()
         ))
     })?;
     Ok(RiotIdentity {
-        device_id: p256_public_key_from_spki(&spki)?,
+        device_id: p256_public_key_from_spki(spki)?,
         fwid: Fwid::from_bytes(fwid),
     })
 }
 
 /// The P-256 public key in a `SubjectPublicKeyInfo` DER.
-pub fn p256_public_key_from_spki(der: &[u8]) -> Result<PublicKey, RiotExtensionError> {
-    let (alg, curve, point) = yasna::parse_ber(der, |r| {
-        r.read_sequence(|r| {
-            let (alg, curve) = r.next().read_sequence(|r| {
-                let alg = r.next().read_oid()?;
-                let curve = r.next().read_oid()?;
-                Ok((alg, curve))
-            })?;
-            let (point, _bits) = r.next().read_bitvec_bytes()?;
-            Ok((alg, curve, point))
-        })
-    })
-    .map_err(|e| RiotExtensionError(format!("the DeviceID key does not parse ({e:?})")))?;
-    if alg != ObjectIdentifier::from_slice(&EC_PUBLIC_KEY)
-        || curve != ObjectIdentifier::from_slice(&PRIME256V1)
-    {
-        return Err(RiotExtensionError(format!(
-            "the DeviceID key is {alg} on {curve}, not a P-256 EC key"
-        )));
+pub(crate) fn p256_public_key_from_spki(der: &[u8]) -> Result<PublicKey, RiotExtensionError> {
+    let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(|_| {
+        RiotExtensionError::new("the DeviceID key is not a DER SubjectPublicKeyInfo")
+    })?;
+    let alg = spki.algorithm.oid;
+    let curve = spki
+        .algorithm
+        .parameters
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    match curve {
+        Some(curve) if alg == EC_PUBLIC_KEY && curve == PRIME256V1 => {}
+        Some(curve) => {
+            return Err(RiotExtensionError(format!(
+                "the DeviceID key is {alg} on {curve}, not a P-256 EC key"
+            )));
+        }
+        None => {
+            return Err(RiotExtensionError(format!(
+                "the DeviceID key is {alg} without a named curve, not a P-256 EC key"
+            )));
+        }
     }
-    PublicKey::from_sec1_bytes(&point)
-        .map_err(|_| RiotExtensionError("the DeviceID key is not a point on P-256".to_string()))
+    PublicKey::from_sec1_bytes(spki.subject_public_key.raw_bytes())
+        .map_err(|_| RiotExtensionError::new("the DeviceID key is not a point on P-256"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cert::alias::riot_san_der;
+    use p256::pkcs8::EncodePublicKey;
+    use yasna::models::ObjectIdentifier as WriterOid;
+
+    const SHA1: [u64; 6] = [1, 3, 14, 3, 2, 26];
+    const SHA256: [u64; 9] = [2, 16, 840, 1, 101, 3, 4, 2, 1];
 
     fn key() -> PublicKey {
         let d = p256::SecretKey::from_bytes(&[7u8; 32].into()).unwrap();
         d.public_key()
+    }
+
+    fn spki(key: &PublicKey) -> Vec<u8> {
+        key.to_public_key_der().unwrap().as_bytes().to_vec()
+    }
+
+    /// `SEQUENCE { INTEGER 1, spki, SEQUENCE { hash, OCTET STRING digest } }`.
+    fn composite(spki: &[u8], hash: &[u64], digest: &[u8]) -> Vec<u8> {
+        yasna::construct_der(|w| {
+            w.write_sequence(|w| {
+                w.next().write_u8(1);
+                w.next().write_der(spki);
+                w.next().write_sequence(|w| {
+                    w.next().write_oid(&WriterOid::from_slice(hash));
+                    w.next().write_bytes(digest);
+                });
+            })
+        })
+    }
+
+    /// A subjectAltName with one otherName of `oid` around `value`: bare as the device
+    /// writes it, or inside RFC 5280's `[0] EXPLICIT`.
+    fn san(oid: &[u64], value: &[u8], rfc_5280: bool) -> Vec<u8> {
+        yasna::construct_der(|w| {
+            w.write_sequence(|w| {
+                w.next().write_tagged_implicit(yasna::Tag::context(0), |w| {
+                    w.write_sequence(|w| {
+                        w.next().write_oid(&WriterOid::from_slice(oid));
+                        if rfc_5280 {
+                            w.next()
+                                .write_tagged(yasna::Tag::context(0), |w| w.write_der(value));
+                        } else {
+                            w.next().write_der(value);
+                        }
+                    })
+                });
+            })
+        })
+    }
+
+    fn riot_san(value: &[u8], rfc_5280: bool) -> Vec<u8> {
+        san(&crate::cert::alias::RIOT_OID, value, rfc_5280)
+    }
+
+    fn error_of(san: &[u8]) -> String {
+        riot_identity_from_san(san).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_oid_read_is_the_oid_written() {
+        let written = crate::cert::alias::RIOT_OID
+            .map(|arc| arc.to_string())
+            .join(".");
+        assert_eq!(RIOT_OID.to_string(), written);
     }
 
     #[test]
@@ -146,41 +226,126 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_rfc_5280_form_too() {
+    fn the_device_form_and_the_rfc_5280_form_give_the_same_identity() {
         let fwid = Fwid::from_bytes([0x11; 32]);
-        let device_form = riot_san_der(&key(), &fwid);
-        // Rebuild with [0] EXPLICIT around the composite.
-        let (oid, value) = yasna::parse_der(&device_form, |r| {
-            r.read_sequence(|r| {
-                r.next().read_tagged_implicit(Tag::context(0), |r| {
-                    r.read_sequence(|r| Ok((r.next().read_oid()?, r.next().read_der()?)))
-                })
-            })
-        })
-        .unwrap();
-        let rfc = yasna::construct_der(|w| {
-            w.write_sequence(|w| {
-                w.next().write_tagged_implicit(Tag::context(0), |w| {
-                    w.write_sequence(|w| {
-                        w.next().write_oid(&oid);
-                        w.next()
-                            .write_tagged(Tag::context(0), |w| w.write_der(&value));
-                    })
-                })
-            })
-        });
-        let id = riot_identity_from_san(&rfc).unwrap().unwrap();
-        assert_eq!(id.fwid, fwid);
+        let value = composite(&spki(&key()), &SHA256, fwid.as_bytes());
+        let device_form = riot_san(&value, false);
+        let rfc_form = riot_san(&value, true);
+        // The test's device form is the device's own bytes; the RFC form differs from it.
+        assert_eq!(device_form, riot_san_der(&key(), &fwid));
+        assert_ne!(rfc_form, device_form);
+        let expected = RiotIdentity {
+            device_id: key(),
+            fwid,
+        };
+        assert_eq!(
+            riot_identity_from_san(&device_form).unwrap(),
+            Some(expected.clone())
+        );
+        assert_eq!(riot_identity_from_san(&rfc_form).unwrap(), Some(expected));
     }
 
     #[test]
     fn other_names_are_not_riot() {
-        let san = yasna::construct_der(|w| {
+        let dns = yasna::construct_der(|w| {
             w.write_sequence(|w| {
-                w.next()
-                    .write_tagged_implicit(Tag::context(2), |w| w.write_ia5_string("a.example"));
+                w.next().write_tagged_implicit(yasna::Tag::context(2), |w| {
+                    w.write_ia5_string("a.example")
+                });
             })
         });
-        assert_eq!(riot_identity_from_san(&san).unwrap(), None);
+        assert_eq!(riot_identity_from_san(&dns).unwrap(), None);
+        // An otherName of another type, holding something that is not a composite ID.
+        let upn = san(&[1, 3, 6, 1, 4, 1, 311, 20, 2, 3], &[0x0c, 1, b'a'], true);
+        assert_eq!(riot_identity_from_san(&upn).unwrap(), None);
+    }
+
+    #[test]
+    fn malformed_parts_are_named_in_words() {
+        let prefix = "the RIoT extension (1.3.6.1.4.1.311.89.3.1) is malformed: ";
+        let key = spki(&key());
+        let cases: [(Vec<u8>, &str); 7] = [
+            (
+                vec![0x04, 0x00],
+                "the subjectAltName is not a DER SEQUENCE of names",
+            ),
+            (
+                riot_san(&[0x04, 0x01, 0x00], false),
+                "the composite device ID is not a DER SEQUENCE of version, key and FWID",
+            ),
+            (
+                riot_san(&[0x30, 0x03, 0x02, 0x01, 0x01], false),
+                "the composite device ID is not a DER SEQUENCE of version, key and FWID",
+            ),
+            (
+                riot_san(&[0x05, 0x00, 0x05, 0x00], true),
+                "the [0] EXPLICIT wrapper of the composite device ID does not hold exactly one DER value",
+            ),
+            (
+                riot_san(&composite(&key, &SHA1, &[0; 20]), false),
+                "the FWID uses hash 1.3.14.3.2.26, not SHA-256",
+            ),
+            (
+                riot_san(&composite(&key, &SHA256, &[0; 20]), false),
+                "the FWID is 20 bytes, not the 32 of SHA-256",
+            ),
+            (
+                riot_san(&composite(&[0x30, 0x00], &SHA256, &[0; 32]), false),
+                "the DeviceID key is not a DER SubjectPublicKeyInfo",
+            ),
+        ];
+        for (san, message) in cases {
+            assert_eq!(error_of(&san), format!("{prefix}{message}"));
+        }
+    }
+
+    /// A SubjectPublicKeyInfo of `algorithm` with `parameters` (DER) around `key`.
+    fn spki_of(algorithm: &[u64], parameters: &[u8], key: &[u8]) -> Vec<u8> {
+        yasna::construct_der(|w| {
+            w.write_sequence(|w| {
+                w.next().write_sequence(|w| {
+                    w.next().write_oid(&WriterOid::from_slice(algorithm));
+                    w.next().write_der(parameters);
+                });
+                w.next().write_bitvec_bytes(key, key.len() * 8);
+            })
+        })
+    }
+
+    #[test]
+    fn a_key_that_is_not_p256_is_named() {
+        let prefix = "the RIoT extension (1.3.6.1.4.1.311.89.3.1) is malformed: ";
+        let point = crate::riot::keys::uncompressed(&key());
+        let secp384r1 = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+        let ec_public_key = [1, 2, 840, 10045, 2, 1];
+        let cases = [
+            (
+                spki_of(&ec_public_key, &secp384r1, &point),
+                "the DeviceID key is 1.2.840.10045.2.1 on 1.3.132.0.34, not a P-256 EC key",
+            ),
+            (
+                spki_of(&[1, 2, 840, 113549, 1, 1, 1], &[0x05, 0x00], &point),
+                "the DeviceID key is 1.2.840.113549.1.1.1 without a named curve, not a P-256 EC key",
+            ),
+        ];
+        for (spki, message) in cases {
+            assert_eq!(
+                p256_public_key_from_spki(&spki).unwrap_err().to_string(),
+                format!("{prefix}{message}")
+            );
+        }
+        let mut off_curve = point.clone();
+        off_curve[64] ^= 1;
+        let prime256v1 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        assert_eq!(
+            p256_public_key_from_spki(&spki_of(&ec_public_key, &prime256v1, &off_curve))
+                .unwrap_err()
+                .to_string(),
+            format!("{prefix}the DeviceID key is not a point on P-256")
+        );
+        assert_eq!(
+            p256_public_key_from_spki(&spki_of(&ec_public_key, &prime256v1, &point)).unwrap(),
+            key()
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! (spec section 5) gives away: with `k` public, `d = (s·k − z)·r⁻¹ mod n`.
 
 use crate::cert::fixed_nonce::{FIXED_NONCE, FIXED_R};
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode, Reader};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::elliptic_curve::ops::Reduce;
@@ -21,15 +23,18 @@ pub struct SignedParts {
 impl SignedParts {
     /// Splits a certificate's DER. `None` when it is not `SEQUENCE { tbs, alg, BIT STRING }`.
     pub fn of(certificate: &[u8]) -> Option<Self> {
-        yasna::parse_ber(certificate, |r| {
-            r.read_sequence(|r| {
-                let tbs = r.next().read_der()?;
-                let _alg = r.next().read_der()?;
-                let (signature, _bits) = r.next().read_bitvec_bytes()?;
-                Ok(Self { tbs, signature })
+        AnyRef::from_der(certificate)
+            .ok()?
+            .sequence(|r| {
+                let tbs = r.tlv_bytes()?.to_vec();
+                let _alg: AnyRef<'_> = r.decode()?;
+                let signature: BitStringRef<'_> = r.decode()?;
+                Ok::<_, der::Error>(Self {
+                    tbs,
+                    signature: signature.raw_bytes().to_vec(),
+                })
             })
-        })
-        .ok()
+            .ok()
     }
 
     /// The ECDSA P-256 signature, if the signature bytes are one.

@@ -4,14 +4,14 @@
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, SerialNumber, date_time_ymd};
 
 /// Common name of the DeviceID (the alias certificate's issuer).
-pub const ISSUER_CN: &str = "devkitdice";
+pub(crate) const ISSUER_CN: &str = "devkitdice";
 /// Country in every DevKit name.
-pub const COUNTRY: &str = "US";
+pub(crate) const COUNTRY: &str = "US";
 /// Organisation in every DevKit name.
-pub const ORGANIZATION: &str = "DEVKIT_TEST";
+pub(crate) const ORGANIZATION: &str = "DEVKIT_TEST";
 
 /// A DevKit name: `{CN cn, C "US", O "DEVKIT_TEST"}`, all UTF8String.
-pub fn devkit_name(cn: &str) -> DistinguishedName {
+pub(crate) fn devkit_name(cn: &str) -> DistinguishedName {
     let mut name = DistinguishedName::new();
     name.push(DnType::CommonName, DnValue::Utf8String(cn.to_string()));
     name.push(
@@ -27,7 +27,7 @@ pub fn devkit_name(cn: &str) -> DistinguishedName {
 
 /// Parameters with the DevKit validity (2017-01-01 to 2037-01-01), the given serial and
 /// subject CN, and no extensions yet.
-pub fn devkit_params(serial: &[u8], subject_cn: &str) -> CertificateParams {
+pub(crate) fn devkit_params(serial: &[u8], subject_cn: &str) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.serial_number = Some(SerialNumber::from_slice(serial));
     params.not_before = date_time_ymd(2017, 1, 1);

@@ -3,6 +3,7 @@
 
 use crate::cli::error::Error;
 use clap::Args;
+use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::firmware::files::{DEFAULT_PROJECT, FirmwareError};
 pub(crate) use dps_cert_gen::firmware::input::FirmwareInput;
@@ -131,7 +132,7 @@ impl Drop for UdsArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct IdArgs {
     /// Registration ID (the certificate's subject CN): a-z, 0-9 and '-', at most 64 for DPS.
-    #[arg(short = 'i', long = "registration-id", value_name = "ID", conflicts_with_all = ["mac", "firmware_version"])]
+    #[arg(short = 'i', long = "registration-id", value_name = "ID", conflicts_with_all = ["mac", "firmware_version", "board"])]
     pub registration_id: Option<String>,
     /// The board's MAC address, to build the ID the board uses when none is set.
     #[arg(long = "mac", value_name = "MAC", requires = "firmware_version")]
@@ -139,6 +140,12 @@ pub(crate) struct IdArgs {
     /// The DevKit firmware version printed at boot (X.Y.Z), with --mac.
     #[arg(long = "firmware-version", value_name = "X.Y.Z", requires = "mac")]
     pub firmware_version: Option<String>,
+    /// Read the registration ID from the board on this serial port ('auto': the one DevKit plugged in) as it boots: press Reset when asked.
+    #[arg(long = "board", value_name = "PORT", conflicts_with_all = ["mac", "firmware_version"])]
+    pub board: Option<PortRequest>,
+    /// With --board (or when offered at the prompt): give up waiting for the board after this many seconds.
+    #[arg(long = "timeout", value_name = "SECS", default_value_t = crate::cli::commands::board::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
 }
 
 impl IdArgs {

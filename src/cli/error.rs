@@ -1,5 +1,6 @@
-//! The library's error type, and which errors are the input's fault (exit status 2) and
-//! which are not (exit status 1).
+//! The command line's error: the wording a user reads (the library's facts, with the advice
+//! that names this tool's flags added here), and which errors are the input's fault (exit
+//! status 2) and which are not (exit status 1).
 
 use crate::cli::output::OutputError;
 use dps_cert_gen::cert::alias::CertBuildError;
@@ -20,10 +21,10 @@ pub(crate) enum Error {
     #[error(transparent)]
     Uds(#[from] UdsError),
     /// Bad registration ID, MAC or version.
-    #[error(transparent)]
+    #[error("{}{}", .0, advice::id(.0))]
     Id(#[from] IdError),
     /// Firmware files missing, unreadable or inconsistent.
-    #[error(transparent)]
+    #[error("{}", advice::firmware_text(.0))]
     Firmware(#[from] FirmwareError),
     /// The derivation failed.
     #[error(transparent)]
@@ -47,8 +48,150 @@ pub(crate) enum Error {
     #[error(transparent)]
     ExtraOutput(#[from] crate::cli::extra_outputs::ExtraOutputError),
     /// The batch command failed (manifest, rows, writes).
-    #[error(transparent)]
+    #[error("{}{}", .0, advice::batch(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
+    /// The board's serial port could not be found or opened; `flag` is the option that
+    /// names a port (`--port`, `--board`).
+    #[error("{}{}", .source, advice::port(.source, .flag))]
+    Port {
+        /// The option naming the port.
+        flag: &'static str,
+        /// What went wrong.
+        source: crate::cli::board::link::LinkError,
+    },
+    /// The conversation with the board failed, or the board refused the UDS.
+    #[error("{}{}", .0, advice::session(.0))]
+    Board(#[from] crate::cli::board::session::SessionError),
+    /// The board's boot output gave no registration ID before the timeout (the whole
+    /// message: what was not seen and the likely causes).
+    #[error("{0}")]
+    NoRegistrationId(String),
+    /// The board's output gave two different registration IDs.
+    #[error(
+        "{0}; press Reset once and run again (if the sketch sets its own registrationId, that is the one to enroll)"
+    )]
+    IdConflict(#[from] dps_cert_gen::board::boot_log::IdConflict),
+    /// `--save-uds` names a file that exists.
+    #[error("{} already exists (it may hold another board's UDS) and --save-uds never overwrites a file; choose a new file name", path.display())]
+    SaveUdsExists {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+}
+
+/// What to do about a library error, in this tool's flags: appended to its message.
+mod advice {
+    use crate::cli::board::link::LinkError;
+    use crate::cli::board::session::SessionError;
+    use dps_cert_gen::batch::engine::BatchError;
+    use dps_cert_gen::batch::manifest::ManifestError;
+    use dps_cert_gen::board::console::SetUdsError;
+    use dps_cert_gen::board::port_choice::PortChoiceError;
+    use dps_cert_gen::firmware::elf_file::ElfError;
+    use dps_cert_gen::firmware::files::FirmwareError;
+    use dps_cert_gen::registration_id::IdError;
+
+    pub(super) fn id(e: &IdError) -> &'static str {
+        match e {
+            IdError::EmptyId => {
+                "; give one with -i, or give --mac and --firmware-version to build the board's default ID"
+            }
+            _ => "",
+        }
+    }
+
+    /// The whole message for a firmware error.
+    pub(super) fn firmware_text(e: &FirmwareError) -> String {
+        match e {
+            // The flag the value came from leads the sentence.
+            FirmwareError::FlashOriginWithoutMap { elf } => format!(
+                "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
+                elf.display()
+            ),
+            _ => format!("{e}{}", firmware(e)),
+        }
+    }
+
+    fn firmware(e: &FirmwareError) -> &'static str {
+        match e {
+            FirmwareError::ProjectNotFound { .. } => {
+                "; build the sketch first, or give the files with -e, or -b and -m"
+            }
+            FirmwareError::NoFlashRegion { .. } => {
+                "; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)"
+            }
+            FirmwareError::TooLarge { .. } => {
+                "; check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder"
+            }
+            FirmwareError::FlashOriginWithoutMap { .. } => {
+                "; drop --flash-origin, or give -b and -m"
+            }
+            FirmwareError::Elf { source, .. } => match source {
+                ElfError::NotElf => {
+                    "; -e takes the NAME.ino.elf that the Arduino build writes beside the .bin (for the .bin, use -b with -m)"
+                }
+                ElfError::Damaged { .. } => "; rebuild the sketch, or use -b and -m",
+                // Its advice stays in the library's text: it is also shown as a warning
+                // when an ELF found beside the .bin + .map cannot be compared.
+                ElfError::NoSymbolTable => "",
+                ElfError::NoContents { .. } => {
+                    "; use the NAME.ino.elf of a complete build, or -b and -m"
+                }
+                _ => "",
+            },
+            _ => "",
+        }
+    }
+
+    pub(super) fn port(e: &LinkError, flag: &str) -> String {
+        match e {
+            LinkError::Choice(PortChoiceError::NoDevKit { .. }) => {
+                format!(
+                    "; plug the board in (its micro-USB port), or give its port with {flag} PORT"
+                )
+            }
+            LinkError::Choice(PortChoiceError::Several { .. }) => {
+                format!("; choose one with {flag} PORT")
+            }
+            LinkError::Choice(PortChoiceError::EmptyName) => {
+                format!("; give {flag} a port name (COM3, /dev/ttyACM0) or auto")
+            }
+            _ => String::new(),
+        }
+    }
+
+    pub(super) fn session(e: &SessionError) -> &'static str {
+        match e {
+            SessionError::NoConsole { normal_boot: false } => {
+                "; hold button A, press and release Reset, let go of A while the tool waits (or give a longer --timeout)"
+            }
+            SessionError::SetUds(SetUdsError::Failed(_)) => {
+                "; put the board in configuration mode again and retry; if it keeps failing, the board's secure element may be faulty"
+            }
+            SessionError::SetUds(SetUdsError::NotSupported(_)) => {
+                "; this firmware predates DPS support: flash a sketch built with DevKit SDK 1.3.0 or later, then retry"
+            }
+            SessionError::SetUds(
+                SetUdsError::Usage(_) | SetUdsError::Invalid | SetUdsError::Unrecognised(_),
+            ) => "; retry, and check that the port is the DevKit's",
+            _ => "",
+        }
+    }
+
+    pub(super) fn batch(e: &BatchError) -> &'static str {
+        match e {
+            BatchError::InvalidRows { .. } => {
+                ": fix them, or use --keep-going to write the valid rows"
+            }
+            BatchError::SummaryExists { .. } => {
+                "; use --force to overwrite it, or choose another --out-dir"
+            }
+            BatchError::OutDirNotFolder { .. } => "; choose another --out-dir",
+            BatchError::Threads { .. } => "; try a smaller --jobs",
+            BatchError::Manifest(ManifestError::Read { .. }) => "; check the --manifest path",
+            _ => "",
+        }
+    }
 }
 
 impl From<KeyError> for Error {
@@ -76,6 +219,18 @@ impl Error {
             Error::Prompt(e) => e.is_input_error(),
             Error::Certificate(_) | Error::ExtraOutput(_) => true,
             Error::Batch(e) => e.is_input_error(),
+            Error::Port {
+                source:
+                    crate::cli::board::link::LinkError::Choice(
+                        dps_cert_gen::board::port_choice::PortChoiceError::EmptyName,
+                    ),
+                ..
+            } => true,
+            Error::SaveUdsExists { .. } => true,
+            Error::Port { .. }
+            | Error::Board(_)
+            | Error::NoRegistrationId(_)
+            | Error::IdConflict(_) => false,
         }
     }
 

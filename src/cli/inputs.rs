@@ -7,7 +7,7 @@ use crate::cli::args::FirmwareInput;
 use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
 use crate::cli::error::Error;
 use crate::cli::output::OutputError;
-use crate::cli::prompt::{self, Console};
+use crate::cli::prompt::{self, Board, Console};
 use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
@@ -60,7 +60,7 @@ fn missing_error(uds: bool, id: bool) -> Error {
         missing.push("-u/--uds (or --uds-file, or DPS_UDS)");
     }
     if id {
-        missing.push("-i/--registration-id (or --mac with --firmware-version)");
+        missing.push("-i/--registration-id (or --mac with --firmware-version, or --board PORT)");
     }
     let them = if missing.len() == 1 { "it" } else { "them" };
     Error::Missing(format!(
@@ -80,6 +80,7 @@ pub(crate) fn gather(
     stdin: &mut dyn Read,
     interactive: bool,
     console: &mut dyn Console,
+    board: &mut dyn Board,
 ) -> Result<Inputs, Error> {
     if args.uds.uds.is_some() {
         console.warn(COMMAND_LINE_WARNING);
@@ -89,9 +90,11 @@ pub(crate) fn gather(
         console.warn(&w);
     }
     let given_id = args.id.resolve()?;
-    let asking = given_uds.is_none() || given_id.is_none();
+    let from_board = args.id.board.as_ref();
+    let id_missing = given_id.is_none() && from_board.is_none();
+    let asking = given_uds.is_none() || id_missing;
     if asking && !interactive {
-        return Err(missing_error(given_uds.is_none(), given_id.is_none()));
+        return Err(missing_error(given_uds.is_none(), id_missing));
     }
     let firmware = if asking && !args.firmware.is_given() {
         prompt::ask_project(console, Path::new("."))?
@@ -107,9 +110,10 @@ pub(crate) fn gather(
         warnings.push(COMMAND_LINE_WARNING.to_string());
     }
     warnings.extend(sample_uds::warning(&uds));
-    let registration_id = match given_id {
-        Some(id) => id,
-        None => prompt::ask_registration_id(console)?,
+    let registration_id = match (given_id, from_board) {
+        (Some(id), _) => id,
+        (None, Some(port)) => board.read_id(port)?,
+        (None, None) => prompt::ask_registration_id(console, board)?,
     };
     let mut force = args.output.force;
     if asking

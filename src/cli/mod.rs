@@ -5,6 +5,7 @@
 //! [`main`] is the one place that turns a command's result into an exit status.
 
 pub(crate) mod args;
+pub(crate) mod board;
 pub(crate) mod cert_input;
 pub(crate) mod commands;
 pub(crate) mod error;
@@ -19,6 +20,7 @@ pub(crate) mod stdout;
 pub(crate) mod style;
 pub(crate) mod sys;
 pub(crate) mod uds_source;
+pub(crate) mod verbose;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -73,6 +75,8 @@ enum Command {
     Verify(Box<commands::verify::VerifyArgs>),
     /// Certificates for many devices: one firmware, a CSV manifest of UDS and IDs.
     Batch(commands::batch::BatchArgs),
+    /// Talk to the DevKit on its serial port: read its registration ID, set its UDS, or both and write its certificate.
+    Board(commands::board::BoardArgs),
 }
 
 /// What a command asks the process to end with, when it did not fail.
@@ -94,6 +98,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Inspect(args)) => commands::inspect::exec(&args),
         Some(Command::Verify(args)) => commands::verify::exec(&args),
         Some(Command::Batch(args)) => commands::batch::exec(&args),
+        Some(Command::Board(args)) => commands::board::exec(&args),
         None => commands::generate::exec(&cli.generate),
     };
     match result {

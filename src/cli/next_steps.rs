@@ -54,6 +54,31 @@ pub(crate) fn text(
     )
 }
 
+/// The next step after `board provision`: enrolling the certificate, in the portal or with
+/// the Azure CLI (resource group and DPS name left for the user to fill in).
+pub(crate) fn provision_text(
+    registration_id: &RegistrationId,
+    destination: &Destination,
+) -> String {
+    let (certificate, path) = match destination {
+        Destination::File(path) => {
+            let shown = path.display().to_string();
+            (shown.clone(), shell_word(&shown))
+        }
+        Destination::Stdout | Destination::BareBase64 => {
+            ("the certificate".to_string(), "CERT.pem".to_string())
+        }
+    };
+    let id = shell_word(registration_id.as_str());
+    format!(
+        "Next step: enroll the certificate. In the Azure portal, open your DPS instance, Manage enrollments, \
+         Add individual enrollment;\n  mechanism X.509, primary certificate: {certificate}\n\
+         Or with the Azure CLI:\n  az iot dps enrollment create -g RESOURCE_GROUP --dps-name DPS_NAME \
+         --enrollment-id {id} --attestation-type x509 --certificate-path {path}\n\
+         Then press Reset on the board: it registers with this certificate.\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +105,19 @@ mod tests {
              dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m 'my sketch/DevKitDPS.ino.map' --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
         );
         assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn provision_names_the_portal_form_and_the_az_line() {
+        let id = RegistrationId::new("az-c89346aabbccv1v6v2").unwrap();
+        let t = provision_text(&id, &Destination::File(PathBuf::from("my certs/board.pem")));
+        assert_eq!(
+            t,
+            "Next step: enroll the certificate. In the Azure portal, open your DPS instance, Manage enrollments, Add individual enrollment;\n  \
+             mechanism X.509, primary certificate: my certs/board.pem\n\
+             Or with the Azure CLI:\n  \
+             az iot dps enrollment create -g RESOURCE_GROUP --dps-name DPS_NAME --enrollment-id az-c89346aabbccv1v6v2 --attestation-type x509 --certificate-path 'my certs/board.pem'\n\
+             Then press Reset on the board: it registers with this certificate.\n"
+        );
     }
 }

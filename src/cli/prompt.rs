@@ -5,6 +5,8 @@
 //! The questions talk to a [`Console`]; [`crate::cli::sys::terminal::Terminal`] is the real one.
 
 use crate::cli::args::FirmwareInput;
+use crate::cli::error::Error;
+use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
@@ -164,11 +166,43 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
     }
 }
 
-/// Asks for the registration ID; when left empty, for the board's MAC address and firmware
-/// version, and builds the ID the board uses.
+/// A DevKit on a serial port, as the registration ID question sees it.
+pub(crate) trait Board {
+    /// The port of the one DevKit plugged in, if there is exactly one.
+    fn found(&mut self) -> Option<String>;
+    /// Reads the registration ID from the board on `port` as it boots.
+    fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error>;
+}
+
+/// Asks for the registration ID; when left empty, offers to read it from the board if a
+/// DevKit is plugged in, and otherwise asks for the board's MAC address and firmware version
+/// and builds the ID the board uses.
 pub(crate) fn ask_registration_id(
     console: &mut dyn Console,
-) -> Result<RegistrationId, PromptError> {
+    board: &mut dyn Board,
+) -> Result<RegistrationId, Error> {
+    if let Some(id) = ask_typed_id(console)? {
+        return Ok(id);
+    }
+    if let Some(port) = board.found()
+        && ask_yes(
+            console,
+            &format!(
+                "A DevKit is plugged in on {port}. Read the registration ID from it as it boots?"
+            ),
+            true,
+            "read from the board",
+        )?
+    {
+        let id = board.read_id(&PortRequest::Named(port))?;
+        console.confirm(&format!("Registration ID: {id}"));
+        return Ok(id);
+    }
+    Ok(ask_mac_and_version(console)?)
+}
+
+/// Asks for the registration ID; `None` when left empty.
+fn ask_typed_id(console: &mut dyn Console) -> Result<Option<RegistrationId>, PromptError> {
     loop {
         let typed = answer(
             console.ask(
@@ -179,13 +213,17 @@ pub(crate) fn ask_registration_id(
         )?;
         let text = typed.trim();
         if text.is_empty() {
-            break;
+            return Ok(None);
         }
         match RegistrationId::new(text) {
-            Ok(id) => return Ok(id),
+            Ok(id) => return Ok(Some(id)),
             Err(e) => console.refuse(&e.to_string()),
         }
     }
+}
+
+/// Asks for the board's MAC address and firmware version, and builds the ID the board uses.
+fn ask_mac_and_version(console: &mut dyn Console) -> Result<RegistrationId, PromptError> {
     let mac = loop {
         let typed = answer(
             console.ask(
@@ -212,6 +250,27 @@ pub(crate) fn ask_registration_id(
     let id = RegistrationId::from_board(&mac, &version);
     console.confirm(&format!("Registration ID: {id}"));
     Ok(id)
+}
+
+/// A yes/no question with a default.
+fn ask_yes(
+    console: &mut dyn Console,
+    question: &str,
+    default: bool,
+    what: &'static str,
+) -> Result<bool, PromptError> {
+    loop {
+        let typed = answer(
+            console.ask(question, Some(if default { "Y/n" } else { "y/N" })),
+            what,
+        )?;
+        match typed.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => return Ok(true),
+            "n" | "no" => return Ok(false),
+            "" => return Ok(default),
+            _ => console.refuse("answer y or n"),
+        }
+    }
 }
 
 /// Asks whether to overwrite `path`; the default is no.
@@ -280,6 +339,72 @@ mod tests {
         }
     }
 
+    /// No DevKit plugged in.
+    struct NoBoard;
+
+    impl Board for NoBoard {
+        fn found(&mut self) -> Option<String> {
+            None
+        }
+        fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error> {
+            panic!("read {port:?} with no board found")
+        }
+    }
+
+    /// One DevKit, whose ID is read as asked.
+    struct OneBoard {
+        reads: Vec<PortRequest>,
+    }
+
+    impl Board for OneBoard {
+        fn found(&mut self) -> Option<String> {
+            Some("/dev/ttyACM0".into())
+        }
+        fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error> {
+            self.reads.push(port.clone());
+            Ok(RegistrationId::new("az-c8934680ec24v1v6v5").unwrap())
+        }
+    }
+
+    #[test]
+    fn an_empty_id_offers_the_board_when_one_is_plugged_in() {
+        let mut board = OneBoard { reads: Vec::new() };
+        let mut c = Scripted::new(&[Some(""), Some("")]);
+        let id = ask_registration_id(&mut c, &mut board).unwrap();
+        assert_eq!(id.as_str(), "az-c8934680ec24v1v6v5");
+        assert_eq!(board.reads, [PortRequest::Named("/dev/ttyACM0".into())]);
+        assert_eq!(
+            c.shown,
+            [
+                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                "A DevKit is plugged in on /dev/ttyACM0. Read the registration ID from it as it boots?",
+                "ok Registration ID: az-c8934680ec24v1v6v5",
+            ]
+        );
+        // Declined: the MAC address and version are asked for, the board is not read.
+        let mut board = OneBoard { reads: Vec::new() };
+        let mut c = Scripted::new(&[
+            Some(""),
+            Some("maybe"),
+            Some("n"),
+            Some("c8934680ec24"),
+            Some("1.3.0"),
+        ]);
+        let id = ask_registration_id(&mut c, &mut board).unwrap();
+        assert_eq!(id.as_str(), "az-c8934680ec24v1v3v0");
+        assert!(board.reads.is_empty());
+        assert!(
+            c.shown.contains(&"refuse answer y or n".to_string()),
+            "{:?}",
+            c.shown
+        );
+        // A typed ID: the board is not offered.
+        let mut c = Scripted::new(&[Some("my-device-01")]);
+        let id = ask_registration_id(&mut c, &mut OneBoard { reads: Vec::new() }).unwrap();
+        assert_eq!(id.as_str(), "my-device-01");
+        assert_eq!(c.shown.len(), 1);
+    }
+
     #[test]
     fn project_names() {
         assert_eq!(project_name(""), "DevKitDPS");
@@ -299,7 +424,7 @@ mod tests {
             Some("1.6"),
             Some("1.6.2"),
         ]);
-        let id = ask_registration_id(&mut c).unwrap();
+        let id = ask_registration_id(&mut c, &mut NoBoard).unwrap();
         assert_eq!(id.as_str(), "az-c89346aabbccv1v6v2");
         let refusals = c.shown.iter().filter(|s| s.starts_with("refuse ")).count();
         assert_eq!(refusals, 3, "{:?}", c.shown);
@@ -343,8 +468,8 @@ mod tests {
             e.to_string(),
             "no answer to the UDS prompt (end of input); nothing was written"
         );
-        let e = ask_registration_id(&mut Scripted::new(&[None])).unwrap_err();
-        assert!(matches!(e, PromptError::Interrupted));
+        let e = ask_registration_id(&mut Scripted::new(&[None]), &mut NoBoard).unwrap_err();
+        assert!(matches!(e, Error::Prompt(PromptError::Interrupted)));
     }
 
     #[test]

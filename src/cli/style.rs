@@ -1,5 +1,6 @@
 //! Colour for the tool's own messages on standard error: only when standard error is a
-//! terminal, and never when `NO_COLOR` is set to anything (see <https://no-color.org>).
+//! terminal, and never when `NO_COLOR` is set to anything (see <https://no-color.org>):
+//! anstream's own detection decides both.
 
 use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
@@ -16,23 +17,9 @@ pub(crate) const HINT: Style = Style::new().dimmed();
 /// Good news: a file written, an answer accepted.
 pub(crate) const GOOD: Style = AnsiColor::Green.on_default().bold();
 
-/// Whether `NO_COLOR` asks for no colour (set and not empty).
-pub(crate) fn no_color() -> bool {
-    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// The colour choice for the tool's messages: never with `NO_COLOR`, else only on a terminal.
-pub(crate) fn choice() -> ColorChoice {
-    if no_color() {
-        ColorChoice::Never
-    } else {
-        ColorChoice::Auto
-    }
-}
-
 /// Standard error, stripping the styles when colour is off.
 pub(crate) fn stderr() -> AutoStream<std::io::Stderr> {
-    AutoStream::new(std::io::stderr(), choice())
+    AutoStream::new(std::io::stderr(), ColorChoice::Auto)
 }
 
 /// Writes `prefix: message` on one line of standard error, the prefix in `style`.

@@ -43,7 +43,7 @@ impl FirmwareMeasurements {
 /// The keys a board with this UDS derives from this firmware.
 pub fn derive_keys(uds: &Uds, firmware: &FirmwareMeasurements) -> Result<RiotKeys, KeyError> {
     let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
-    RiotKeys::derive_with_fwid(&cdi, firmware.fwid)
+    RiotKeys::derive(&cdi, firmware.fwid)
 }
 
 /// A generated alias certificate and what was derived along the way (no secrets but the
@@ -80,69 +80,68 @@ pub fn generate(
     })
 }
 
-/// As [`derive_keys`], with the public keys computed from precomputed tables: faster for
-/// many devices, same keys (see [`crate::riot::base_point`]).
-pub fn derive_keys_with_tables(
-    uds: &Uds,
-    firmware: &FirmwareMeasurements,
-) -> Result<RiotKeys, KeyError> {
-    let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
-    Ok(RiotSecrets::derive(&cdi, firmware.fwid)?.into_keys_with_tables())
-}
-
-/// As [`generate`], for one device of many: the same certificate, derived with
-/// [`derive_keys_with_tables`].
-pub fn generate_with_tables(
-    uds: &Uds,
-    firmware: &FirmwareMeasurements,
-    registration_id: &RegistrationId,
-) -> Result<AliasCertificate, DeriveError> {
-    let keys = derive_keys_with_tables(uds, firmware)?;
-    let der = alias_certificate(registration_id, &keys)?;
-    Ok(AliasCertificate {
-        registration_id: registration_id.clone(),
-        keys,
-        der,
-    })
-}
-
-/// [`generate_with_tables`] for many devices at once: the same certificates, with one field
-/// inversion for all the public keys. One result per device, in order.
+/// [`generate`] for many devices at once: the same certificates, their public keys computed
+/// from the precomputed tables of [`crate::riot::base_point`] with one field inversion for
+/// all of them. One result per device, in order.
 pub fn generate_many(
     devices: &[(&Uds, &RegistrationId)],
     firmware: &FirmwareMeasurements,
 ) -> Vec<Result<AliasCertificate, DeriveError>> {
-    let mut results: Vec<Option<Result<AliasCertificate, DeriveError>>> =
-        (0..devices.len()).map(|_| None).collect();
-    let mut secrets = Vec::with_capacity(devices.len());
-    let mut slots = Vec::with_capacity(devices.len());
-    for (i, (uds, _)) in devices.iter().enumerate() {
-        let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
-        match RiotSecrets::derive(&cdi, firmware.fwid) {
-            Ok(s) => {
-                secrets.push(s);
-                slots.push(i);
-            }
-            Err(e) => {
-                if let Some(r) = results.get_mut(i) {
-                    *r = Some(Err(e.into()));
-                }
-            }
-        }
-    }
-    for (i, keys) in slots.into_iter().zip(RiotSecrets::into_keys_many(secrets)) {
-        if let (Some(r), Some((_, id))) = (results.get_mut(i), devices.get(i)) {
-            *r = Some(alias_certificate(id, &keys).map_err(Into::into).map(|der| {
-                AliasCertificate {
-                    registration_id: (*id).clone(),
-                    keys,
-                    der,
-                }
-            }));
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(DeriveError::Cert(CertBuildError("no result".into())))))
+    let secrets: Vec<Result<RiotSecrets, KeyError>> = devices
+        .iter()
+        .map(|(uds, _)| {
+            let cdi = Cdi::derive(uds, &firmware.riot_core_measure);
+            RiotSecrets::derive(&cdi, firmware.fwid)
+        })
+        .collect();
+    let usable: Vec<&RiotSecrets> = secrets.iter().filter_map(|s| s.as_ref().ok()).collect();
+    let mut keys = RiotSecrets::keys_many(&usable).into_iter();
+    secrets
+        .iter()
+        .zip(devices)
+        .map(|(secret, (_, id))| {
+            let secret = secret.as_ref().map_err(|e| DeriveError::Key(e.clone()))?;
+            let keys = keys.next().unwrap_or_else(|| secret.keys());
+            let der = alias_certificate(id, &keys)?;
+            Ok(AliasCertificate {
+                registration_id: (*id).clone(),
+                keys,
+                der,
+            })
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firmware::regions::MeasuredRegions;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    /// The whole chain on the first vector (`fixtures/cases.json`, "shared-0"): the two
+    /// regions cut out of its `.bin`, its UDS and registration ID give its certificate, and
+    /// [`generate_many`] gives the same bytes.
+    #[test]
+    fn whole_derivation_known_answer() {
+        let bin = include_bytes!("../../fixtures/devkit-a/DevKitDPS.ino.bin");
+        let regions =
+            MeasuredRegions::new(bin[0x2d..0xc0].to_vec(), bin[0xc0..0xf8].to_vec()).unwrap();
+        let firmware = FirmwareMeasurements::of(&regions);
+        let uds = Uds::from_hex("19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae")
+            .unwrap();
+        let id = RegistrationId::new("az-c89346000001v1v3v0").unwrap();
+        let expected = STANDARD
+            .decode("MIICOTCCAeCgAwIBAgIFCgsMDQ4wCgYIKoZIzj0EAwIwODETMBEGA1UEAwwKZGV2a2l0ZGljZTELMAkGA1UEBgwCVVMxFDASBgNVBAoMC0RFVktJVF9URVNUMB4XDTE3MDEwMTAwMDAwMFoXDTM3MDEwMTAwMDAwMFowQzEeMBwGA1UEAwwVYXotYzg5MzQ2MDAwMDAxdjF2M3YwMQswCQYDVQQGDAJVUzEUMBIGA1UECgwLREVWS0lUX1RFU1QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARjpzJD87S1Yn6067WNiYOW1HO2zvn4T+WwRYn8HDPL2rRoU0yOiDqgYY2wIQ0hPQW6SXSq5EDt6zvrZy17WoSPo4HLMIHIMBYGA1UdJQEB/wQMMAoGCCsGAQUFBwMCMIGtBgNVHREBAf8EgaIwgZ+ggZwGCisGAQQBgjdZAwEwgY0CAQEwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAScKyyy/C8IxS1PCthwGD9vJW3TubizL3k9dOICQDkxXl/OVaFAPDlpCuZgNziXD08yHUdyLU2viSqPpLjZEOIgMC0GCWCGSAFlAwQCAQQgLnkbczaFRb9FphRRP09hMzHxljotLAdGfk95AS5JX9EwCgYIKoZIzj0EAwIDRwAwRAIgUVw9brnjlrkE0/7Kf1T9zQzB6Ze/N13KUVrQpsO0A18CICc5ztAmLuulsk1mKGN8aISxbGd6YfwYNX72NCQZDmzr")
+            .unwrap();
+        assert_eq!(generate(&uds, &firmware, &id).unwrap().der, expected);
+        let many = generate_many(&[(&uds, &id), (&uds, &id)], &firmware);
+        for cert in many {
+            assert_eq!(cert.unwrap().der, expected);
+        }
+        assert_eq!(
+            generate(&uds, &firmware, &id).unwrap().thumbprints().sha256,
+            "2F9146C0DEB7C010EB6B01740EA7503840A5C477BF43BF8E22148A213291FD79"
+        );
+    }
 }

@@ -6,6 +6,5 @@ pub mod chain;
 pub mod verify;
 
 pub use chain::{
-    AliasCertificate, DeriveError, FirmwareMeasurements, derive_keys, derive_keys_with_tables,
-    generate, generate_many, generate_with_tables,
+    AliasCertificate, DeriveError, FirmwareMeasurements, derive_keys, generate, generate_many,
 };

@@ -50,3 +50,27 @@ impl fmt::Debug for Cdi {
         f.write_str("Cdi(<secret>)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first vector (`fixtures/cases.json`, "shared-0"): its UDS and DiceHash(riot_core)
+    /// give its CDI.
+    #[test]
+    fn cdi_known_answer() {
+        let uds = Uds::from_hex("19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae")
+            .unwrap();
+        let mut measure = [0u8; 32];
+        hex::decode_to_slice(
+            "b23a21c33d6213699f80035211d330bcb7e9e7dbbef8a7e4975c2f4ade05192f",
+            &mut measure,
+        )
+        .unwrap();
+        let cdi = Cdi::derive(&uds, &RiotCoreMeasure(measure));
+        assert_eq!(
+            hex::encode(cdi.as_bytes()),
+            "9d9193d1328a5803daec8400ef3ab363e38c41537390146a50fbc941db6f7510"
+        );
+    }
+}

@@ -19,9 +19,7 @@ const ELF_MAGIC: [u8; 4] = [0x7f, b'E', b'L', b'F'];
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ElfError {
     /// The file does not start with the ELF magic bytes.
-    #[error(
-        "not an ELF file (it does not begin with the bytes 7f 45 4c 46); -e takes the NAME.ino.elf that the Arduino build writes beside the .bin (for the .bin, use -b with -m)"
-    )]
+    #[error("not an ELF file (it does not begin with the bytes 7f 45 4c 46)")]
     NotElf,
     /// The file is shorter than its own headers say.
     #[error(
@@ -34,7 +32,7 @@ pub enum ElfError {
         needed: u64,
     },
     /// The headers cannot be read.
-    #[error("not a readable ELF file ({reason}); rebuild the sketch, or use -b and -m")]
+    #[error("not a readable ELF file ({reason})")]
     Damaged {
         /// What the reader found.
         reason: String,
@@ -67,7 +65,7 @@ pub enum ElfError {
     },
     /// A region's addresses are in no section or segment whose bytes the file holds.
     #[error(
-        "{region} [0x{start:08x}, 0x{stop:08x}) lies in no section or loadable segment with contents in the file, so its bytes are not in the ELF; use the NAME.ino.elf of a complete build, or -b and -m"
+        "{region} [0x{start:08x}, 0x{stop:08x}) lies in no section or loadable segment with contents in the file, so its bytes are not in the ELF"
     )]
     NoContents {
         /// Which region.

@@ -26,9 +26,7 @@ pub enum FirmwareError {
         reason: String,
     },
     /// The project's files were not found.
-    #[error(
-        "cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}; build the sketch first, or give the files with -e, or -b and -m"
-    )]
+    #[error("cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}")]
     ProjectNotFound {
         /// Project name.
         name: String,
@@ -44,7 +42,7 @@ pub enum FirmwareError {
         source: MapError,
     },
     /// No `FLASH` region in the map.
-    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)", path.display())]
+    #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown", path.display())]
     NoFlashRegion {
         /// The map.
         path: PathBuf,
@@ -73,7 +71,7 @@ pub enum FirmwareError {
     Mismatch(#[from] BuildMismatch),
     /// A `.map` or `.elf` far larger than any DevKit build's.
     #[error(
-        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB); check the path: -m takes NAME.ino.map and -e NAME.ino.elf from the sketch's build folder",
+        "{} is larger than {} MiB, far more than a map or ELF of AZ3166 firmware can be (its whole flash is 1 MiB)",
         path.display(),
         crate::limits::MAX_FIRMWARE_FILE_BYTES >> 20
     )]
@@ -85,7 +83,7 @@ pub enum FirmwareError {
     },
     /// `--flash-origin` given, but no map to apply it to.
     #[error(
-        "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
+        "a flash origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses",
         elf.display()
     )]
     FlashOriginWithoutMap {
@@ -231,17 +229,6 @@ pub fn layout_with_origin(
     })
 }
 
-/// Reads `map_path` and returns the layout it describes.
-pub fn read_map(map_path: &Path) -> Result<(MapFile, RegionLayout), FirmwareError> {
-    let text = read_firmware_file(map_path)?;
-    let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
-        path: map_path.to_path_buf(),
-        source,
-    })?;
-    let layout = layout_from_map(&map, map_path)?;
-    Ok((map, layout))
-}
-
 /// The length of a `.bin` file, with an error that names it.
 pub fn bin_len(bin_path: &Path) -> Result<u64, FirmwareError> {
     if bin_path.is_dir() {
@@ -288,10 +275,4 @@ pub fn measure_bin(
     let core = read(cb, ce)?;
     let fw = read(fb, fe)?;
     Ok(MeasuredRegions::new(core, fw)?)
-}
-
-/// Measures the regions of a `.bin` + `.map` pair.
-pub fn measure_bin_map(bin: &Path, map: &Path) -> Result<MeasuredRegions, FirmwareError> {
-    let (_, layout) = read_map(map)?;
-    measure_bin(bin, &layout)
 }

@@ -2,7 +2,6 @@
 //! both, cross-checked), with the consistency warnings and the facts `-v/--verbose`
 //! reports: files read, flash origin, the regions and their digests. No secret is involved.
 
-use crate::derivation::FirmwareMeasurements;
 use crate::firmware::consistency::{Extent, same_addresses, same_bytes};
 use crate::firmware::elf_file::measure_elf;
 use crate::firmware::files::{
@@ -10,7 +9,6 @@ use crate::firmware::files::{
 };
 use crate::firmware::map_file::MapFile;
 use crate::firmware::regions::{MeasuredRegions, RegionLayout};
-use crate::registration_id::RegistrationId;
 use std::path::{Path, PathBuf};
 
 /// Where the flash origin (the address of the image's first byte) came from.
@@ -49,65 +47,6 @@ pub struct Measurement {
     pub cross_checked: bool,
     /// Warnings for the user (printed as `warning: ...`).
     pub warnings: Vec<String>,
-}
-
-impl Measurement {
-    /// The lines `-v/--verbose` prints: files, flash origin, regions, digests.
-    pub fn report(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .files
-            .iter()
-            .map(|(p, len)| format!("read {} ({len} bytes)", p.display()))
-            .collect();
-        let origin = self.layout.flash_origin;
-        lines.push(match &self.origin_source {
-            OriginSource::MapFlashRegion { map, line } => format!(
-                "flash origin: 0x{origin:08x} (FLASH region, {} line {line})",
-                map.display()
-            ),
-            OriginSource::Override => format!("flash origin: 0x{origin:08x} (--flash-origin)"),
-            OriginSource::ElfSegments => {
-                format!("flash origin: 0x{origin:08x} (lowest load address of the ELF's segments)")
-            }
-        });
-        if let Some(extent) = &self.map_extent {
-            lines.push(format!(
-                "image per the map: {} bytes (sections end at 0x{:08x}, {} on line {})",
-                extent.image_len, extent.end, extent.section, extent.line
-            ));
-        }
-        for (index, (name, region)) in self.layout.regions().into_iter().enumerate() {
-            let holder = self
-                .elf_holders
-                .as_ref()
-                .and_then(|h| h.get(index))
-                .map(|h| format!(", in {h}"))
-                .unwrap_or_default();
-            lines.push(format!(
-                "{name}: [0x{:08x}, 0x{:08x}), {} bytes{holder}",
-                region.start,
-                region.stop,
-                region.len().unwrap_or_default()
-            ));
-        }
-        if self.cross_checked {
-            lines.push("the ELF and the .bin + .map hold the same regions".to_string());
-        }
-        let digests = FirmwareMeasurements::of(&self.regions);
-        lines.push(format!(
-            "riot_core DiceHash: {}",
-            hex::encode(digests.riot_core_measure.as_bytes())
-        ));
-        lines.push(format!("FWID: {}", hex::encode(digests.fwid.as_bytes())));
-        lines
-    }
-
-    /// [`Measurement::report`] followed by the registration ID.
-    pub fn report_with_id(&self, id: &RegistrationId) -> Vec<String> {
-        let mut lines = self.report();
-        lines.push(format!("registration ID: {}", id.as_str()));
-        lines
-    }
 }
 
 /// A map, read and resolved to a layout.

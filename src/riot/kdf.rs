@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 /// `KDF(src, label)`: HMAC-SHA256 keyed with `src` over
 /// `01 00 00 00 || label || 00 || 00 01 00 00`. The caller reads the output as a
 /// little-endian integer.
-pub fn kdf(src: &[u8; 32], label: &[u8]) -> Zeroizing<[u8; 32]> {
+pub(crate) fn kdf(src: &[u8; 32], label: &[u8]) -> Zeroizing<[u8; 32]> {
     // HMAC accepts keys of any length, so this cannot fail; the fallback keeps it panic-free.
     let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(src) {
         Ok(mac) => mac,

@@ -129,60 +129,54 @@ impl RiotSecrets {
     }
 
     /// Computes the public keys with the single-use comb of [`crate::riot::base_point`]
-    /// (its tables are part of the program: nothing is built, and one field inversion for
-    /// both keys).
-    pub fn into_keys(self) -> RiotKeys {
+    /// (its tables are part of the program: nothing is built; one field inversion for both
+    /// keys).
+    pub fn keys(&self) -> RiotKeys {
         match crate::riot::base_point::public_keys(&self.device_id, &self.alias) {
             Some((device_id, alias)) => RiotKeys {
                 fwid: self.fwid,
                 device_id: KeyPair {
-                    secret: self.device_id,
+                    secret: self.device_id.clone(),
                     public: device_id,
                 },
                 alias: KeyPair {
-                    secret: self.alias,
+                    secret: self.alias.clone(),
                     public: alias,
                 },
             },
             // Not reachable for non-zero private keys; stay correct regardless.
             None => RiotKeys {
                 fwid: self.fwid,
-                device_id: KeyPair::from_secret(self.device_id),
-                alias: KeyPair::from_secret(self.alias),
+                device_id: KeyPair::from_secret(self.device_id.clone()),
+                alias: KeyPair::from_secret(self.alias.clone()),
             },
         }
     }
 
-    /// The same keys as [`RiotSecrets::into_keys`] (which needs no set-up either): kept for
-    /// the callers that name the batch's way.
-    pub fn into_keys_with_tables(self) -> RiotKeys {
-        self.into_keys()
-    }
-}
-
-impl RiotSecrets {
-    /// [`RiotSecrets::into_keys_with_tables`] for many devices at once (one field inversion
-    /// for all their public keys).
-    pub fn into_keys_many(secrets: Vec<RiotSecrets>) -> Vec<RiotKeys> {
+    /// Computes the public keys of many devices with the precomputed tables of
+    /// [`crate::riot::base_point`] (faster per key; the tables are built once per process, on
+    /// first use), with one field inversion for all of them. One result per secret, in order.
+    pub fn keys_many(secrets: &[&RiotSecrets]) -> Vec<RiotKeys> {
         let pairs: Vec<(&SecretKey, &SecretKey)> =
             secrets.iter().map(|s| (&s.device_id, &s.alias)).collect();
         let publics = crate::riot::base_point::public_keys_many(&pairs);
         secrets
-            .into_iter()
-            .zip(publics)
+            .iter()
+            .zip(publics.into_iter().chain(std::iter::repeat(None)))
             .map(|(s, public)| match public {
                 Some((device_id, alias)) => RiotKeys {
                     fwid: s.fwid,
                     device_id: KeyPair {
-                        secret: s.device_id,
+                        secret: s.device_id.clone(),
                         public: device_id,
                     },
                     alias: KeyPair {
-                        secret: s.alias,
+                        secret: s.alias.clone(),
                         public: alias,
                     },
                 },
-                None => s.into_keys(),
+                // Not reachable for non-zero private keys; stay correct regardless.
+                None => s.keys(),
             })
             .collect()
     }
@@ -221,14 +215,9 @@ pub struct RiotKeys {
 }
 
 impl RiotKeys {
-    /// Derives FWID, DeviceID and Alias from the CDI and the riot_fw bytes.
-    pub fn derive(cdi: &Cdi, riot_fw: &[u8]) -> Result<Self, KeyError> {
-        Self::derive_with_fwid(cdi, Fwid::of(riot_fw))
-    }
-
-    /// As [`RiotKeys::derive`], with FWID already computed.
-    pub fn derive_with_fwid(cdi: &Cdi, fwid: Fwid) -> Result<Self, KeyError> {
-        Ok(RiotSecrets::derive(cdi, fwid)?.into_keys())
+    /// Derives the DeviceID and Alias key pairs from the CDI and the FWID.
+    pub fn derive(cdi: &Cdi, fwid: Fwid) -> Result<Self, KeyError> {
+        Ok(RiotSecrets::derive(cdi, fwid)?.keys())
     }
 }
 

@@ -1,5 +1,5 @@
 //! Stage 3, RIoT: the DeviceID and alias key pairs derived from the CDI and the FWID.
 
 pub mod base_point;
-pub mod kdf;
+pub(crate) mod kdf;
 pub mod keys;

@@ -132,7 +132,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let manifest = Manifest::read(&args.manifest).map_err(BatchError::from)?;
     let measured = args.firmware.resolve()?.measure()?;
     if args.firmware.verbose {
-        for line in measured.report() {
+        for line in crate::cli::verbose::lines(&measured) {
             eprintln!("{line}");
         }
     }

@@ -168,6 +168,9 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         &mut crate::cli::sys::unbuffered_stdin(),
         interactive,
         &mut Terminal::new(),
+        &mut crate::cli::board::steps::SerialBoard {
+            timeout: std::time::Duration::from_secs(args.id.timeout),
+        },
     )?;
     let asked = inputs.asked;
     let input_warnings = inputs.warnings.clone();
@@ -259,7 +262,7 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
         certificate,
         destination: request.destination.clone(),
         warnings,
-        verbose: measured.report_with_id(&request.registration_id),
+        verbose: crate::cli::verbose::lines_with_id(&measured, &request.registration_id),
         extras: request.extras.clone(),
     })
 }

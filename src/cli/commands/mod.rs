@@ -1,6 +1,7 @@
 //! One file per command, each with its arguments and its `exec`.
 
 pub(crate) mod batch;
+pub(crate) mod board;
 pub(crate) mod completions;
 pub(crate) mod generate;
 pub(crate) mod inspect;

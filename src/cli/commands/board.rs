@@ -1,0 +1,351 @@
+//! `dps-cert-gen board info | set-uds | provision`: talking to the DevKit on its serial
+//! port: read the registration ID it uses from its boot output, set its UDS in configuration
+//! mode, or do both and write its certificate.
+
+use crate::cli::args::FirmwareArgs;
+use crate::cli::board::steps::{self, Restart, UdsToSet};
+use crate::cli::commands::generate::{self, Destination, OutputArgs, Request};
+use crate::cli::commands::uds::random_uds;
+use crate::cli::error::Error;
+use crate::cli::output::{OutputError, check_writable, write_atomic};
+use crate::cli::sys::terminal::{self, Terminal};
+use crate::cli::{Finish, next_steps, prompt, stdout, style, uds_source};
+use clap::{Args, Subcommand};
+use dps_cert_gen::board::boot_log::{BootReport, DpsError, DpsOutcome, IdSource, KnownId};
+use dps_cert_gen::board::port_choice::PortRequest;
+use dps_cert_gen::dice::sample_uds;
+use dps_cert_gen::dice::uds::{Uds, to_hex};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The default of `--timeout`, in seconds.
+pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 60;
+
+/// Permission bits of a `--save-uds` file: the owner's only.
+const UDS_FILE_MODE: u32 = 0o600;
+
+/// The arguments of `board`.
+#[derive(Debug, Args)]
+pub(crate) struct BoardArgs {
+    #[command(subcommand)]
+    command: BoardCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BoardCommand {
+    /// Read the MAC address, firmware version and registration ID from the board's boot output (press Reset).
+    Info(InfoArgs),
+    /// Set the board's UDS in configuration mode (set_dps_uds).
+    SetUds(SetUdsArgs),
+    /// Set the UDS, reboot the board, read its registration ID and write its certificate.
+    Provision(Box<ProvisionArgs>),
+}
+
+/// Which port, and how long to wait.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct PortArgs {
+    /// The serial port: a path (/dev/ttyACM0, /dev/cu.usbmodem1203), a COM name (COM3), or 'auto': the one port with the DevKit's USB ID 0483:374B.
+    #[arg(long = "port", value_name = "PORT", default_value = "auto")]
+    pub port: PortRequest,
+    /// Give up waiting for the board after this many seconds.
+    #[arg(long = "timeout", value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+impl PortArgs {
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout)
+    }
+}
+
+/// The arguments of `board info`.
+#[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    #[command(flatten)]
+    port: PortArgs,
+    /// Print one JSON object: mac, firmware_version, registration_id (null when not seen), registration_id_source, dps.
+    #[arg(long = "json")]
+    json: bool,
+}
+
+/// The UDS to set: from a file, or a new one saved first.
+#[derive(Clone, Args)]
+pub(crate) struct BoardUdsArgs {
+    /// Read the UDS to set from a file ('-' for standard input); 64 hex digits.
+    #[arg(
+        long = "uds-file",
+        value_name = "PATH",
+        required_unless_present = "new_uds",
+        conflicts_with = "new_uds"
+    )]
+    uds_file: Option<PathBuf>,
+    /// Make a new UDS from the operating system's secure random source (needs --save-uds).
+    #[arg(long = "new-uds", requires = "save_uds")]
+    new_uds: bool,
+    /// Where to save the new UDS before it is sent: a new file, readable by you only; never overwritten.
+    #[arg(long = "save-uds", value_name = "PATH", requires = "new_uds")]
+    save_uds: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for BoardUdsArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoardUdsArgs")
+            .field("uds_file", &self.uds_file)
+            .field("new_uds", &self.new_uds)
+            .field("save_uds", &self.save_uds)
+            .finish()
+    }
+}
+
+/// The arguments of `board set-uds`.
+#[derive(Debug, Args)]
+pub(crate) struct SetUdsArgs {
+    #[command(flatten)]
+    port: PortArgs,
+    #[command(flatten)]
+    uds: BoardUdsArgs,
+    /// Send `exit` afterwards: the board restarts in normal mode.
+    #[arg(long = "reboot")]
+    reboot: bool,
+}
+
+/// The arguments of `board provision`.
+#[derive(Debug, Args)]
+pub(crate) struct ProvisionArgs {
+    #[command(flatten)]
+    port: PortArgs,
+    #[command(flatten)]
+    firmware: FirmwareArgs,
+    #[command(flatten)]
+    uds: BoardUdsArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Runs a `board` subcommand.
+pub(crate) fn exec(args: &BoardArgs) -> Result<Finish, Error> {
+    match &args.command {
+        BoardCommand::Info(a) => info(a),
+        BoardCommand::SetUds(a) => set_uds(a),
+        BoardCommand::Provision(a) => provision(a),
+    }
+}
+
+fn info(args: &InfoArgs) -> Result<Finish, Error> {
+    let (port, mut link) = steps::open(&args.port.port, "--port")?;
+    let (known, report) = steps::read_id(
+        &mut link,
+        &port,
+        args.port.timeout(),
+        Restart::PressReset,
+        true,
+    )?;
+    if args.json {
+        stdout::print_json(&InfoJson::of(&port, &known, &report))?;
+    } else {
+        stdout::write(info_text(&known, &report).as_bytes())?;
+    }
+    Ok(Finish::Success)
+}
+
+fn source_text(source: IdSource) -> &'static str {
+    match source {
+        IdSource::MacAndVersion => "built from the MAC address and firmware version",
+        IdSource::HttpTrace => "from the HTTP trace: the sketch sets its own ID",
+        IdSource::Both => "built from the MAC address and firmware version; the HTTP trace agrees",
+    }
+}
+
+/// What `board info` prints: one fact a line, `not seen` for what did not come.
+pub(crate) fn info_text(known: &KnownId, report: &BootReport) -> String {
+    let or_not_seen = |v: Option<&str>| v.unwrap_or("not seen").to_string();
+    let mut t = format!(
+        "MAC address:      {}\nFirmware version: {}\nRegistration ID:  {} ({})\n",
+        or_not_seen(report.mac.as_ref().map(|m| m.as_str())),
+        or_not_seen(report.firmware_version.as_ref().map(|v| v.as_str())),
+        known.id,
+        source_text(known.source)
+    );
+    let dps = match report.outcome() {
+        None => "no answer seen".to_string(),
+        Some(DpsOutcome::Assigned { hub, device_id }) => match device_id {
+            Some(d) => format!("registered to {hub} as device {d}"),
+            None => format!("registered to {hub}"),
+        },
+        Some(DpsOutcome::Refused(e)) => refused_text(&e),
+        Some(DpsOutcome::DiceInitFailed) => "not asked: the board said \"DiceInit failed!\" (no usable UDS); set one with `dps-cert-gen board set-uds`".to_string(),
+        Some(DpsOutcome::Failed) => "registration failed (no error code seen)".to_string(),
+    };
+    t.push_str(&format!("DPS:              {dps}\n"));
+    t
+}
+
+fn refused_text(e: &DpsError) -> String {
+    let message = e
+        .message
+        .as_deref()
+        .map(|m| format!(" {m}"))
+        .unwrap_or_default();
+    let advice = if e.code == DpsError::INVALID_CERTIFICATE {
+        "; DPS does not hold this board's certificate: check the enrolled one with `dps-cert-gen verify`, or enroll the one `dps-cert-gen` writes"
+    } else {
+        ""
+    };
+    format!("refused: {}{message}{advice}", e.code)
+}
+
+/// `board info --json`.
+#[derive(Debug, Serialize)]
+struct InfoJson {
+    port: String,
+    mac: Option<String>,
+    firmware_version: Option<String>,
+    registration_id: Option<String>,
+    registration_id_source: &'static str,
+    dps: Option<DpsJson>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum DpsJson {
+    Assigned {
+        hub: String,
+        device_id: Option<String>,
+    },
+    Refused {
+        code: u32,
+        message: Option<String>,
+    },
+    DiceInitFailed,
+    Failed,
+}
+
+impl InfoJson {
+    fn of(port: &str, known: &KnownId, report: &BootReport) -> Self {
+        Self {
+            port: port.to_string(),
+            mac: report.mac.as_ref().map(|m| m.as_str().to_string()),
+            firmware_version: report
+                .firmware_version
+                .as_ref()
+                .map(|v| v.as_str().to_string()),
+            registration_id: Some(known.id.as_str().to_string()),
+            registration_id_source: match known.source {
+                IdSource::MacAndVersion => "mac_and_version",
+                IdSource::HttpTrace => "http_trace",
+                IdSource::Both => "both",
+            },
+            dps: report.outcome().map(|o| match o {
+                DpsOutcome::Assigned { hub, device_id } => DpsJson::Assigned { hub, device_id },
+                DpsOutcome::Refused(e) => DpsJson::Refused {
+                    code: e.code,
+                    message: e.message,
+                },
+                DpsOutcome::DiceInitFailed => DpsJson::DiceInitFailed,
+                DpsOutcome::Failed => DpsJson::Failed,
+            }),
+        }
+    }
+}
+
+/// The UDS for `set-uds` and `provision`: read from `--uds-file` (asked for, hidden, with
+/// `--uds-file -` on a terminal), or made new (`--save-uds` checked to be free first).
+fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
+    if let Some(save) = &args.save_uds {
+        if save.symlink_metadata().is_ok() {
+            return Err(Error::SaveUdsExists { path: save.clone() });
+        }
+        return Ok(random_uds()?);
+    }
+    let from_file = crate::cli::args::UdsArgs {
+        uds: None,
+        uds_file: args.uds_file.clone(),
+    };
+    let interactive = terminal::stdin_is_terminal();
+    let uds = match uds_source::resolve(
+        &from_file,
+        None,
+        &mut crate::cli::sys::unbuffered_stdin(),
+        interactive,
+    )? {
+        Some(given) => given.uds,
+        None => prompt::ask_uds(&mut Terminal::new())?,
+    };
+    if let Some(w) = sample_uds::warning(&uds) {
+        style::warning(&w);
+    }
+    Ok(uds)
+}
+
+/// Writes a new UDS to `path`: created new, owner-only, never over an existing file.
+pub(crate) fn save_uds(path: &Path, uds: &Uds) -> Result<(), Error> {
+    let mut text = to_hex(uds);
+    text.push('\n');
+    write_atomic(path, text.as_bytes(), false, UDS_FILE_MODE).map_err(|e| match e {
+        OutputError::Exists { path } => Error::SaveUdsExists { path },
+        e => Error::Output(e),
+    })
+}
+
+fn set_uds(args: &SetUdsArgs) -> Result<Finish, Error> {
+    let uds = uds_to_set(&args.uds)?;
+    let (port, mut link) = steps::open(&args.port.port, "--port")?;
+    let to_set = UdsToSet {
+        uds: &uds,
+        save: args.uds.save_uds.as_deref(),
+    };
+    steps::set_uds(&mut link, &port, &to_set, args.port.timeout(), args.reboot)?;
+    Ok(Finish::Success)
+}
+
+fn provision(args: &ProvisionArgs) -> Result<Finish, Error> {
+    // Everything that can be checked is checked before the board is touched.
+    let firmware = args.firmware.resolve()?;
+    firmware.measure()?;
+    if let Some(out) = &args.output.out
+        && out.as_os_str() != "-"
+        && !args.output.bare_base64
+    {
+        check_writable(out, args.output.force)?;
+    }
+    let uds = uds_to_set(&args.uds)?;
+    let (port, mut link) = steps::open(&args.port.port, "--port")?;
+    let to_set = UdsToSet {
+        uds: &uds,
+        save: args.uds.save_uds.as_deref(),
+    };
+    steps::set_uds(&mut link, &port, &to_set, args.port.timeout(), true)?;
+    let (known, _) = steps::read_id(
+        &mut link,
+        &port,
+        args.port.timeout(),
+        Restart::Rebooting,
+        false,
+    )?;
+    steps::say(&format!("Registration ID from the board: {}", known.id));
+    let request = Request {
+        destination: args.output.destination(&known.id),
+        firmware,
+        uds,
+        registration_id: known.id,
+        format: args.output.format.into(),
+        force: args.output.force,
+        extras: Default::default(),
+    };
+    let outcome = generate::run(&request, &mut std::io::stdout().lock())?;
+    for w in &outcome.warnings {
+        style::warning(w);
+    }
+    let mut err = std::io::stderr().lock();
+    if request.destination != Destination::BareBase64 {
+        let _ = write!(err, "{}", outcome.report());
+    }
+    let _ = write!(
+        err,
+        "\n{}",
+        next_steps::provision_text(&request.registration_id, &request.destination)
+    );
+    Ok(Finish::Success)
+}

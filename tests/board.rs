@@ -1,0 +1,528 @@
+//! `board info`, `board set-uds`, `board provision` and generation with `--board`, through
+//! the binary, against a simulated DevKit on a pseudo-terminal (tests/common/sim_board.rs):
+//! exact output and exit statuses, what the board received, and certificates equal to the
+//! vectors'. Linux only: on macOS a pty refuses the speed ioctl that opening a serial port
+//! makes.
+#![cfg(test)]
+#![cfg(target_os = "linux")]
+
+mod common;
+#[path = "common/sim_board.rs"]
+mod sim_board;
+
+use common::{bin, case, uds_file};
+use sim_board::{Boot, Firmware, Mode, Outcome, SimBoard};
+use std::os::unix::fs::PermissionsExt;
+
+const MAC: &str = "c8934680ec24";
+/// Not the tutorial's sample, so that no sample warning is drawn; upper case in the file,
+/// sent lower case.
+const UDS: &str = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = bin()
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn listening(port: &str, secs: u64) -> String {
+    format!("Press Reset on the board (listening on {port} for up to {secs} s)...\n")
+}
+
+fn configuration_prompt(port: &str, secs: u64) -> String {
+    format!(
+        "Put the board in configuration mode: hold button A, press and release Reset, then let go of A (waiting on {port} for up to {secs} s)...\n"
+    )
+}
+
+/// Neither the UDS nor any long piece of it, in either case.
+fn assert_no_uds(text: &str, uds: &str) {
+    for s in [uds.to_lowercase(), uds.to_uppercase()] {
+        assert!(!text.contains(&s[..16]), "UDS shown: {text}");
+        assert!(!text.contains(&s[48..]), "UDS shown: {text}");
+    }
+}
+
+#[test]
+fn info_reports_the_id_and_the_invalid_certificate_answer() {
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        outcome: Outcome::InvalidCertificate,
+        ..Boot::new(MAC, "1.6.5")
+    }));
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, listening(sim.path(), 5));
+    assert_eq!(
+        r.stdout,
+        "MAC address:      c8934680ec24\n\
+         Firmware version: 1.6.5\n\
+         Registration ID:  az-c8934680ec24v1v6v5 (built from the MAC address and firmware version; the HTTP trace agrees)\n\
+         DPS:              refused: 401002 Invalid certificate; DPS does not hold this board's certificate: check the enrolled one with `dps-cert-gen verify`, or enroll the one `dps-cert-gen` writes\n"
+    );
+    assert!(sim.received().is_empty(), "board info sends nothing");
+}
+
+#[test]
+fn info_json_in_the_other_line_order_with_mixed_line_ends() {
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        version_first: true,
+        mixed_line_ends: true,
+        outcome: Outcome::Assigned,
+        ..Boot::new(MAC, "1.3.0")
+    }));
+    let r = run(&[
+        "board",
+        "info",
+        "--port",
+        sim.path(),
+        "--timeout",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "port": sim.path(),
+            "mac": MAC,
+            "firmware_version": "1.3.0",
+            "registration_id": "az-c8934680ec24v1v3v0",
+            "registration_id_source": "both",
+            "dps": {
+                "outcome": "assigned",
+                "hub": "myhub.azure-devices.net",
+                "device_id": "az-c8934680ec24v1v3v0"
+            }
+        })
+    );
+}
+
+#[test]
+fn info_with_a_sketch_that_sets_its_own_id() {
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        custom_id: Some("my-device-01".into()),
+        ..Boot::new(MAC, "1.6.5")
+    }));
+    let r = run(&[
+        "board",
+        "info",
+        "--port",
+        sim.path(),
+        "--timeout",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["mac"], serde_json::Value::Null);
+    assert_eq!(json["firmware_version"], serde_json::Value::Null);
+    assert_eq!(json["registration_id"], "my-device-01");
+    assert_eq!(json["registration_id_source"], "http_trace");
+    assert_eq!(json["dps"], serde_json::Value::Null);
+}
+
+#[test]
+fn info_says_dice_init_failed_means_set_the_uds() {
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        outcome: Outcome::DiceInitFailed,
+        ..Boot::new(MAC, "1.6.5")
+    }));
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.ends_with(
+            "Registration ID:  az-c8934680ec24v1v6v5 (built from the MAC address and firmware version)\n\
+             DPS:              not asked: the board said \"DiceInit failed!\" (no usable UDS); set one with `dps-cert-gen board set-uds`\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_silent_board_times_out_naming_the_likely_causes() {
+    let sim = SimBoard::start(Mode::Silent);
+    let started = std::time::Instant::now();
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "1"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    let port = sim.path();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{}error: no registration ID from the board on {port} within 1 s: nothing came at all; press Reset while the tool listens, check that {port} is the DevKit's port (wrong port?), and close any other program reading it (a serial monitor)\n",
+            listening(port, 1)
+        )
+    );
+}
+
+#[test]
+fn a_board_in_configuration_mode_is_not_a_boot() {
+    let sim = SimBoard::start(Mode::Configuration {
+        firmware: Firmware::Quirk,
+        sdk_version: "1.6.5".into(),
+        after_exit: Boot::new(MAC, "1.6.5"),
+    });
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.ends_with(
+            "within 1 s: the board is in configuration mode; press Reset without holding button A\n"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn auto_without_a_devkit_says_to_plug_it_in_or_name_the_port() {
+    let r = run(&["board", "info", "--timeout", "1"]);
+    if r.code == 0 {
+        return; // A real DevKit is plugged into this machine.
+    }
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: no serial port has the DevKit's USB ID 0483:374B ("),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with(
+            "; plug the board in (its micro-USB port), or give its port with --port PORT\n"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_port_held_by_another_program_says_to_close_it() {
+    let sim = SimBoard::start(Mode::Silent);
+    let _held = serialport::new(sim.path(), 115_200).open().unwrap();
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "1"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: the serial port {} is in use by another program: close the serial monitor (VS Code, Arduino IDE, PuTTY, screen) and try again\n",
+            sim.path()
+        )
+    );
+}
+
+fn configuration(firmware: Firmware) -> SimBoard {
+    SimBoard::start(Mode::Configuration {
+        firmware,
+        sdk_version: "1.6.5".into(),
+        after_exit: Boot::new(MAC, "1.6.5"),
+    })
+}
+
+#[test]
+fn set_uds_with_the_quirk_succeeds_and_sends_it_lower_case() {
+    let sim = configuration(Firmware::Quirk);
+    let file = uds_file(UDS);
+    let r = run(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--uds-file",
+        file.to_str().unwrap(),
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{}The board stored the UDS (INFO: Set DPS UDS successfully.; the \"Invalid UDS.\" before it is a known quirk of SDK 1.6.2 and later, not an error)\n\
+             Press Reset (or run with --reboot) to restart the board in normal mode.\n",
+            configuration_prompt(sim.path(), 5)
+        )
+    );
+    assert_eq!(sim.stored_uds(), [UDS.to_lowercase()]);
+    let sent = String::from_utf8(sim.received()).unwrap();
+    assert!(
+        sent.ends_with(&format!("set_dps_uds {}\r", UDS.to_lowercase())),
+        "{sent:?}"
+    );
+    assert!(!sent.contains("exit"));
+}
+
+#[test]
+fn set_uds_failures_quote_the_board_and_exit_1() {
+    let file = uds_file(UDS);
+    for (firmware, said) in [
+        (
+            Firmware::EepromFailure,
+            "the board could not store the UDS; it said: ERROR: Failed to write EEPROM: 0x06.; put the board in configuration mode again and retry; if it keeps failing, the board's secure element may be faulty",
+        ),
+        (
+            Firmware::VerifyFailure,
+            "the board could not store the UDS; it said: ERROR: Verify failed.; put the board in configuration mode again and retry; if it keeps failing, the board's secure element may be faulty",
+        ),
+        (
+            Firmware::NoDpsCommand,
+            "the board's firmware has no set_dps_uds command; it said: Error:Invalid command: set_dps_uds; this firmware predates DPS support: flash a sketch built with DevKit SDK 1.3.0 or later, then retry",
+        ),
+    ] {
+        let sim = configuration(firmware);
+        let r = run(&[
+            "board",
+            "set-uds",
+            "--port",
+            sim.path(),
+            "--uds-file",
+            file.to_str().unwrap(),
+            "--timeout",
+            "5",
+            "--reboot",
+        ]);
+        assert_eq!(r.code, 1, "{firmware:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!("{}error: {said}\n", configuration_prompt(sim.path(), 5)),
+            "{firmware:?}"
+        );
+        assert_no_uds(&r.stderr, UDS);
+        let sent = String::from_utf8(sim.received()).unwrap();
+        assert!(!sent.contains("exit"), "no reboot after a failure");
+    }
+}
+
+#[test]
+fn new_uds_is_saved_owner_only_before_it_is_sent_and_never_overwritten() {
+    let sim = configuration(Firmware::Old);
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("board.uds");
+    let save_arg = save.to_str().unwrap();
+    let r = run(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--new-uds",
+        "--save-uds",
+        save_arg,
+        "--timeout",
+        "5",
+        "--reboot",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let saved = std::fs::read_to_string(&save).unwrap();
+    let uds = saved.strip_suffix('\n').unwrap();
+    assert_eq!(uds.len(), 64);
+    assert!(
+        uds.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+    assert_eq!(
+        std::fs::metadata(&save).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(sim.stored_uds(), [uds.to_string()]);
+    let sent = String::from_utf8(sim.received()).unwrap();
+    assert!(
+        sent.ends_with(&format!("set_dps_uds {uds}\rexit\r")),
+        "{sent:?}"
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{}Saved the new UDS to {save_arg} (readable by you only): keep it, the board's certificate is made from it\n\
+             The board stored the UDS (INFO: Set DPS UDS successfully.)\n\
+             Sent exit: the board restarts in normal mode.\n",
+            configuration_prompt(sim.path(), 5)
+        )
+    );
+    assert_no_uds(&format!("{}{}", r.stdout, r.stderr), uds);
+
+    // Again with the same file: refused before the board is touched, the file kept.
+    let sim = configuration(Firmware::Old);
+    let r = run(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--new-uds",
+        "--save-uds",
+        save_arg,
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: {save_arg} already exists (it may hold another board's UDS) and --save-uds never overwrites a file; choose a new file name\n"
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&save).unwrap(), saved);
+    assert!(sim.received().is_empty());
+}
+
+#[test]
+fn a_malformed_uds_file_is_refused_before_the_board_is_touched() {
+    let sim = configuration(Firmware::Quirk);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("short.uds");
+    std::fs::write(&file, "abc\n").unwrap();
+    let r = run(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--uds-file",
+        file.to_str().unwrap(),
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with(&format!("error: --uds-file {}: ", file.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(sim.received().is_empty());
+}
+
+#[test]
+fn provision_sets_the_uds_reboots_and_writes_the_vectors_certificate() {
+    let c = case("shared-3");
+    let sim = SimBoard::start(Mode::Configuration {
+        firmware: Firmware::Quirk,
+        sdk_version: c.firmware_version.clone().unwrap(),
+        after_exit: Boot {
+            outcome: Outcome::InvalidCertificate,
+            ..Boot::new(
+                c.mac.as_deref().unwrap(),
+                c.firmware_version.as_deref().unwrap(),
+            )
+        },
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("board.cer");
+    let r = run(&[
+        "board",
+        "provision",
+        "--port",
+        sim.path(),
+        "-b",
+        c.bin.to_str().unwrap(),
+        "-m",
+        c.map.to_str().unwrap(),
+        "--uds-file",
+        uds_file(&c.uds).to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "der",
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read(&out).unwrap(), c.der());
+    assert_eq!(sim.stored_uds(), [c.uds.to_lowercase()]);
+    let sent = String::from_utf8(sim.received()).unwrap();
+    assert!(sent.ends_with("\rexit\r"), "{sent:?}");
+    let id = &c.expected_id;
+    assert!(
+        r.stderr.contains(&format!(
+            "Sent exit: the board restarts in normal mode.\n\
+             Reading the board's boot output on {} (for up to 5 s)...\n\
+             Registration ID from the board: {id}\n\
+             Wrote {}\n  registration ID: {id}\n",
+            sim.path(),
+            out.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with(&format!(
+            "  az iot dps enrollment create -g RESOURCE_GROUP --dps-name DPS_NAME --enrollment-id {id} --attestation-type x509 --certificate-path {}\n\
+             Then press Reset on the board: it registers with this certificate.\n",
+            out.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn generation_with_board_takes_the_id_from_the_boot_output() {
+    for name in ["shared-3", "shared-0", "shared-2"] {
+        let c = case(name);
+        let boot = match (&c.mac, &c.firmware_version) {
+            (Some(mac), Some(version)) => Boot::new(mac, version),
+            // shared-0's ID is the one built from this MAC and version; shared-2's is a
+            // sketch's own.
+            _ if c.expected_id.starts_with("az-") => Boot::new("c89346000001", "1.3.0"),
+            _ => Boot {
+                custom_id: Some(c.expected_id.clone()),
+                ..Boot::new(MAC, "1.6.5")
+            },
+        };
+        assert_eq!(boot.id(), c.expected_id);
+        let sim = SimBoard::start(Mode::Normal(boot));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("cert.cer");
+        let r = run(&[
+            "-b",
+            c.bin.to_str().unwrap(),
+            "-m",
+            c.map.to_str().unwrap(),
+            "--uds-file",
+            uds_file(&c.uds).to_str().unwrap(),
+            "--board",
+            sim.path(),
+            "--timeout",
+            "5",
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "der",
+        ]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        assert_eq!(std::fs::read(&out).unwrap(), c.der(), "{name}");
+        let stderr = common::stderr_without_sample_warning(r.stderr.as_bytes());
+        assert!(
+            stderr.starts_with(&format!(
+                "{}Registration ID from the board: {}\nWrote {}\n",
+                listening(sim.path(), 5),
+                c.expected_id,
+                out.display()
+            )),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn board_conflicts_with_the_other_id_flags() {
+    let r = run(&["--board", "auto", "-i", "my-device-01"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
+}
