@@ -36,6 +36,11 @@ pub enum IdError {
         /// Its length.
         len: usize,
     },
+    /// The registration ID given is the board's UDS (neither is repeated in the message).
+    #[error(
+        "the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS"
+    )]
+    IsTheUds,
     /// Not a MAC address.
     #[error(
         "{mac:?} is not a MAC address; give the 12 hex digits the board prints at boot, like c89346000001 or C8:93:46:00:00:01"
@@ -53,6 +58,9 @@ pub enum IdError {
         version: String,
     },
 }
+
+/// The warning for a registration ID of 64 hex digits: it looks like a UDS.
+pub const UDS_LIKE_WARNING: &str = "the registration ID is 64 hex digits, as a UDS is: it goes into the public certificate, its file name and the DPS portal, so check it is not the board's secret";
 
 /// A validated registration ID: 1 to 126 characters of `a-z`, `0-9` and `-`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,6 +103,9 @@ impl RegistrationId {
 
     /// A warning to show when the ID works on the device but is longer than DPS's X.509 limit.
     pub fn warning(&self) -> Option<String> {
+        if crate::text::uds_like::looks_like_uds(&self.0) {
+            return Some(UDS_LIKE_WARNING.to_string());
+        }
         (self.0.len() > DPS_X509_MAX_LEN).then(|| {
             format!(
                 "the registration ID is {} characters long: the board accepts up to 126, but DPS documents 64 as the limit for X.509 registration IDs, so the enrollment may be refused",
@@ -259,10 +270,18 @@ mod tests {
             IdError::IdTooLong { len: 127 }
         );
         assert!(
-            RegistrationId::new(&"a".repeat(64))
+            RegistrationId::new(&"g".repeat(64))
                 .unwrap()
                 .warning()
                 .is_none()
+        );
+        // 64 hex digits look like a UDS.
+        assert_eq!(
+            RegistrationId::new(&"a".repeat(64))
+                .unwrap()
+                .warning()
+                .as_deref(),
+            Some(UDS_LIKE_WARNING)
         );
         assert!(
             RegistrationId::new(&"a".repeat(65))

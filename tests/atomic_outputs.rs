@@ -100,23 +100,24 @@ fn a_full_disk_fails_with_status_1_and_leaves_nothing() {
 }
 
 #[test]
-fn a_failing_second_output_leaves_the_first_unwritten_and_unchanged() {
+fn a_folder_in_the_second_output_s_place_leaves_the_first_unwritten_and_unchanged() {
     let case = Case::named("shared-0");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("alias.pem"), "old cert").unwrap();
-    // --force passes the existence check, but a file cannot replace a folder: the failure
-    // comes when the files are put in place, after the certificate already was.
+    // --force replaces regular files only: a folder in the way is refused before any file
+    // is written. (A failure while the files are put in place is tested in
+    // src/cli/output_set.rs, by injection.)
     std::fs::create_dir(dir.path().join("alias-key.pem")).unwrap();
     let output = bin()
         .args(three_outputs(&case, dir.path()))
         .arg("--force")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let stderr = common::stderr_without_sample_warning(&output.stderr);
     assert!(
         stderr.starts_with(&format!(
-            "error: cannot write {}: ",
+            "error: {} is a folder, not a regular file; ",
             dir.path().join("alias-key.pem").display()
         )),
         "{stderr}"

@@ -251,8 +251,7 @@ fn nothing_is_written_when_the_batch_fails() {
     assert_eq!(text.lines().count(), 1);
     assert!(text.starts_with("{\"registration_id\":\"dev-1\","));
 
-    // A failure at the very end (the name is taken by a folder, even with --force): no
-    // file, no summary, no temporary file left behind.
+    // A folder where the file would go: refused before any work, even with --force.
     let dir = tempfile::tempdir().unwrap();
     let manifest = two_devices(dir.path());
     let (out, jsonl) = (dir.path().join("out"), dir.path().join("c.jsonl"));
@@ -261,13 +260,26 @@ fn nothing_is_written_when_the_batch_fails() {
         .arg("--force")
         .output()
         .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "error: {} is a folder, not a regular file;",
+            jsonl.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(jsonl.is_dir() && entries(&jsonl).is_empty());
+    assert_eq!(entries(dir.path()), ["c.jsonl", "devices.csv"]);
+
+    // A folder that does not exist: the system's refusal, and nothing is left.
+    let jsonl = dir.path().join("missing").join("c.jsonl");
+    let o = batch("devkit-a", &manifest, &out, &jsonl).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).starts_with(&format!("error: cannot write {}: ", jsonl.display())),
         "{}",
         stderr(&o)
     );
-    assert!(jsonl.is_dir() && entries(&jsonl).is_empty());
-    assert_eq!(entries(dir.path()), ["c.jsonl", "devices.csv", "out"]);
-    assert!(entries(&out).is_empty());
+    assert_eq!(entries(dir.path()), ["c.jsonl", "devices.csv"]);
 }

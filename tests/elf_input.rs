@@ -344,3 +344,70 @@ proptest::proptest! {
         let _ = measure_elf(&elf);
     }
 }
+
+/// The section headers of a 32-bit little-endian ELF: (name, header offset, sh_offset).
+fn section_headers(elf: &[u8]) -> Vec<(String, usize, u32)> {
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+    let (shoff, shentsize, shnum, shstrndx) = (
+        u32_at(0x20) as usize,
+        u16_at(0x2e),
+        u16_at(0x30),
+        u16_at(0x32),
+    );
+    let strtab = u32_at(shoff + shstrndx * shentsize + 16) as usize;
+    (0..shnum)
+        .map(|i| {
+            let header = shoff + i * shentsize;
+            let name_off = strtab + u32_at(header) as usize;
+            let end = elf[name_off..].iter().position(|&b| b == 0).unwrap();
+            let name = String::from_utf8(elf[name_off..name_off + end].to_vec()).unwrap();
+            (name, header, u32_at(header + 16))
+        })
+        .collect()
+}
+
+#[test]
+fn a_section_whose_bytes_are_not_what_the_board_loads_is_refused() {
+    // `.text`'s offset moved into `.symtab`: its section header now names other bytes than
+    // the loadable segment the board loads at the same addresses.
+    let mut elf = std::fs::read(common::fixtures().join("devkit-a/DevKitDPS.ino.elf")).unwrap();
+    let headers = section_headers(&elf);
+    let text = headers.iter().find(|(n, _, _)| n == ".text").unwrap();
+    let symtab = headers.iter().find(|(n, _, _)| n == ".symtab").unwrap();
+    let at = text.1 + 16;
+    elf[at..at + 4].copy_from_slice(&symtab.2.to_le_bytes());
+    let err = measure_elf(&elf).unwrap_err();
+    assert!(
+        matches!(&err, ElfError::SectionDisagrees { region: RegionName::RiotCore, section, .. } if section == ".text"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "the section .text and segment 0 disagree on the bytes of riot_core [0x0800c02d, 0x0800c0c0): the board loads the segment's"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_changed_class_or_byte_order_byte_is_named() {
+    let elf = std::fs::read(common::fixtures().join("devkit-a/DevKitDPS.ino.elf")).unwrap();
+    let mut class = elf.clone();
+    class[4] = 2;
+    assert_eq!(
+        measure_elf(&class).unwrap_err().to_string(),
+        "the ELF header's class byte (offset 4) says 64-bit, but the file reads as a complete 32-bit ELF: that byte was changed; copy the file again from the build folder, or rebuild the sketch"
+    );
+    let mut order = elf.clone();
+    order[5] = 2;
+    assert_eq!(
+        measure_elf(&order).unwrap_err(),
+        ElfError::HeaderByte {
+            field: "data (byte order)",
+            offset: 5,
+            says: "big-endian",
+            reads: "little-endian"
+        }
+    );
+}

@@ -45,7 +45,15 @@ fn certificate() {
     for (path, data) in found {
         match inspect_bytes(&data, "fuzz.pem") {
             Ok(inspection) => {
-                assert!(!inspection.render().is_empty());
+                let text = inspection.render();
+                assert!(!text.is_empty());
+                assert!(
+                    !text
+                        .chars()
+                        .any(|c| c != '\n' && dps_cert_gen::text::printable::is_unsafe_char(c)),
+                    "{}: {text:?}",
+                    path.display()
+                );
                 let _ = dps_cert_gen::derivation::verify::require_alias(&inspection);
                 let _ = inspection.fwid();
                 serde_json::to_string(&inspection).unwrap();

@@ -362,3 +362,30 @@ fn a_missing_file_is_an_input_error() {
         "error: cannot read /nonexistent/cert.pem: No such file or directory (os error 2); check the path\n"
     );
 }
+
+#[test]
+fn terminal_escapes_in_the_subject_cn_are_not_passed_to_the_terminal() {
+    // The vector's alias certificate, its CN replaced (same length) by an escape sequence
+    // that would set the window title and clear the screen, and a right-to-left override.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/certificate/alias-escape-cn.der");
+    let output = bin().arg("inspect").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout_of(&output);
+    assert!(
+        text.contains("\n  registration ID:     ?]0;pwned??[2J?abxx (subject CN)\n"),
+        "{text}"
+    );
+    assert!(
+        !text
+            .chars()
+            .any(|c| c != '\n' && dps_cert_gen::text::printable::is_unsafe_char(c)),
+        "{text:?}"
+    );
+    // The JSON keeps the CN as it is, escaped by JSON itself.
+    let json = inspect_json(&std::fs::read(&path).unwrap());
+    assert_eq!(
+        json["registration_id"],
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}abxx"
+    );
+}

@@ -221,3 +221,31 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     assert_eq!(code, 0, "{shown}");
     assert_eq!(certificate(&out), case.der());
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn at_the_id_prompt_holding_the_uds_the_process_writes_no_core() {
+    let case = case("shared-0");
+    let dir = project_dir("devkit-a", ".build");
+    let uds = common::uds_file(&case.uds).display().to_string();
+    let mut t = Pty::spawn(
+        &["-p", "DevKitDPS", "--uds-file", &uds],
+        dir.path(),
+        NO_COLOR,
+    );
+    t.expect("Registration ID (leave empty");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", t.pid())).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(
+        core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+        ["0", "0"],
+        "{core}"
+    );
+    // (Non-dumpable is checked in src/cli/sys/core_dumps.rs: /proc does not show it.)
+    t.send_line("dev-1");
+    let (code, _) = t.finish();
+    assert_eq!(code, 0);
+}

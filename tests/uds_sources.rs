@@ -108,6 +108,32 @@ fn bare(setup: impl FnOnce(&mut Command, &std::path::Path)) -> Run {
     r
 }
 
+fn owner_only(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[test]
+fn a_uds_file_others_can_read_draws_a_warning_and_a_byte_order_mark_is_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let other = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f4e3";
+    for (mode, warned) in [(0o644, true), (0o640, true), (0o604, true), (0o600, false)] {
+        let r = bare(|c, dir| {
+            let path = dir.join("uds.txt");
+            std::fs::write(&path, format!("\u{feff}{other}\r\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            c.args(["--uds-file", "uds.txt"]);
+        });
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let expected = if warned {
+            "warning: uds.txt can be read by other users of this computer, and it holds the board's secret; make it readable by you alone (chmod 600 uds.txt)\n"
+        } else {
+            ""
+        };
+        assert_eq!(r.stderr, expected, "mode {mode:o}");
+    }
+}
+
 fn cert_line(name: &str) -> String {
     format!("{}\n", case(name).field("alias_cert_der_base64"))
 }
@@ -130,6 +156,7 @@ fn each_source_gives_the_vector_certificate() {
             format!("\n  {}\t\r\n\n", near.uds.to_uppercase()),
         )
         .unwrap();
+        owner_only(&dir.join("uds.txt"));
         c.args(["--uds-file", "uds.txt"]);
     });
     assert_eq!(r.code, 0, "{}", r.stderr);

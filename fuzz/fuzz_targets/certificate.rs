@@ -1,6 +1,7 @@
 //! The certificate reader of `inspect` (PEM, bare base64 or DER, detected) and the
 //! inspection of what it decodes, on arbitrary bytes: never panics; an inspection renders
-//! as text and as JSON without panicking either.
+//! as text and as JSON without panicking either, and its text holds no control character but
+//! its own line ends.
 #![no_main]
 
 use dps_cert_gen::cert::inspect::inspect_bytes;
@@ -11,6 +12,14 @@ fuzz_target!(|data: &[u8]| {
         Ok(inspection) => {
             let text = inspection.render();
             assert!(!text.is_empty());
+            // Nothing from the certificate reaches the terminal raw: the only control
+            // characters are the renderer's own line ends.
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c != '\n' && dps_cert_gen::text::printable::is_unsafe_char(c)),
+                "{text:?}"
+            );
             let _ = dps_cert_gen::derivation::verify::require_alias(&inspection);
             let _ = inspection.fwid();
             assert!(serde_json::to_string(&inspection).is_ok());

@@ -349,8 +349,14 @@ pub fn check(manifest: &Manifest, options: &Options) -> Result<Checked, BatchErr
             }
             let path = options.target(id);
             // The one JSON-lines file is checked once, by the caller.
-            if options.jsonl.is_none() && !options.force && path.symlink_metadata().is_ok() {
-                return Err(RowError::Exists { path });
+            if options.jsonl.is_none() {
+                match path.symlink_metadata() {
+                    Ok(meta) if !meta.file_type().is_file() => {
+                        return Err(RowError::NotAFile { path });
+                    }
+                    Ok(_) if !options.force => return Err(RowError::Exists { path }),
+                    _ => {}
+                }
             }
             Ok(path)
         })

@@ -119,6 +119,12 @@ pub enum RowError {
     /// Bad registration ID, MAC or version.
     #[error(transparent)]
     Id(#[from] IdError),
+    /// The registration ID looks like a UDS (the columns swapped?): it would go into the
+    /// public certificate, its file name and the summary.
+    #[error(
+        "the registration_id field is 64 hex digits, as a UDS is (are the uds and registration_id columns swapped?); a registration ID goes into the public certificate, its file name and the summary, so it must never be a UDS"
+    )]
+    IdLooksLikeUds,
     /// Both a registration ID and a MAC.
     #[error(
         "both registration_id and mac are filled in; give the registration ID, or the MAC and firmware version, not both"
@@ -146,6 +152,12 @@ pub enum RowError {
         id: RegistrationId,
         /// The line where it first appears.
         first_line: u64,
+    },
+    /// Something other than a regular file is where the certificate goes: never replaced.
+    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
     },
     /// The certificate file exists and `--force` was not given.
     #[error("{} already exists; use --force to overwrite it, or choose another --out-dir", path.display())]
@@ -239,7 +251,9 @@ impl Manifest {
             });
         };
         let columns = Columns::of(path, &header)?;
-        let mut rows = Vec::new();
+        // Sized once: a growing vector would move the rows (each holding a UDS) to a larger
+        // buffer and free the old one unwiped.
+        let mut rows = Vec::with_capacity(row_capacity(bytes));
         while let Some(record) = records.next_record() {
             if rows.len() == max_rows {
                 return Err(ManifestError::TooManyRows {
@@ -260,6 +274,16 @@ impl Manifest {
             rows,
         })
     }
+}
+
+/// An upper bound on the device rows in `bytes` (every record but the last ends with a line
+/// break), at most [`MAX_ROWS`]: the rows vector never has to grow.
+fn row_capacity(bytes: &[u8]) -> usize {
+    let breaks = bytes
+        .iter()
+        .filter(|b| **b == b'\n' || **b == b'\r')
+        .count();
+    breaks.saturating_add(1).min(MAX_ROWS)
 }
 
 /// One CSV record: its fields' bytes in a wiped buffer, and its first line.
@@ -517,6 +541,10 @@ impl Columns {
                 None => ("", ""),
             };
             let registration_id = if !id_given.is_empty() {
+                if crate::text::uds_like::looks_like_uds(id_given) {
+                    id_text = crate::text::uds_like::MASK.to_string();
+                    return Err(RowError::IdLooksLikeUds);
+                }
                 id_text = id_given.to_string();
                 if !mac.is_empty() {
                     return Err(RowError::BothIds);
@@ -564,6 +592,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<Manifest, ManifestError> {
         Manifest::parse(Path::new("devices.csv"), text.as_bytes())
+    }
+
+    #[test]
+    fn the_rows_vector_is_sized_once_and_never_grows() {
+        for text in [
+            format!("uds,registration_id\n{SAMPLE_UDS_HEX},dev-1"),
+            format!("uds,registration_id\r{SAMPLE_UDS_HEX},dev-1\r{SAMPLE_UDS_HEX},dev-2\r"),
+            format!("uds,registration_id\r\n{SAMPLE_UDS_HEX},dev-1\r\n\r\n{SAMPLE_UDS_HEX},dev-2"),
+            (0..100)
+                .map(|i| format!("{SAMPLE_UDS_HEX},dev-{i}\n"))
+                .fold("uds,registration_id\n".to_string(), |a, b| a + &b),
+        ] {
+            let capacity = row_capacity(text.as_bytes());
+            let m = parse(&text).unwrap();
+            assert!(m.rows.len() <= capacity);
+            assert_eq!(m.rows.capacity(), capacity, "no reallocation: {text:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The batch summary: one entry per manifest row with the registration ID, the certificate
 //! file, its SHA-1 and SHA-256 thumbprints, the status and the error, and the row's extra
-//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS.
+//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS: a cell
+//! that looks like one (64 hex digits: the columns of the manifest swapped) is masked. Text
+//! from the manifest is made safe to open: control characters become `?`, and in the CSV a
+//! cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) starts with `'`, as
+//! OWASP's CSV-injection advice says.
 
 use crate::batch::engine::{Outcome, Status};
 use serde_json::{Map, Value, json};
@@ -44,6 +48,23 @@ impl SummaryFormat {
     }
 }
 
+/// Text from the manifest or a message, as the summary holds it: no control characters, and
+/// nothing that looks like a UDS.
+fn safe_text(text: &str) -> String {
+    crate::text::printable::without_controls(&crate::text::uds_like::mask_uds_like(text))
+}
+
+/// A CSV cell that no spreadsheet runs as a formula: one starting with `=`, `+`, `-`, `@`
+/// (or a tab or CR, before [`safe_text`] made them `?`) gets a leading `'`.
+fn csv_cell(text: &str) -> String {
+    let text = safe_text(text);
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
 fn fields(o: &Outcome) -> [String; 7] {
     let (sha1, sha256) = o
         .thumbprints
@@ -52,12 +73,12 @@ fn fields(o: &Outcome) -> [String; 7] {
         .unwrap_or_default();
     [
         o.line.to_string(),
-        o.registration_id.clone(),
-        o.file.clone().unwrap_or_default(),
+        safe_text(&o.registration_id),
+        safe_text(o.file.as_deref().unwrap_or_default()),
         sha1,
         sha256,
         o.status.to_string(),
-        o.error.clone().unwrap_or_default(),
+        safe_text(o.error.as_deref().unwrap_or_default()),
     ]
 }
 
@@ -69,12 +90,18 @@ pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
     // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
     let header = COLUMNS
         .iter()
-        .copied()
-        .chain(extra_columns.iter().map(String::as_str));
+        .map(|c| (*c).to_string())
+        .chain(extra_columns.iter().map(|c| csv_cell(c)));
     let _ = writer.write_record(header);
     for o in outcomes {
+        // (The thumbprints, the line and the status are the tool's own: kept as they are.)
         let f = fields(o);
-        let _ = writer.write_record(f.iter().chain(o.extra.iter()));
+        let f = f.iter().zip(COLUMNS).map(|(cell, column)| match column {
+            "registration_id" | "file" | "error" => csv_cell(cell),
+            _ => cell.clone(),
+        });
+        let extra = o.extra.iter().map(|cell| csv_cell(cell));
+        let _ = writer.write_record(f.chain(extra));
     }
     writer.into_inner().unwrap_or_default()
 }
@@ -96,8 +123,8 @@ pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
             }
             let extra: Map<String, Value> = extra_columns
                 .iter()
-                .cloned()
-                .zip(o.extra.iter().map(|v| Value::String(v.clone())))
+                .map(|c| safe_text(c))
+                .zip(o.extra.iter().map(|v| Value::String(safe_text(v))))
                 .collect();
             object.insert("extra".to_string(), Value::Object(extra));
             Value::Object(object)

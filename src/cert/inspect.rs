@@ -399,17 +399,21 @@ impl Inspection {
         }
     }
 
-    /// The report for a terminal.
+    /// The report for a terminal. Every text taken from the certificate (or its file name) is
+    /// made printable: a subject CN holding escape sequences cannot retitle or clear the
+    /// terminal; the only control characters are the line ends written here.
     pub fn render(&self) -> String {
+        use crate::text::printable::without_controls;
         let mut out = String::new();
         let _ = writeln!(
             out,
             "{} ({}): {}",
-            self.source,
+            without_controls(&self.source),
             self.encoding,
             self.kind.describe()
         );
         let mut field = |label: &str, value: &str| {
+            let value = without_controls(value);
             let _ = writeln!(out, "  {:<21}{value}", format!("{label}:"));
         };
         if let Some(id) = &self.registration_id {
@@ -450,7 +454,7 @@ impl Inspection {
             );
         }
         for w in &self.warnings {
-            let _ = writeln!(out, "\nwarning: {w}");
+            let _ = writeln!(out, "\nwarning: {}", without_controls(w));
         }
         out
     }

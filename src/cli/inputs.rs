@@ -53,6 +53,21 @@ impl Inputs {
     }
 }
 
+/// Refuses a registration ID that is the UDS (either case): it would go into the public
+/// certificate, its file name and the portal. The message repeats neither.
+fn refuse_uds_as_id(uds: &Uds, id: &str) -> Result<(), Error> {
+    if uds.is_written_as(id) {
+        return Err(dps_cert_gen::registration_id::IdError::IsTheUds.into());
+    }
+    Ok(())
+}
+
+/// Whether `text` holds `uds` as a run of 64 hex digits (either case).
+fn holds_uds(uds: &Uds, text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_hexdigit())
+        .any(|run| uds.is_written_as(run))
+}
+
 /// The flags to name when inputs are missing and cannot be asked for.
 fn missing_error(uds: bool, id: bool) -> Error {
     let mut missing = Vec::new();
@@ -86,8 +101,15 @@ pub(crate) fn gather(
         console.warn(COMMAND_LINE_WARNING);
     }
     let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
+    let source_warning = given_uds.as_ref().and_then(|g| g.warning.clone());
+    if let Some(w) = &source_warning {
+        console.warn(w);
+    }
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
+    }
+    if let (Some(given), Some(id)) = (&given_uds, &args.id.registration_id) {
+        refuse_uds_as_id(&given.uds, id)?;
     }
     let given_id = args.id.resolve()?;
     let from_board = args.id.board.as_ref();
@@ -109,17 +131,26 @@ pub(crate) fn gather(
     if args.uds.uds.is_some() {
         warnings.push(COMMAND_LINE_WARNING.to_string());
     }
+    warnings.extend(source_warning);
     warnings.extend(sample_uds::warning(&uds));
+    if let Some(out) = &args.output.out
+        && holds_uds(&uds, &out.to_string_lossy())
+    {
+        return Err(OutputError::NameHoldsUds.into());
+    }
     let registration_id = match (given_id, from_board) {
-        (Some(id), _) => id,
+        (Some(id), _) => {
+            refuse_uds_as_id(&uds, id.as_str())?;
+            id
+        }
         (None, Some(port)) => board.read_id(port)?,
-        (None, None) => prompt::ask_registration_id(console, board)?,
+        (None, None) => prompt::ask_registration_id(console, board, &uds)?,
     };
     let mut force = args.output.force;
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
-        && path.symlink_metadata().is_ok()
+        && path.symlink_metadata().is_ok_and(|m| m.is_file())
     {
         if prompt::ask_overwrite(console, &path)? {
             force = true;

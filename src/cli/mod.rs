@@ -23,6 +23,7 @@ pub(crate) mod uds_source;
 pub(crate) mod verbose;
 
 use clap::{Parser, Subcommand};
+use dps_cert_gen::text::uds_like::mask_uds_like;
 use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
@@ -91,7 +92,17 @@ pub(crate) enum Finish {
 
 /// Runs the command line and decides the exit status.
 pub(crate) fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e),
+    };
+    // Every command but these two holds a UDS or a private key at some point.
+    if !matches!(
+        cli.command,
+        Some(Command::Completions(_) | Command::Inspect(_))
+    ) {
+        sys::core_dumps::keep_secrets_out_of_core_dumps();
+    }
     let result = match cli.command {
         Some(Command::Uds(args)) => commands::uds::exec(&args),
         Some(Command::Completions(args)) => commands::completions::exec(&args),
@@ -105,8 +116,22 @@ pub(crate) fn main() -> ExitCode {
         Ok(Finish::Success) => ExitCode::SUCCESS,
         Ok(Finish::Mismatch) => ExitCode::FAILURE,
         Err(e) => {
+            // (style::error masks a UDS given to the wrong flag.)
             style::error(&e.to_string());
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Prints clap's own message (help and version on standard output; errors, with their usage
+/// line, on standard error with any UDS-looking value masked) and returns clap's exit status.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    let status = u8::try_from(e.exit_code()).unwrap_or(2);
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(status);
+    }
+    let text = mask_uds_like(&e.render().ansi().to_string());
+    let _ = std::io::Write::write_all(&mut style::stderr(), text.as_bytes());
+    ExitCode::from(status)
 }

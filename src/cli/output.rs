@@ -17,6 +17,32 @@ pub(crate) enum OutputError {
         /// The file.
         path: PathBuf,
     },
+    /// Something other than a regular file is at the path: never replaced, even with
+    /// `--force` (a device such as `/dev/null`, a FIFO, a socket, a link, a folder).
+    #[error("{} is {kind}, not a regular file; the tool never replaces one (not even with --force): give the path of a file, or -o - to write to standard output", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What is there, in words.
+        kind: &'static str,
+    },
+    /// The path ends with a slash (a folder's name) and there is no such folder.
+    #[error("{} ends with a slash, so it names a folder, and that folder does not exist; -o takes a file name: make the folder first and give a file in it, like {}my-device.pem", path.display(), path.display())]
+    MissingFolder {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The `-o` path holds the UDS: the file name would carry the secret.
+    #[error(
+        "the output path given with -o holds the UDS; a certificate's file name is seen wherever the certificate goes, so choose another name with -o (or leave it out for <registration-id>.pem)"
+    )]
+    NameHoldsUds,
+    /// Another batch run holds the output folder.
+    #[error("another dps-cert-gen batch is writing to {} (it holds {}); wait for it to finish, or choose another --out-dir", dir.display(), dir.join(crate::cli::sys::folder_lock::LOCK_FILE).display())]
+    Busy {
+        /// The output folder.
+        dir: PathBuf,
+    },
     /// The system refused the write.
     #[error("cannot write {}: {reason}; choose a folder you can write to with -o", path.display())]
     Write {
@@ -30,13 +56,52 @@ pub(crate) enum OutputError {
 impl OutputError {
     /// Whether the user's input caused it (an existing file) rather than the system.
     pub(crate) fn is_input_error(&self) -> bool {
-        matches!(self, OutputError::Exists { .. })
+        matches!(
+            self,
+            OutputError::Exists { .. }
+                | OutputError::NotAFile { .. }
+                | OutputError::MissingFolder { .. }
+                | OutputError::NameHoldsUds
+        )
     }
 }
 
-/// Fails early, before any work, when `path` exists and `force` is off.
+/// What is at a path that is not a regular file, in words (`None` for a regular file).
+pub(crate) fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        None
+    } else if kind.is_symlink() {
+        Some("a symbolic link")
+    } else if kind.is_dir() {
+        Some("a folder")
+    } else {
+        Some("a device, a FIFO or a socket")
+    }
+}
+
+/// Fails early, before any work and before any write, when something other than a regular
+/// file is at `path` (with or without `force`), or a file is there and `force` is off.
 pub(crate) fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
-    if !force && path.symlink_metadata().is_ok() {
+    let names_folder = path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(['/', std::path::MAIN_SEPARATOR]);
+    let Ok(meta) = path.symlink_metadata() else {
+        if names_folder {
+            return Err(OutputError::MissingFolder {
+                path: path.to_path_buf(),
+            });
+        }
+        return Ok(());
+    };
+    if let Some(kind) = not_a_file(&meta) {
+        return Err(OutputError::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    if !force {
         return Err(OutputError::Exists {
             path: path.to_path_buf(),
         });
@@ -67,6 +132,47 @@ pub(crate) fn write_atomic(
         }
     })?;
     Ok(())
+}
+
+/// The output folder of a batch, made if missing and locked for this run (see
+/// [`crate::cli::sys::folder_lock`]). Dropping it releases the lock, and removes the folder
+/// again if this run made it and left it empty (a run refused before any write).
+#[derive(Debug)]
+pub(crate) struct OutDir {
+    lock: Option<crate::cli::sys::folder_lock::FolderLock>,
+    made: Option<PathBuf>,
+}
+
+/// Makes `dir` if missing and takes its lock; another run holding it is an error at once.
+pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
+    use crate::cli::sys::folder_lock::{Locked, lock_folder};
+    let fail = |e: std::io::Error| OutputError::Write {
+        path: dir.to_path_buf(),
+        reason: dps_cert_gen::text::io_reason::reason(&e),
+    };
+    let made = (!dir.exists()).then(|| dir.to_path_buf());
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut out = OutDir { lock: None, made };
+    match lock_folder(dir).map_err(fail)? {
+        Locked::Held(lock) => out.lock = Some(lock),
+        Locked::Busy => {
+            out.made = None;
+            return Err(OutputError::Busy {
+                dir: dir.to_path_buf(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        drop(self.lock.take());
+        if let Some(dir) = &self.made {
+            // Fails, as it should, unless the folder is empty.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Files staged with [`Sync::Deferred`] and named as they come: a batch's certificates.
@@ -203,5 +309,58 @@ fn write_error(path: &Path, e: &std::io::Error) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
         reason: dps_cert_gen::text::io_reason::reason(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dps_cert_gen::batch::engine::CertSink;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn json_lines_are_named_only_by_persist_with_every_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        // More than one buffer's worth, so that some lines reach the file before the end.
+        let lines: Vec<Vec<u8>> = (0..3000)
+            .map(|i| format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(200)).into_bytes())
+            .collect();
+        let sink = JsonLines::create(&path, false).unwrap();
+        for line in &lines {
+            sink.write(&path, line).unwrap();
+        }
+        assert!(entries(dir.path()).is_empty(), "no name before persist");
+        drop(sink);
+        assert!(entries(dir.path()).is_empty(), "dropped: nothing left");
+
+        let sink = JsonLines::create(&path, false).unwrap();
+        for line in &lines {
+            sink.write(&path, line).unwrap();
+        }
+        sink.persist().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), lines.concat());
+        assert_eq!(entries(dir.path()), ["c.jsonl"]);
+    }
+
+    #[test]
+    fn a_file_that_appears_during_the_batch_is_kept_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let sink = JsonLines::create(&path, false).unwrap();
+        sink.write(&path, b"{}\n").unwrap();
+        std::fs::write(&path, "theirs\n").unwrap();
+        let err = sink.persist().unwrap_err();
+        assert!(matches!(err, OutputError::Exists { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs\n");
+        assert_eq!(entries(dir.path()), ["c.jsonl"]);
     }
 }

@@ -210,16 +210,21 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_rename_undoes_the_earlier_renames() {
+    fn a_folder_or_fifo_in_the_way_is_refused_even_with_force_before_any_write() {
         let dir = tempfile::tempdir().unwrap();
-        // With --force the existence check passes, but a file cannot replace a folder.
         std::fs::create_dir(dir.path().join("k.pem")).unwrap();
         let files = [
             planned(dir.path().join("a.pem"), "a", 0o644),
             planned(dir.path().join("k.pem"), "k", 0o600),
         ];
         let err = write_all_or_none(&files, true).unwrap_err();
-        assert!(matches!(err, OutputError::Write { .. }));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is a folder, not a regular file; the tool never replaces one (not even with --force): give the path of a file, or -o - to write to standard output",
+                dir.path().join("k.pem").display()
+            )
+        );
         assert!(!dir.path().join("a.pem").exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
@@ -324,6 +329,28 @@ mod tests {
             std::fs::read_to_string(dir.path().join("alias-key.pem")).unwrap(),
             "key"
         );
+    }
+
+    #[test]
+    fn devices_and_links_are_refused_before_any_write() {
+        // Only checked: check_writable writes nothing, so /dev/null is never touched.
+        for path in ["/dev/null", "/dev/stdout", "/dev/stderr"] {
+            for force in [false, true] {
+                let err = check_writable(Path::new(path), force).unwrap_err();
+                assert!(matches!(err, OutputError::NotAFile { .. }), "{path}: {err}");
+                assert!(err.is_input_error());
+                assert!(!err.to_string().contains("use --force"), "{err}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("elsewhere.pem", dir.path().join("link.pem")).unwrap();
+        let err = check_writable(&dir.path().join("link.pem"), true).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a symbolic link, not a regular file"),
+            "{err}"
+        );
+        assert!(check_writable(&dir.path().join("new.pem"), false).is_ok());
     }
 
     #[test]

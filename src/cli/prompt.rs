@@ -10,7 +10,7 @@ use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
-use dps_cert_gen::registration_id::{FirmwareVersion, Mac, RegistrationId};
+use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
 use std::path::Path;
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -180,8 +180,9 @@ pub(crate) trait Board {
 pub(crate) fn ask_registration_id(
     console: &mut dyn Console,
     board: &mut dyn Board,
+    uds: &Uds,
 ) -> Result<RegistrationId, Error> {
-    if let Some(id) = ask_typed_id(console)? {
+    if let Some(id) = ask_typed_id(console, uds)? {
         return Ok(id);
     }
     if let Some(port) = board.found()
@@ -201,8 +202,12 @@ pub(crate) fn ask_registration_id(
     Ok(ask_mac_and_version(console)?)
 }
 
-/// Asks for the registration ID; `None` when left empty.
-fn ask_typed_id(console: &mut dyn Console) -> Result<Option<RegistrationId>, PromptError> {
+/// Asks for the registration ID; `None` when left empty. The UDS given as the ID (pasted a
+/// second time) is refused and the question asked again.
+fn ask_typed_id(
+    console: &mut dyn Console,
+    uds: &Uds,
+) -> Result<Option<RegistrationId>, PromptError> {
     loop {
         let typed = answer(
             console.ask(
@@ -214,6 +219,11 @@ fn ask_typed_id(console: &mut dyn Console) -> Result<Option<RegistrationId>, Pro
         let text = typed.trim();
         if text.is_empty() {
             return Ok(None);
+        }
+        // The UDS pasted a second time lands here: the same rule as for -i, asked again.
+        if uds.is_written_as(text) {
+            console.refuse(&IdError::IsTheUds.to_string());
+            continue;
         }
         match RegistrationId::new(text) {
             Ok(id) => return Ok(Some(id)),
@@ -370,7 +380,7 @@ mod tests {
     fn an_empty_id_offers_the_board_when_one_is_plugged_in() {
         let mut board = OneBoard { reads: Vec::new() };
         let mut c = Scripted::new(&[Some(""), Some("")]);
-        let id = ask_registration_id(&mut c, &mut board).unwrap();
+        let id = ask_registration_id(&mut c, &mut board, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c8934680ec24v1v6v5");
         assert_eq!(board.reads, [PortRequest::Named("/dev/ttyACM0".into())]);
         assert_eq!(
@@ -390,7 +400,7 @@ mod tests {
             Some("c8934680ec24"),
             Some("1.3.0"),
         ]);
-        let id = ask_registration_id(&mut c, &mut board).unwrap();
+        let id = ask_registration_id(&mut c, &mut board, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c8934680ec24v1v3v0");
         assert!(board.reads.is_empty());
         assert!(
@@ -400,7 +410,8 @@ mod tests {
         );
         // A typed ID: the board is not offered.
         let mut c = Scripted::new(&[Some("my-device-01")]);
-        let id = ask_registration_id(&mut c, &mut OneBoard { reads: Vec::new() }).unwrap();
+        let id =
+            ask_registration_id(&mut c, &mut OneBoard { reads: Vec::new() }, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "my-device-01");
         assert_eq!(c.shown.len(), 1);
     }
@@ -414,6 +425,40 @@ mod tests {
         assert_eq!(project_name(".ino"), ".ino");
     }
 
+    fn some_uds() -> Uds {
+        Uds::from_hex(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX).unwrap()
+    }
+
+    #[test]
+    fn the_uds_pasted_again_at_the_id_prompt_is_refused_and_asked_again() {
+        let upper: &'static str = dps_cert_gen::dice::uds::SAMPLE_UDS_HEX
+            .to_uppercase()
+            .leak();
+        let mut c = Scripted::new(&[
+            Some(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX),
+            Some(upper),
+            Some("my-device-01"),
+        ]);
+        let id = ask_registration_id(&mut c, &mut NoBoard, &some_uds()).unwrap();
+        assert_eq!(id.as_str(), "my-device-01");
+        let refusals: Vec<_> = c
+            .shown
+            .iter()
+            .filter(|s| s.starts_with("refuse "))
+            .collect();
+        assert_eq!(
+            refusals,
+            [
+                &format!("refuse {}", IdError::IsTheUds),
+                &format!("refuse {}", IdError::IsTheUds)
+            ]
+        );
+        assert!(!c.shown.iter().any(|s| {
+            s.to_lowercase()
+                .contains(dps_cert_gen::dice::uds::SAMPLE_UDS_HEX)
+        }));
+    }
+
     #[test]
     fn id_from_mac_and_version_after_bad_answers() {
         let mut c = Scripted::new(&[
@@ -424,7 +469,7 @@ mod tests {
             Some("1.6"),
             Some("1.6.2"),
         ]);
-        let id = ask_registration_id(&mut c, &mut NoBoard).unwrap();
+        let id = ask_registration_id(&mut c, &mut NoBoard, &some_uds()).unwrap();
         assert_eq!(id.as_str(), "az-c89346aabbccv1v6v2");
         let refusals = c.shown.iter().filter(|s| s.starts_with("refuse ")).count();
         assert_eq!(refusals, 3, "{:?}", c.shown);
@@ -468,7 +513,8 @@ mod tests {
             e.to_string(),
             "no answer to the UDS prompt (end of input); nothing was written"
         );
-        let e = ask_registration_id(&mut Scripted::new(&[None]), &mut NoBoard).unwrap_err();
+        let e = ask_registration_id(&mut Scripted::new(&[None]), &mut NoBoard, &some_uds())
+            .unwrap_err();
         assert!(matches!(e, Error::Prompt(PromptError::Interrupted)));
     }
 

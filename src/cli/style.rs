@@ -22,8 +22,11 @@ pub(crate) fn stderr() -> AutoStream<std::io::Stderr> {
     AutoStream::new(std::io::stderr(), ColorChoice::Auto)
 }
 
-/// Writes `prefix: message` on one line of standard error, the prefix in `style`.
+/// Writes `prefix: message` on one line of standard error, the prefix in `style`. Anything
+/// in `message` that looks like a UDS is masked: a UDS given to the wrong flag, or put in the
+/// wrong column, is never repeated.
 fn line(style: Style, prefix: &str, message: &str) {
+    let message = dps_cert_gen::text::uds_like::mask_uds_like(message);
     let mut err = stderr();
     // Nothing sensible is left to do when standard error cannot be written.
     let _ = writeln!(err, "{style}{prefix}:{style:#} {message}");

@@ -88,6 +88,8 @@ pub(crate) struct GivenUds {
         )
     )]
     pub origin: Origin,
+    /// A warning about the source (a UDS file others can read), shown before going on.
+    pub warning: Option<String>,
 }
 
 /// The UDS from the first source given, in order of precedence: `-u`, `--uds-file`, `DPS_UDS`
@@ -104,6 +106,7 @@ pub(crate) fn resolve(
         return Ok(Some(GivenUds {
             uds,
             origin: Origin::Flag,
+            warning: None,
         }));
     }
     if let Some(path) = &args.uds_file {
@@ -117,8 +120,16 @@ pub(crate) fn resolve(
             })?;
             return parse(&text, Origin::Stdin).map(Some);
         }
-        let text = read_file(path)?;
-        return parse(&text, Origin::File(path.clone())).map(Some);
+        let (text, open_to_others) = read_file(path)?;
+        let mut given = parse(&text, Origin::File(path.clone()))?;
+        if open_to_others {
+            given.warning = Some(format!(
+                "{} can be read by other users of this computer, and it holds the board's secret; make it readable by you alone (chmod 600 {})",
+                path.display(),
+                path.display()
+            ));
+        }
+        return Ok(Some(given));
     }
     match env {
         Some(value) if !value.is_empty() => {
@@ -129,7 +140,8 @@ pub(crate) fn resolve(
     }
 }
 
-fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, UdsSourceError> {
+/// The file's bytes, and whether other users may read it.
+fn read_file(path: &Path) -> Result<(Zeroizing<Vec<u8>>, bool), UdsSourceError> {
     let fail = |reason: String| UdsSourceError::Read {
         path: path.to_path_buf(),
         reason,
@@ -144,7 +156,11 @@ fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, UdsSourceError> {
             _ => e.to_string(),
         })
     })?;
-    read_bounded(&mut file).map_err(|e| fail(e.to_string()))
+    let open_to_others = file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && crate::cli::sys::permissions::readable_by_others(&m));
+    let text = read_bounded(&mut file).map_err(|e| fail(e.to_string()))?;
+    Ok((text, open_to_others))
 }
 
 /// Reads at most one byte more than [`MAX_FILE_BYTES`], so that a larger input is detected
@@ -162,7 +178,11 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
         return Err(UdsSourceError::TooLarge { origin }.into());
     }
     match Uds::from_text(text) {
-        Ok(uds) => Ok(GivenUds { uds, origin }),
+        Ok(uds) => Ok(GivenUds {
+            uds,
+            origin,
+            warning: None,
+        }),
         Err(source) => Err(UdsSourceError::Invalid { origin, source }.into()),
     }
 }

@@ -251,7 +251,7 @@ impl Verification {
 
     /// The report for a terminal: one line when identical, else one line per difference.
     pub fn render(&self) -> String {
-        let source = &self.certificate.source;
+        let source = crate::text::printable::without_controls(&self.certificate.source);
         let mut out = String::new();
         if self.matches() {
             let from = if self.registration_id_from_certificate {
@@ -262,7 +262,8 @@ impl Verification {
             let _ = writeln!(
                 out,
                 "{source} matches these inputs byte for byte (registration ID {}{from}; SHA-256 thumbprint {})",
-                self.derived_registration_id, self.derived_thumbprints.sha256
+                crate::text::printable::without_controls(&self.derived_registration_id),
+                self.derived_thumbprints.sha256
             );
         } else {
             let n = self.differences.len();
@@ -272,7 +273,9 @@ impl Verification {
                 if n == 1 { "" } else { "s" }
             );
             for (i, d) in self.differences.iter().enumerate() {
-                let _ = writeln!(out, "  {}. {}", i + 1, d.message());
+                // (The certificate's CN and the file name are made printable.)
+                let message = crate::text::printable::without_controls(&d.message());
+                let _ = writeln!(out, "  {}. {message}", i + 1);
             }
         }
         out

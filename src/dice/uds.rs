@@ -54,6 +54,8 @@ impl Uds {
                 return Err(UdsError::NotHex { position });
             }
         };
+        // A UTF-8 byte order mark (Notepad writes one) is no part of the UDS, nor counted.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         Self::from_hex(text.trim())
     }
 
@@ -71,11 +73,19 @@ impl Uds {
         if chars != UDS_HEX_DIGITS {
             return Err(UdsError::WrongLength { found: chars });
         }
-        let mut bytes = [0u8; 32];
+        // Decoded straight into the value (wiped on drop), not into a local array that would
+        // leave a copy of the secret on the stack.
+        let mut uds = Self([0u8; 32]);
         // Length and digits were checked above, so decoding cannot fail; map defensively.
-        hex::decode_to_slice(text, &mut bytes)
+        hex::decode_to_slice(text, &mut uds.0)
             .map_err(|_| UdsError::WrongLength { found: chars })?;
-        Ok(Self(bytes))
+        Ok(uds)
+    }
+
+    /// Whether `text` (white space around it ignored, either case) is this UDS in hex: a
+    /// registration ID that is the UDS is refused.
+    pub fn is_written_as(&self, text: &str) -> bool {
+        Self::from_hex(text.trim()).is_ok_and(|other| other.0 == self.0)
     }
 
     /// Wraps 32 raw bytes.
@@ -149,6 +159,34 @@ mod tests {
         let err = Uds::from_hex(&s).unwrap_err();
         assert_eq!(err, UdsError::NotHex { position: 10 });
         assert!(!err.to_string().contains('z'));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_not_counted() {
+        let text = format!("\u{feff}{SAMPLE_UDS_HEX}\r\n");
+        let uds = Uds::from_text(text.as_bytes()).unwrap();
+        assert!(uds.is_written_as(SAMPLE_UDS_HEX));
+        let mut bad = format!("\u{feff}{SAMPLE_UDS_HEX}");
+        bad.replace_range(6..7, "z"); // the 4th digit, after the 3 bytes of the mark
+        assert_eq!(
+            Uds::from_text(bad.as_bytes()).unwrap_err(),
+            UdsError::NotHex { position: 4 }
+        );
+        assert_eq!(
+            Uds::from_text("\u{feff}abc".as_bytes()).unwrap_err(),
+            UdsError::WrongLength { found: 3 }
+        );
+    }
+
+    #[test]
+    fn tells_its_own_hex_in_either_case() {
+        let uds = Uds::from_hex(SAMPLE_UDS_HEX).unwrap();
+        assert!(uds.is_written_as(SAMPLE_UDS_HEX));
+        assert!(uds.is_written_as(&format!(" {}\n", SAMPLE_UDS_HEX.to_uppercase())));
+        let mut other = SAMPLE_UDS_HEX.to_string();
+        other.replace_range(0..1, "0");
+        assert!(!uds.is_written_as(&other));
+        assert!(!uds.is_written_as("my-device-01"));
     }
 
     #[test]

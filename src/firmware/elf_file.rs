@@ -31,6 +31,37 @@ pub enum ElfError {
         /// The length its headers imply.
         needed: u64,
     },
+    /// The class (offset 4) or data (offset 5) byte of the header contradicts the rest of
+    /// the file, which reads as a whole ELF with the other value.
+    #[error(
+        "the ELF header's {field} byte (offset {offset}) says {says}, but the file reads as a complete {reads} ELF: that byte was changed; copy the file again from the build folder, or rebuild the sketch"
+    )]
+    HeaderByte {
+        /// `class` or `data (byte order)`.
+        field: &'static str,
+        /// Its offset.
+        offset: u8,
+        /// What the byte says.
+        says: &'static str,
+        /// What the file reads as.
+        reads: &'static str,
+    },
+    /// A section's bytes are not what the loadable segment holding its addresses loads.
+    #[error(
+        "the section {section} and {segment} disagree on the bytes of {region} [0x{start:08x}, 0x{stop:08x}): the board loads the segment's; the file was altered or badly linked; rebuild the sketch, or use -b and -m"
+    )]
+    SectionDisagrees {
+        /// Which region.
+        region: RegionName,
+        /// The section's name.
+        section: String,
+        /// The segment (`segment 1`).
+        segment: String,
+        /// Start address.
+        start: u64,
+        /// Stop address.
+        stop: u64,
+    },
     /// The headers cannot be read.
     #[error("not a readable ELF file ({reason})")]
     Damaged {
@@ -101,6 +132,8 @@ struct Holder<'data> {
     name: String,
     address: u64,
     bytes: &'data [u8],
+    /// A loadable segment (what the board loads) rather than a section.
+    segment: bool,
 }
 
 impl Holder<'_> {
@@ -164,6 +197,63 @@ pub fn measure_elf(data: &[u8]) -> Result<ElfMeasurement, ElfError> {
         Some(_) => Err(ElfError::Damaged {
             reason: "unknown ELF class".to_string(),
         }),
+    }
+}
+
+/// When an ELF reads as cut short, whether the class or byte-order byte was changed: the
+/// file with that byte flipped back is a complete ELF. `None` when neither explains it.
+fn misread_header(data: &[u8]) -> Option<ElfError> {
+    let class = |b: u8| if b == 2 { "64-bit" } else { "32-bit" };
+    let order = |b: u8| {
+        if b == 2 {
+            "big-endian"
+        } else {
+            "little-endian"
+        }
+    };
+    for (offset, field) in [(4u8, "class"), (5u8, "data (byte order)")] {
+        let says = *data.get(usize::from(offset))?;
+        if !matches!(says, 1 | 2) {
+            continue;
+        }
+        let other = 3 - says;
+        let mut fixed = data.to_vec();
+        if let Some(b) = fixed.get_mut(usize::from(offset)) {
+            *b = other;
+        }
+        if reads_whole(&fixed) {
+            let (says, reads) = if offset == 4 {
+                (class(says), class(other))
+            } else {
+                (order(says), order(other))
+            };
+            return Some(ElfError::HeaderByte {
+                field,
+                offset,
+                says,
+                reads,
+            });
+        }
+    }
+    None
+}
+
+/// Whether `data` is an ELF whose headers fit in it (see [`required_len`]).
+fn reads_whole(data: &[u8]) -> bool {
+    fn fits<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> bool {
+        let Ok(header) = Elf::parse(data) else {
+            return false;
+        };
+        let Ok(endian) = header.endian() else {
+            return false;
+        };
+        required_len(header, endian, data) <= data.len() as u64
+            && ElfFile::<Elf, &[u8]>::parse(data).is_ok()
+    }
+    match data.get(4) {
+        Some(1) => fits::<object::elf::FileHeader32<Endianness>>(data),
+        Some(2) => fits::<object::elf::FileHeader64<Endianness>>(data),
+        _ => false,
     }
 }
 
@@ -233,7 +323,7 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
     let endian = header.endian().map_err(damaged)?;
     let needed = required_len(header, endian, data);
     if len < needed {
-        return Err(ElfError::Truncated { len, needed });
+        return Err(misread_header(data).unwrap_or(ElfError::Truncated { len, needed }));
     }
     let file = ElfFile::<Elf, &[u8]>::parse(data).map_err(damaged)?;
 
@@ -277,6 +367,7 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
             name: crate::text::printable::printable(section.name().unwrap_or("(unnamed section)")),
             address: section.address(),
             bytes: section.data().map_err(damaged)?,
+            segment: false,
         });
     }
     let mut image_start: Option<u64> = None;
@@ -292,6 +383,7 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
             bytes: segment.data(endian, data).map_err(|()| ElfError::Damaged {
                 reason: format!("segment {index} lies outside the file"),
             })?,
+            segment: true,
         });
     }
 
@@ -322,6 +414,22 @@ fn measure_class<Elf: FileHeader<Endian = Endianness>>(
                 start: region.start,
                 stop: region.stop,
             })?;
+        // The bytes the board loads are the segments': a section whose contents are elsewhere
+        // in the file (its offset moved) would be measured silently otherwise.
+        if !holder.segment
+            && let Some(segment) = holders
+                .iter()
+                .filter(|h| h.segment)
+                .find(|h| h.slice(region).is_some_and(|loaded| loaded != slice))
+        {
+            return Err(ElfError::SectionDisagrees {
+                region: name,
+                section: holder.name.clone(),
+                segment: segment.name.clone(),
+                start: region.start,
+                stop: region.stop,
+            });
+        }
         *out = slice.to_vec();
         holder_name.clone_from(&holder.name);
     }

@@ -147,7 +147,10 @@ impl MapFile {
         let mut part = Part::Preamble;
         let mut map = MapFile::default();
         let mut pending_section: Option<(&[u8], usize)> = None;
-        for (index, raw) in text.split(|&b| b == b'\n').enumerate() {
+        // LF or CRLF line ends; a file with none but CRs (saved with classic Mac line ends)
+        // is split at those.
+        let line_end = if text.contains(&b'\n') { b'\n' } else { b'\r' };
+        for (index, raw) in text.split(|&b| b == line_end).enumerate() {
             let line_no = index + 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);
             let trimmed = line.trim_ascii();
@@ -358,6 +361,21 @@ Linker script and memory map
         assert_eq!(
             MapFile::parse(crlf.as_bytes()).unwrap(),
             MapFile::parse(SAMPLE.as_bytes()).unwrap()
+        );
+    }
+
+    #[test]
+    fn cr_only_line_ends_give_the_same_result() {
+        let cr = SAMPLE.replace('\n', "\r");
+        assert_eq!(
+            MapFile::parse(cr.as_bytes()).unwrap(),
+            MapFile::parse(SAMPLE.as_bytes()).unwrap()
+        );
+        assert!(
+            MapFile::parse(cr.as_bytes())
+                .unwrap()
+                .missing_symbols()
+                .is_empty()
         );
     }
 

@@ -3,3 +3,4 @@
 
 pub mod io_reason;
 pub mod printable;
+pub mod uds_like;

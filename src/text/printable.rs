@@ -18,6 +18,20 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// Whether `c` must not reach a terminal raw: a control character (escape sequences, line
+/// ends, BEL) or a bidirectional override that reorders what is shown.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` whole, with every character [`is_unsafe_char`] replaced by `?`: for a value taken
+/// from a file and shown in full (a certificate's subject, a summary cell).
+pub fn without_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| if is_unsafe_char(c) { '?' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +43,15 @@ mod tests {
         let long = "x".repeat(200);
         assert_eq!(printable(&long), format!("{}...", "x".repeat(80)));
         assert_eq!(printable(&"y".repeat(80)), "y".repeat(80));
+    }
+
+    #[test]
+    fn without_controls_keeps_the_length_and_the_text() {
+        assert_eq!(
+            without_controls("\u{1b}]0;t\u{7}\u{1b}[2Jx\u{202e}y\u{9b}z"),
+            "?]0;t??[2Jx?y?z"
+        );
+        let long = "é".repeat(200);
+        assert_eq!(without_controls(&long), long);
     }
 }

@@ -107,6 +107,11 @@ impl Pty {
         self.send(&format!("{text}\r"));
     }
 
+    /// The program's process ID.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.process_id().unwrap()
+    }
+
     /// Whether the terminal echoes and edits lines (its normal state), as the program left it.
     pub(crate) fn is_cooked(&self) -> bool {
         let t = self.master.get_termios().unwrap();

@@ -6,12 +6,13 @@ use crate::cli::Finish;
 use crate::cli::args::FirmwareArgs;
 use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
-use crate::cli::output::{BatchFiles, JsonLines, OutputError, write_atomic};
+use crate::cli::output::{BatchFiles, JsonLines, write_atomic};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
 use dps_cert_gen::batch::summary::SummaryFormat;
 use dps_cert_gen::derivation::FirmwareMeasurements;
+use dps_cert_gen::text::uds_like::mask_uds_like;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::io::IsTerminal;
@@ -143,9 +144,18 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let options = args.options();
     let format = args.summary_format();
     let summary = options.out_dir.join(format.file_name());
-    if !args.force && summary.symlink_metadata().is_ok() {
+    if !args.force && summary.symlink_metadata().is_ok_and(|m| m.is_file()) {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
+    // Never a device, FIFO, link or folder in the summary's place, even with --force.
+    crate::cli::output::check_writable(&summary, true)?;
+    // Held to the end: a second run into the same folder is refused at once, so that the
+    // files and the summary are this run's alone.
+    let _out_dir = if options.out_dir.exists() && !options.out_dir.is_dir() {
+        None // (refused by the check below)
+    } else {
+        Some(crate::cli::output::lock_out_dir(&options.out_dir)?)
+    };
     let checked = engine::check(&manifest, &options)?;
     if let Some(path) = &options.jsonl {
         crate::cli::output::check_writable(path, args.force)?;
@@ -156,7 +166,10 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let level = if args.keep_going { "warning" } else { "error" };
     for (i, e) in checked.invalid() {
         if let Some(row) = manifest.rows.get(i) {
-            eprintln!("{level}: {}", e.at(&manifest.path, row.line));
+            eprintln!(
+                "{level}: {}",
+                mask_uds_like(&e.at(&manifest.path, row.line))
+            );
         }
     }
     if invalid > 0 && !args.keep_going {
@@ -181,7 +194,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         })
         .collect();
     for w in long_ids.iter().take(MAX_WARNINGS_SHOWN) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", mask_uds_like(w));
     }
     if long_ids.len() > MAX_WARNINGS_SHOWN {
         eprintln!(
@@ -190,10 +203,20 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         );
     }
 
-    std::fs::create_dir_all(&options.out_dir).map_err(|e| OutputError::Write {
-        path: options.out_dir.clone(),
-        reason: e.to_string(),
-    })?;
+    // Under the lock: temporary files a killed run left for these certificates.
+    let names = manifest
+        .rows
+        .iter()
+        .filter_map(|row| row.device.as_ref().ok())
+        .map(|d| options.file_name(d.registration_id.as_str()))
+        .collect();
+    let stale = crate::cli::sys::staged_file::remove_stale(&options.out_dir, &names);
+    if stale > 0 {
+        eprintln!(
+            "Removed {stale} temporary files an interrupted run left in {}",
+            options.out_dir.display()
+        );
+    }
     let interrupted = on_interrupt();
     let bar = progress_bar(total - invalid);
     let advance = || bar.inc(1);
@@ -247,13 +270,14 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .filter(|o| o.status == Status::Failed)
         .collect();
     for o in failed.iter().take(MAX_FAILURES_SHOWN) {
-        eprintln!(
+        let message = format!(
             "error: {} line {} ({}): {}",
             manifest.path.display(),
             o.line,
             o.registration_id,
             o.error.as_deref().unwrap_or_default()
         );
+        eprintln!("{}", mask_uds_like(&message));
     }
     if failed.len() > MAX_FAILURES_SHOWN {
         eprintln!(

@@ -63,6 +63,7 @@ pub(crate) fn run(
                 .to_string(),
         ));
     };
+    input_warnings.extend(given.warning.clone());
     let uds = given.uds;
     let (registration_id, from_certificate) = match args.id.resolve()? {
         Some(id) => (id, false),

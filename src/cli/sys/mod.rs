@@ -2,6 +2,9 @@
 //! terminal, staged (all-or-nothing) files, flushing to disk, owner-only files, unbuffered
 //! standard streams, signals.
 
+pub(crate) mod core_dumps;
+pub(crate) mod folder_lock;
+pub(crate) mod permissions;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;
 pub(crate) mod terminal;

@@ -177,6 +177,52 @@ fn copy_to_named(file: &mut File, dir: &Path, path: &Path, overwrite: bool) -> i
     Ok(())
 }
 
+/// Whether `entry` is a hidden temporary name this module gives a file bound for `name`:
+/// `.NAME.XXXXXX.tmp` (6 to 12 random letters or digits: `tempfile`'s, or 12 hex digits).
+fn is_temporary_name_for(entry: &str, name: &str) -> bool {
+    entry
+        .strip_prefix('.')
+        .and_then(|e| e.strip_prefix(name))
+        .and_then(|e| e.strip_prefix('.'))
+        .and_then(|e| e.strip_suffix(".tmp"))
+        .is_some_and(|random| {
+            (6..=12).contains(&random.len()) && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// Removes from `dir` the temporary files a crashed or killed run left for the files named
+/// in `names` (and only those), returning how many. The caller holds the folder's lock, so
+/// that no running process is using them.
+pub(crate) fn remove_stale(dir: &Path, names: &std::collections::HashSet<String>) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(entry_name) = file_name.to_str() else {
+            continue;
+        };
+        let Some(target) = entry_name
+            .strip_prefix('.')
+            .and_then(|e| e.strip_suffix(".tmp"))
+            .and_then(|e| e.rsplit_once('.'))
+            .map(|(target, _)| target)
+        else {
+            continue;
+        };
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if regular
+            && names.contains(target)
+            && is_temporary_name_for(entry_name, target)
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Threads flushing a batch's files at its end: the flushes wait on the disk, not the CPU.
 const SYNC_THREADS: usize = 8;
 
@@ -286,6 +332,44 @@ mod unnamed {
             }
         }
         Err(last)
+    }
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_tools_temporary_names_for_the_given_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = [
+            "dev-1.pem",
+            ".dev-1.pem.tmp",
+            ".dev-1.pem.abc.tmp",
+            ".dev-1.pem.0123456789abc.tmp",
+            ".dev-1.pem.a-b-c-d.tmp",
+            ".other.pem.a1b2c3.tmp",
+            ".dev-1.pem.a1b2c3.old",
+        ];
+        let gone = [".dev-1.pem.a1B2c3.tmp", ".dev-2.pem.0123456789ab.tmp"];
+        for name in keep.iter().chain(&gone) {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join(".dev-2.pem.abcdef.tmp")).unwrap();
+        let names = ["dev-1.pem", "dev-2.pem"]
+            .map(String::from)
+            .into_iter()
+            .collect();
+        assert_eq!(remove_stale(dir.path(), &names), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = keep.iter().map(|s| s.to_string()).collect();
+        expected.push(".dev-2.pem.abcdef.tmp".to_string());
+        expected.sort();
+        assert_eq!(left, expected);
     }
 }
 

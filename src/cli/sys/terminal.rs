@@ -206,6 +206,7 @@ impl Console for Terminal {
 
     fn refuse(&mut self, text: &str) {
         let e = style::ERROR;
+        let text = dps_cert_gen::text::uds_like::mask_uds_like(text);
         self.show(&format!("{e}try again:{e:#} {text}\n"));
     }
 }

@@ -1,0 +1,97 @@
+//! An exclusive lock on an output folder, held for a batch run, so that two runs into one
+//! folder never mix their files: a lock file in the folder, locked with the system's advisory
+//! file lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on Windows). The second run is
+//! refused at once; nothing waits.
+//!
+//! The lock file is removed when the run ends. A run that opened it just before that checks,
+//! once it holds a lock, that the name still leads to the file it locked, and tries again if
+//! not, so that two runs never hold locks on two different files.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The lock file's name in the output folder.
+pub(crate) const LOCK_FILE: &str = ".dps-cert-gen.lock";
+
+/// A held lock: released (and its file removed) when dropped.
+#[derive(Debug)]
+pub(crate) struct FolderLock {
+    file: File,
+    path: PathBuf,
+}
+
+/// Whether the lock was taken.
+#[derive(Debug)]
+pub(crate) enum Locked {
+    /// This process holds the folder.
+    Held(FolderLock),
+    /// Another process holds it.
+    Busy,
+}
+
+/// Takes the exclusive lock on `dir` (which must exist), or says it is busy, at once.
+pub(crate) fn lock_folder(dir: &Path) -> io::Result<Locked> {
+    let path = dir.join(LOCK_FILE);
+    // A few tries cover the moment when the holder removes the file after we opened it.
+    for _ in 0..8 {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(Locked::Busy),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+        if same_file(&file, &path) {
+            return Ok(Locked::Held(FolderLock { file, path }));
+        }
+    }
+    Ok(Locked::Busy)
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, _path: &Path) -> bool {
+    // Elsewhere (Windows) an open file cannot be removed, so the name is always the file.
+    true
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        // Removed while still locked, then unlocked as the file is closed.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_folder_is_refused_until_the_first_is_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_folder(dir.path()).unwrap();
+        assert!(matches!(first, Locked::Held(_)));
+        assert!(dir.path().join(LOCK_FILE).exists());
+        assert!(matches!(lock_folder(dir.path()).unwrap(), Locked::Busy));
+        drop(first);
+        assert!(
+            !dir.path().join(LOCK_FILE).exists(),
+            "the lock file is removed"
+        );
+        assert!(matches!(lock_folder(dir.path()).unwrap(), Locked::Held(_)));
+    }
+}

@@ -1,0 +1,84 @@
+//! The fixed-base comb (src/riot/base_point.rs) against `p256`'s own scalar multiplication on
+//! edge scalars: 1, 2, n−1 … n−257, (n±1)/2, every power of two, byte patterns and carry
+//! chains (issue 14, item 7).
+#![cfg(test)]
+
+use dps_cert_gen::riot::base_point::{public_keys, public_keys_many};
+use p256::elliptic_curve::Field;
+use p256::{Scalar, SecretKey};
+
+fn key(s: &Scalar) -> SecretKey {
+    SecretKey::from_bytes(&s.to_bytes()).unwrap()
+}
+
+fn from_be(bytes: [u8; 32]) -> Option<Scalar> {
+    use p256::elliptic_curve::PrimeField;
+    Option::from(Scalar::from_repr(bytes.into())).filter(|s: &Scalar| !bool::from(s.is_zero()))
+}
+
+fn edge_scalars() -> Vec<Scalar> {
+    let mut out = vec![Scalar::ONE, Scalar::from(2u64), Scalar::from(3u64)];
+    // n−1 … n−257.
+    for k in 1..=257u64 {
+        out.push(-Scalar::from(k));
+    }
+    // (n+1)/2 = 1/2, and (n−1)/2 = 1/2 − 1, and their neighbours.
+    let half = Scalar::from(2u64).invert().unwrap();
+    for s in [
+        half,
+        half - Scalar::ONE,
+        half + Scalar::ONE,
+        half - Scalar::from(2u64),
+    ] {
+        out.push(s);
+    }
+    // Every power of two, 2^0 … 2^255, and 2^k − 1 (a carry chain through every digit).
+    let mut power = Scalar::ONE;
+    for _ in 0..256 {
+        out.push(power);
+        if power != Scalar::ONE {
+            out.push(power - Scalar::ONE);
+        }
+        power = power.double();
+    }
+    // Byte patterns: each byte value repeated, alternating nibbles and bits, one byte set.
+    for b in [0x01u8, 0x0f, 0x10, 0x55, 0x7f, 0x80, 0xaa, 0xf0, 0xfe, 0xff] {
+        out.extend(from_be([b; 32]));
+        let mut alternating = [0u8; 32];
+        for (i, x) in alternating.iter_mut().enumerate() {
+            *x = if i % 2 == 0 { b } else { !b };
+        }
+        out.extend(from_be(alternating));
+    }
+    for i in 0..32 {
+        let mut one = [0u8; 32];
+        one[i] = 0xff;
+        out.extend(from_be(one));
+        let mut all_but = [0xffu8; 32];
+        all_but[0] = 0x7f;
+        all_but[i] = 0;
+        out.extend(from_be(all_but));
+    }
+    out.retain(|s| !bool::from(s.is_zero()));
+    out
+}
+
+#[test]
+fn the_comb_equals_p256_on_edge_scalars() {
+    let scalars = edge_scalars();
+    assert!(scalars.len() > 800, "{}", scalars.len());
+    for pair in scalars.chunks(2) {
+        let a = key(&pair[0]);
+        let b = key(pair.get(1).unwrap_or(&pair[0]));
+        let (pa, pb) = public_keys(&a, &b).unwrap();
+        assert_eq!(pa, a.public_key(), "{:x?}", pair[0].to_bytes());
+        assert_eq!(pb, b.public_key());
+    }
+    // And through the batched form (one inversion for all), on the first 200.
+    let keys: Vec<SecretKey> = scalars.iter().take(200).map(key).collect();
+    let pairs: Vec<(&SecretKey, &SecretKey)> = keys.iter().zip(keys.iter().rev()).collect();
+    for ((a, b), got) in pairs.iter().zip(public_keys_many(&pairs)) {
+        let (pa, pb) = got.unwrap();
+        assert_eq!((pa, pb), (a.public_key(), b.public_key()));
+    }
+}

@@ -1,0 +1,298 @@
+//! A UDS where an ID belongs, or given to the wrong flag, is never repeated: not in the
+//! certificate's CN or file name, not in a message (the tool's or clap's), not in the batch
+//! summary (issue 14, item 1).
+#![cfg(test)]
+
+mod common;
+
+use common::{bin, uds_file};
+use dps_cert_gen::text::uds_like::MASK;
+use std::path::{Path, PathBuf};
+
+const UDS: &str = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f4e3";
+
+fn firmware() -> [String; 4] {
+    let dir = common::fixtures().join("devkit-a");
+    [
+        "-b".into(),
+        dir.join("DevKitDPS.ino.bin").display().to_string(),
+        "-m".into(),
+        dir.join("DevKitDPS.ino.map").display().to_string(),
+    ]
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn assert_no_uds(text: &str, secret: &str) {
+    for spelling in [secret.to_lowercase(), secret.to_uppercase()] {
+        assert!(!text.contains(&spelling), "shows the UDS: {text}");
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const IS_THE_UDS: &str = "error: the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS\n";
+
+#[test]
+fn an_id_equal_to_the_uds_is_refused_in_either_case() {
+    for id in [UDS.to_string(), UDS.to_uppercase()] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = bin()
+            .current_dir(dir.path())
+            .args(firmware())
+            .arg("--uds-file")
+            .arg(uds_file(UDS))
+            .args(["-i", &id])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(stderr(&output), IS_THE_UDS);
+        assert!(names_in(dir.path()).is_empty(), "nothing is written");
+    }
+    // The same with the UDS in DPS_UDS.
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .env("DPS_UDS", UDS)
+        .args(firmware())
+        .args(["-i", UDS])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr(&output), IS_THE_UDS);
+}
+
+#[test]
+fn an_id_of_64_hex_digits_that_is_not_the_uds_draws_a_warning() {
+    let other = "0".repeat(63) + "1";
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(firmware())
+        .arg("--uds-file")
+        .arg(uds_file(UDS))
+        .args(["-i", &other])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with(&format!(
+            "warning: {}\n",
+            dps_cert_gen::registration_id::UDS_LIKE_WARNING
+        )),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_uds_given_to_the_wrong_flag_is_masked_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = firmware();
+    let uds_path = uds_file(UDS).display().to_string();
+    let upper = UDS.to_uppercase();
+    let other_upper = "AB".repeat(32);
+    // (A path holding the UDS itself is refused outright: see below.)
+    let out_path = format!("/nonexistent-dps/{other_upper}.pem");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--uds-file", UDS, "-i", "dev-1"],
+        vec![
+            "-b",
+            UDS,
+            "-m",
+            &fw[3],
+            "--uds-file",
+            &uds_path,
+            "-i",
+            "dev-1",
+        ],
+        vec!["-p", UDS, "--uds-file", &uds_path, "-i", "dev-1"],
+        vec![
+            "--uds-file",
+            &uds_path,
+            "--mac",
+            UDS,
+            "--firmware-version",
+            "1.0.0",
+        ],
+        vec![
+            "--uds-file",
+            &uds_path,
+            "--mac",
+            "c89346000001",
+            "--firmware-version",
+            &upper,
+        ],
+        vec![
+            &fw[0],
+            &fw[1],
+            &fw[2],
+            &fw[3],
+            "--uds-file",
+            &uds_path,
+            "-i",
+            "dev-1",
+            "-o",
+            &out_path,
+        ],
+        vec![
+            &fw[0],
+            &fw[1],
+            &fw[2],
+            &fw[3],
+            "--uds-file",
+            &uds_path,
+            "-i",
+            "dev-1",
+            UDS,
+        ],
+        // An upper-case 64-hex ID is not a valid ID: its error is masked too.
+        vec!["--uds-file", &uds_path, "-i", &other_upper],
+        vec!["inspect", UDS],
+        vec!["batch", "--manifest", UDS, "--out-dir", "x"],
+    ];
+    for args in cases {
+        let output = bin().current_dir(dir.path()).args(&args).output().unwrap();
+        let text = stderr(&output);
+        // (A folder that does not exist is the system's refusal: status 1.)
+        let expected = if args.contains(&out_path.as_str()) {
+            1
+        } else {
+            2
+        };
+        assert_eq!(output.status.code(), Some(expected), "{args:?}: {text}");
+        assert_no_uds(&text, UDS);
+        assert_no_uds(&text, &other_upper);
+        assert!(text.contains(MASK), "{args:?}: {text}");
+        assert!(output.stdout.is_empty());
+    }
+    assert!(names_in(dir.path()).is_empty());
+}
+
+#[test]
+fn clap_keeps_its_usage_line_and_help_and_version_still_work() {
+    let output = bin().arg(UDS).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text.starts_with(&format!("error: unrecognized subcommand '{MASK}'")),
+        "{text}"
+    );
+    assert!(text.contains("Usage: dps-cert-gen"), "{text}");
+    let help = bin().arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(
+        String::from_utf8(help.stdout)
+            .unwrap()
+            .contains("Usage: dps-cert-gen")
+    );
+    assert!(help.stderr.is_empty());
+    let version = bin().arg("--version").output().unwrap();
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(version.stdout).unwrap(),
+        format!("dps-cert-gen {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+fn batch(manifest: &Path, out: &Path) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.arg("batch")
+        .args(firmware())
+        .arg("--manifest")
+        .arg(manifest)
+        .arg("--out-dir")
+        .arg(out);
+    cmd
+}
+
+fn uds_of(i: u8) -> String {
+    hex::encode([i; 32])
+}
+
+#[test]
+fn swapped_columns_never_put_a_uds_in_the_summary_a_file_name_or_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest: PathBuf = dir.path().join("devices.csv");
+    // The header names uds first, but the values are in the other order; the extra column
+    // holds a UDS too.
+    let mut text = String::from("uds,registration_id,note\n");
+    for i in 1..=3u8 {
+        text.push_str(&format!("dev-{i},{},{}\n", uds_of(i), uds_of(i + 10)));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    let output = batch(&manifest, &out).arg("--keep-going").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let messages = stderr(&output);
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    for i in 1..=13u8 {
+        assert_no_uds(&messages, &uds_of(i));
+        assert_no_uds(&summary, &uds_of(i));
+    }
+    assert_eq!(names_in(&out), ["summary.csv"]);
+    let first = summary.lines().nth(1).unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "2,\"{MASK}\",,,,invalid,\"the registration_id field is 64 hex digits, as a UDS is (are the uds and registration_id columns swapped?); a registration ID goes into the public certificate, its file name and the summary, so it must never be a UDS\",\"{MASK}\""
+        )
+    );
+}
+
+#[test]
+fn summary_cells_are_printable_and_never_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    let text = format!(
+        "uds,registration_id,note,=HEADER\n{},dev-1,\"=HYPERLINK(\"\"http://x\"\")\",\"a\x1b]0;t\x07b\"\n{},dev-2,+1,@SUM(A1)\n{},dev-3,-2,ok\n",
+        uds_of(1),
+        uds_of(2),
+        uds_of(3)
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    let output = batch(&manifest, &out).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(summary.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows[0][7..], ["note", "'=HEADER"]);
+    assert_eq!(rows[1][7..], ["'=HYPERLINK(\"http://x\")", "a?]0;t?b"]);
+    assert_eq!(rows[2][7..], ["'+1", "'@SUM(A1)"]);
+    assert_eq!(rows[3][7..], ["'-2", "ok"]);
+    assert!(!summary.bytes().any(|b| b.is_ascii_control() && b != b'\n'));
+}
+
+#[test]
+fn an_output_path_holding_the_uds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = bin()
+        .current_dir(dir.path())
+        .args(firmware())
+        .arg("--uds-file")
+        .arg(uds_file(UDS))
+        .args(["-i", "dev-1", "-o", &format!("{}.pem", UDS.to_uppercase())])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: the output path given with -o holds the UDS; a certificate's file name is seen wherever the certificate goes, so choose another name with -o (or leave it out for <registration-id>.pem)\n"
+    );
+    assert!(names_in(dir.path()).is_empty());
+}
