@@ -28,6 +28,16 @@ pub enum IdError {
         /// Its 1-based position.
         position: usize,
     },
+    /// Upper-case letters in an ID otherwise valid: the lower-case form is the one to use.
+    #[error(
+        "the registration ID {id:?} has upper-case letters, and only lower-case letters a-z, digits 0-9 and '-' are allowed; use {lower:?}"
+    )]
+    UpperCaseId {
+        /// The ID as given.
+        id: String,
+        /// The same ID in lower case.
+        lower: String,
+    },
     /// Longer than the device can encode.
     #[error(
         "the registration ID is {len} characters long; the board cannot put more than 126 in its certificate (it would never register), and DPS accepts at most 64 for X.509: use a shorter ID"
@@ -80,6 +90,13 @@ impl RegistrationId {
             .enumerate()
             .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
         {
+            let lower = id.to_ascii_lowercase();
+            if ch.is_ascii_uppercase() && Self::new(&lower).is_ok() {
+                return Err(IdError::UpperCaseId {
+                    id: id.to_string(),
+                    lower,
+                });
+            }
             return Err(IdError::BadIdChar {
                 id: id.to_string(),
                 ch,
@@ -256,8 +273,15 @@ mod tests {
     #[test]
     fn id_rules() {
         assert_eq!(RegistrationId::new("").unwrap_err(), IdError::EmptyId);
-        assert!(matches!(
+        assert_eq!(
             RegistrationId::new("My-Device").unwrap_err(),
+            IdError::UpperCaseId {
+                id: "My-Device".to_string(),
+                lower: "my-device".to_string()
+            }
+        );
+        assert!(matches!(
+            RegistrationId::new("My_Device").unwrap_err(),
             IdError::BadIdChar {
                 ch: 'M',
                 position: 1,

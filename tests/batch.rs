@@ -253,7 +253,7 @@ fn expected_row_errors(manifest: &Path, out: &Path) -> Vec<String> {
             "{m} line 13: the registration ID twice is also on line 12; every device needs its own registration ID"
         ),
         format!(
-            "{m} line 14: {} already exists; use --force to overwrite it, or choose another --out-dir",
+            "{m} line 14: {} already exists with other contents; use --force to overwrite it, or choose another --out-dir",
             out.join("taken.pem").display()
         ),
     ]
@@ -424,7 +424,7 @@ fn the_json_summary_has_the_same_facts() {
 }
 
 #[test]
-fn an_existing_summary_needs_force() {
+fn an_existing_summary_needs_force_unless_it_is_an_earlier_runs() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("devices.csv");
     std::fs::write(
@@ -433,8 +433,8 @@ fn an_existing_summary_needs_force() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    batch_cmd(&manifest, &out).assert().success();
-    let first = std::fs::read(out.join("summary.csv")).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("summary.csv"), "my own notes\n").unwrap();
     let again = batch_cmd(&manifest, &out).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
     assert_eq!(
@@ -444,9 +444,96 @@ fn an_existing_summary_needs_force() {
             out.join("summary.csv").display()
         )
     );
+    assert_eq!(files_in(&out), vec!["summary.csv"]);
     batch_cmd(&manifest, &out).arg("--force").assert().success();
     assert_eq!(files_in(&out), vec!["one.pem", "summary.csv"]);
-    assert_eq!(std::fs::read(out.join("summary.csv")).unwrap(), first);
+}
+
+#[test]
+fn a_run_over_its_own_output_counts_identical_files_as_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    let mut text = String::from("uds,registration_id\n");
+    for i in 0..30 {
+        text.push_str(&format!("{},dev-{i:02}\n", uds_hex(i)));
+    }
+    std::fs::write(&manifest, &text).unwrap();
+    let out = dir.path().join("out");
+    batch_cmd(&manifest, &out).assert().success();
+    let first = std::fs::read(out.join("summary.csv")).unwrap();
+    // As after Ctrl-C or a crash: some certificates are gone, the rest are whole.
+    for i in 0..10 {
+        std::fs::remove_file(out.join(format!("dev-{i:02}.pem"))).unwrap();
+    }
+    let again = batch_cmd(&manifest, &out).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", stderr_of(&again));
+    let stderr = stderr_of(&again);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "20 of 30 certificates were in {} already with exactly these contents (an earlier run's): counted as done",
+            out.display()
+        )
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "Wrote 10 of 30 certificates to {} in ",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    let summary = String::from_utf8(std::fs::read(out.join("summary.csv")).unwrap()).unwrap();
+    assert_eq!(
+        summary.matches(",already written,").count(),
+        20,
+        "{summary}"
+    );
+    assert_eq!(summary.matches(",written,").count(), 10, "{summary}");
+    // Same thumbprints as the first run's, row for row.
+    let thumbs = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(thumbs(&summary), thumbs(&String::from_utf8(first).unwrap()));
+    // A file with other contents is an error for its row, and nothing is written.
+    std::fs::write(out.join("dev-05.pem"), "not this one").unwrap();
+    std::fs::remove_file(out.join("dev-06.pem")).unwrap();
+    let third = batch_cmd(&manifest, &out).output().unwrap();
+    assert_eq!(third.status.code(), Some(2));
+    assert!(stderr_of(&third).starts_with(&format!(
+        "error: {} line 7: {} already exists with other contents; use --force",
+        manifest.display(),
+        out.join("dev-05.pem").display()
+    )));
+    assert!(!out.join("dev-06.pem").exists());
+}
+
+#[test]
+fn the_manifest_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = batch_cmd(Path::new("-"), &out)
+        .write_stdin(format!(
+            "uds,registration_id\n{},one\n{},two\n",
+            uds_hex(1),
+            uds_hex(2)
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(files_in(&out), vec!["one.pem", "summary.csv", "two.pem"]);
+    let output = batch_cmd(Path::new("-"), &out)
+        .write_stdin(format!("uds;registration_id\n{};three\n", uds_hex(3)))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&output),
+        "error: the manifest standard input is separated by ';', but the separator is ','; save it as CSV with commas (or replace each ';' with ',')\n"
+    );
 }
 
 #[test]
@@ -564,7 +651,7 @@ fn library_batch(
         jobs: Some(2),
         jsonl: None,
     };
-    let checked = engine::check(&manifest, &options).unwrap();
+    let checked = engine::check(&manifest, &options, &measurements(&firmware_dir())).unwrap();
     let sink = FailingWriter {
         writes: AtomicUsize::new(0),
         fail_at,

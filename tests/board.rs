@@ -510,9 +510,10 @@ fn generation_with_board_takes_the_id_from_the_boot_output() {
         let stderr = common::stderr_without_sample_warning(r.stderr.as_bytes());
         assert!(
             stderr.starts_with(&format!(
-                "{}Registration ID from the board: {}\nWrote {}\n",
+                "{}Registration ID from the board: {}\nnote: UDS read from {} (--uds-file)\nWrote {}\n",
                 listening(sim.path(), 5),
                 c.expected_id,
+                uds_file(&c.uds).display(),
                 out.display()
             )),
             "{name}: {stderr}"

@@ -111,7 +111,7 @@ fn every_vector_is_byte_exact_through_the_binary() {
             case.field("alias_cert_sha1")
         )));
         assert!(err.contains(&format!(
-            "  SHA-256 thumbprint: {}\n",
+            "  SHA-256 thumbprint:\n    {}\n",
             case.field("alias_cert_sha256")
         )));
         assert!(!err.to_lowercase().contains(&case.uds.to_lowercase()[..16]));
@@ -336,6 +336,11 @@ fn bad_registration_ids_are_refused() {
         &with_firmware(&b, &m, &["-u", SAMPLE_UDS, "-i", "My_Device"]),
         2,
         "the registration ID \"My_Device\" contains 'M' at position 1; only lower-case letters a-z, digits 0-9 and '-' are allowed",
+    );
+    refused(
+        &with_firmware(&b, &m, &["-u", SAMPLE_UDS, "-i", "My-Device-01"]),
+        2,
+        "the registration ID \"My-Device-01\" has upper-case letters, and only lower-case letters a-z, digits 0-9 and '-' are allowed; use \"my-device-01\"",
     );
     refused(
         &with_firmware(&b, &m, &["-u", SAMPLE_UDS, "-i", ""]),

@@ -214,6 +214,9 @@ fn generation_json_for_every_vector() {
             "shared-1" => vec![
                 "this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`".to_string(),
             ],
+            "shared-3" => vec![
+                "this UDS is one hex digit repeated 64 times (such as all zeros), so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`".to_string(),
+            ],
             _ => Vec::new(),
         };
         if case.expected_id.len() > 64 {
@@ -266,7 +269,8 @@ fn generation_json_lists_the_uds_flag_warning() {
     assert_eq!(
         json["warnings"],
         serde_json::json!([
-            "a UDS given with -u/--uds is visible in your shell history and in the process list; use --uds-file PATH (- for standard input) or the DPS_UDS environment variable instead"
+            "a UDS given with -u/--uds is visible in your shell history and in the process list; use --uds-file PATH (- for standard input) or the DPS_UDS environment variable instead",
+            "this UDS is one hex digit repeated 64 times (such as all zeros), so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`"
         ])
     );
 }

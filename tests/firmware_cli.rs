@@ -455,6 +455,7 @@ the ELF and the .bin + .map hold the same regions
 riot_core DiceHash: {}
 FWID: {}
 registration ID: az-c89346000001v1v3v0
+note: UDS taken from the DPS_UDS environment variable
 Wrote cert.der
 ",
         elf.display(),
@@ -478,8 +479,27 @@ Wrote cert.der
     // Without -v, none of it.
     let quiet = run("shared-0", &[&"-b", &bin, &"-m", &map]);
     assert!(
-        quiet.stderr.starts_with("Wrote cert.der\n"),
+        quiet
+            .stderr
+            .starts_with("note: UDS taken from the DPS_UDS environment variable\nWrote cert.der\n"),
         "{}",
         quiet.stderr
     );
+}
+
+#[test]
+fn a_file_given_to_m_that_is_not_a_map_is_named_as_such() {
+    let bin = common::fixtures().join("devkit-a").join(BIN);
+    let elf = common::fixtures().join("devkit-a").join(ELF);
+    let readme = common::fixtures().join("README.md");
+    for (map, kind) in [
+        (&bin, " (it is binary data, such as a .bin)"),
+        (&elf, " (it is an ELF file)"),
+        (&readme, ""),
+    ] {
+        run("shared-0", &[&"-b", &bin, &"-m", map]).fails_with(&format!(
+            "{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"; give that file with -m (an .elf goes with -e, a .bin with -b)",
+            map.display()
+        ));
+    }
 }

@@ -9,13 +9,14 @@ use serde_json::Value;
 use std::path::Path;
 
 const EXPOSURE: &str = "\
-This certificate exposes its DeviceID private key. It was signed with the DevKit's fixed nonce
-(r = 515C3D6E...035F in every DevKit certificate), so anyone who holds it can compute the
-DeviceID private key: d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
-  - Individual enrollment is still sound: DPS checks the alias key, and the alias private key
-    is not exposed (it signs nothing that leaves the board).
-  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it, so it must not
-    anchor a group enrollment or a CA chain.
+This certificate exposes its DeviceID private key. It was signed with
+the fixed nonce of the DevKit and of RIoT's reference code (r = 515C3D6E...035F),
+so anyone who holds it can compute the DeviceID private key:
+d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
+  - Individual enrollment is still sound: DPS checks the alias key, and the alias
+    private key is not exposed (it signs nothing that leaves the board).
+  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it,
+    so it must not anchor a group enrollment or a CA chain.
 ";
 
 fn b64(der: &[u8]) -> String {
@@ -318,7 +319,7 @@ fn garbage_gets_a_clear_error_and_exit_2() {
     assert_eq!(
         inspect_error(b"aGVsbG8sIHdvcmxk\n", "hello.b64", dir.path()),
         format!(
-            "error: {d}/hello.b64 is not an X.509 certificate: the bare base64 decodes to bytes that are not one (unexpected ASN.1 DER tag: expected SEQUENCE, got APPLICATION [8] (constructed))\n"
+            "error: {d}/hello.b64 is not an X.509 certificate: the bare base64 decodes to bytes that do not have a certificate's structure; give the certificate itself (PEM, bare base64 or DER)\n"
         )
     );
     let case = Case::named("shared-0");
@@ -337,6 +338,34 @@ fn garbage_gets_a_clear_error_and_exit_2() {
         ),
         format!(
             "error: {d}/key.pem holds a PEM EC PRIVATE KEY, not a certificate; give the file with -----BEGIN CERTIFICATE-----\n"
+        )
+    );
+    // No decoder internals (`Invalid symbol 92, offset 0.`, `incorrect length for PRIVATE
+    // [23] (primitive) at DER byte 2`): what the input is not, in words.
+    assert_eq!(
+        inspect_error(
+            b"-----BEGIN CERTIFICATE-----\n\\\\\n-----END CERTIFICATE-----\n",
+            "slash.pem",
+            dir.path()
+        ),
+        format!(
+            "error: {d}/slash.pem is not a certificate: the PEM body is not valid base64 (it holds '\\' at character 1, and base64 is only A-Z, a-z, 0-9, '+', '/' and '='); give a certificate as PEM, bare base64 or DER\n"
+        )
+    );
+    assert_eq!(
+        inspect_error(
+            b"-----BEGIN CERTIFICATE-----\nMIIB\nM\n-----END CERTIFICATE-----\n",
+            "short.pem",
+            dir.path()
+        ),
+        format!(
+            "error: {d}/short.pem is not a certificate: the PEM body is not valid base64 (it ends in the middle of a character group: it looks cut short); give a certificate as PEM, bare base64 or DER\n"
+        )
+    );
+    assert_eq!(
+        inspect_error(b"\x30\x03\xd7\x01\x00", "private-tag.der", dir.path()),
+        format!(
+            "error: {d}/private-tag.der is not an X.509 certificate: the DER decodes to bytes that do not have a certificate's structure; give the certificate itself (PEM, bare base64 or DER)\n"
         )
     );
     let der = case.der();
@@ -359,7 +388,7 @@ fn a_missing_file_is_an_input_error() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
-        "error: cannot read /nonexistent/cert.pem: No such file or directory (os error 2); check the path\n"
+        "error: cannot read /nonexistent/cert.pem: no such file; check the path\n"
     );
 }
 

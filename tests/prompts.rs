@@ -42,9 +42,7 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
     t.expect("UDS (64 hex digits, as set with set_dps_uds; hidden as you type): ");
     t.send_line(&case.uds);
     t.expect("UDS accepted (64 hex digits)");
-    t.expect(
-        "Registration ID (leave empty to build it from the board's MAC address and firmware version): ",
-    );
+    t.expect("Registration ID (empty: build it from the MAC and firmware version): ");
     t.send_line("");
     t.expect("MAC address (printed at boot, like C8:93:46:00:00:01): ");
     t.send_line("c8:93:46:aa:bb");
@@ -71,13 +69,27 @@ fn default_project_in_build_folder_and_id_from_mac_and_version_give_the_vector()
     let sha256 = case.field("alias_cert_sha256");
     let summary = format!(
         "Wrote az-c89346aabbccv1v6v2.pem\r\n  registration ID: az-c89346aabbccv1v6v2\r\n  \
-         SHA-1 thumbprint:   {sha1}\r\n  SHA-256 thumbprint: {sha256}\r\n\r\n\
-         Next step: in the Azure portal, open your DPS instance, Manage enrollments, Add individual enrollment;\r\n  \
-         mechanism X.509, primary certificate: az-c89346aabbccv1v6v2.pem\r\n\
-         For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\r\n  \
-         dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m ./.build/DevKitDPS.ino.map --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\r\n"
+         SHA-1 thumbprint:   {sha1}\r\n  SHA-256 thumbprint:\r\n    {sha256}\r\n\r\n\
+         Next step: in the Azure portal, open your DPS instance, Manage enrollments,\r\n  \
+         Add individual enrollment; mechanism X.509, primary certificate:\r\n  \
+         az-c89346aabbccv1v6v2.pem\r\n\
+         For scripts, the same certificate as one line of base64 (uds.txt: the UDS):\r\n  \
+         dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m ./.build/DevKitDPS.ino.map \\\r\n    \
+         --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\r\n"
     );
     assert!(shown.ends_with(&summary), "{shown}");
+    // An 80-column terminal shows the prompts and the report whole (the one-line refusals
+    // and warnings are sentences, which a terminal wraps between words).
+    for line in shown
+        .split("\r\n")
+        .filter(|l| !l.starts_with("try again:") && !l.starts_with("warning:"))
+    {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
     assert_eq!(
         certificate(&dir.path().join("az-c89346aabbccv1v6v2.pem")),
         case.der()
@@ -137,7 +149,7 @@ fn given_inputs_skip_their_prompts() {
     let dir = project_dir("devkit-a", "");
     let env = [("NO_COLOR", "1"), ("DPS_UDS", case.uds.as_str())];
     let mut t = Pty::spawn(&["-p", "DevKitDPS"], dir.path(), &env);
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
@@ -198,22 +210,27 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     let mut t = Pty::spawn(&[], dir.path(), &env);
     t.expect("Project name");
     t.send_line("");
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     t.expect(&format!(
         "{} already exists. Overwrite it? [y/N]: ",
         out.file_name().unwrap().to_string_lossy()
     ));
     t.send_line("");
+    // Declined: another name is offered (a free one beside it), nothing typed is lost.
+    let other = format!("{}-2.pem", case.expected_id);
+    t.expect(&format!("File to write instead [{other}]: "));
+    t.send_line("");
     let (code, shown) = t.finish();
-    assert_eq!(code, 2, "{shown}");
-    assert!(shown.contains("already exists; use --force to overwrite it"));
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains(&format!("Wrote {other}\r\n")), "{shown}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    assert_eq!(certificate(&dir.path().join(&other)), case.der());
 
     let mut t = Pty::spawn(&[], dir.path(), &env);
     t.expect("Project name");
     t.send_line("");
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     t.expect("Overwrite it? [y/N]: ");
     t.send_line("y");
@@ -233,7 +250,7 @@ fn at_the_id_prompt_holding_the_uds_the_process_writes_no_core() {
         dir.path(),
         NO_COLOR,
     );
-    t.expect("Registration ID (leave empty");
+    t.expect("Registration ID (");
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", t.pid())).unwrap();
     let core = limits
         .lines()
@@ -248,4 +265,87 @@ fn at_the_id_prompt_holding_the_uds_the_process_writes_no_core() {
     t.send_line("dev-1");
     let (code, _) = t.finish();
     assert_eq!(code, 0);
+}
+
+#[test]
+fn uds_on_a_terminal_shows_the_line_to_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Pty::spawn(&["uds"], dir.path(), NO_COLOR);
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    let mut lines = shown.split("\r\n");
+    let value = lines.next().unwrap();
+    assert_eq!(value.len(), 64, "{shown}");
+    assert!(value.bytes().all(|b| b.is_ascii_hexdigit()), "{shown}");
+    assert_eq!(
+        lines.collect::<Vec<_>>().join("\n"),
+        format!(
+            "Set it on the board in configuration mode\n\
+             (hold A, press and release Reset, let go of A):\n  \
+             set_dps_uds {value}\n\
+             Keep it secret: anyone who has it can make certificates in the board's name.\n"
+        )
+    );
+}
+
+#[test]
+fn verify_dash_on_a_terminal_names_verify_in_its_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Pty::spawn(&["verify", "-", "-p", "DevKitDPS"], dir.path(), NO_COLOR);
+    let (code, shown) = t.finish();
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(
+        shown,
+        "error: no certificate given: name a file (verify cert.pem), or pipe one in (... | dps-cert-gen verify -)\r\n"
+    );
+}
+
+#[test]
+fn batch_progress_fits_the_terminal_and_is_cleared_after_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("uds,registration_id\n");
+    for i in 1..=20_000 {
+        text.push_str(&format!("{i:064x},dev-{i}\n"));
+    }
+    std::fs::write(dir.path().join("m.csv"), text).unwrap();
+    let elf = common::fixtures()
+        .join("devkit-a")
+        .join("DevKitDPS.ino.elf");
+    let elf = elf.display().to_string();
+    let args = [
+        "batch",
+        "-e",
+        &elf,
+        "--manifest",
+        "m.csv",
+        "--out-dir",
+        "out",
+        "-j",
+        "1",
+    ];
+    let mut t = Pty::spawn(&args, dir.path(), NO_COLOR);
+    t.expect("/20000 certificates");
+    t.send("\x03");
+    let (code, shown) = t.finish();
+    assert_eq!(code, 1, "{shown}");
+    // The bar is drawn in the 200 columns of the test terminal, without grouping digits, as
+    // the final line writes its numbers.
+    assert!(!shown.contains("20,000"), "{shown}");
+    // After the interrupt, the bar's line is cleared before the final lines are written.
+    let last_clear = shown.rfind("\x1b[2K").unwrap();
+    let after = &shown[last_clear + "\x1b[2K".len()..];
+    let after = after.trim_start_matches("\x1b[1A");
+    assert!(after.starts_with("Wrote "), "{after:?}");
+    assert!(
+        after.contains(" of 20000 certificates to out in "),
+        "{after:?}"
+    );
+    assert!(
+        after.contains("error: interrupted after writing "),
+        "{after:?}"
+    );
+    assert!(
+        !after.contains('\u{2591}'),
+        "the bar is still shown: {after:?}"
+    );
 }

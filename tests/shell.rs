@@ -27,14 +27,16 @@ fn uds_prints_a_fresh_value_and_the_line_to_type() {
         let stderr = String::from_utf8(out.stderr).unwrap();
         let value = stdout.strip_suffix('\n').unwrap();
         assert!(is_uds(value), "{stdout:?}");
+        // Standard output is a pipe here (`uds=$(dps-cert-gen uds)`, `| cat`): standard
+        // error, often a CI log, does not get the value again.
         assert_eq!(
             stderr,
-            format!(
-                "Set it on the board in configuration mode (hold A, press and release Reset, let go of A) with:\n  \
-                 set_dps_uds {value}\n\
-                 Keep it secret: anyone who has it can make certificates in the board's name.\n"
-            )
+            "Set it on the board in configuration mode\n\
+             (hold A, press and release Reset, let go of A):\n  \
+             set_dps_uds <the value on standard output>\n\
+             Keep it secret: anyone who has it can make certificates in the board's name.\n"
         );
+        assert!(!stderr.contains(value));
         seen.push(value.to_string());
     }
     assert_ne!(seen[0], seen[1], "two runs gave the same UDS");
@@ -55,7 +57,8 @@ fn uds_count_prints_one_value_a_line() {
     assert_eq!(unique.len(), 5);
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "Set each on its own board in configuration mode (hold A, press and release Reset, let go of A) with:\n  set_dps_uds <value>\n"
+        "Set each on its own board in configuration mode\n\
+         (hold A, press and release Reset, let go of A):\n  set_dps_uds <value>\n"
     );
     let out = tool().args(["uds", "--count", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -105,18 +108,55 @@ fn completion_scripts_for_each_shell() {
 
 #[test]
 fn help_has_examples_and_the_uds_sources() {
-    let out = tool().arg("--help").output().unwrap();
+    let out = tool().arg("--help").env("COLUMNS", "80").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("\nExamples:\n"), "{help}");
-    assert!(help.contains("    dps-cert-gen uds\n"));
+    assert!(help.contains("  dps-cert-gen uds   "));
     assert!(help.contains("--uds-file <PATH>"));
     assert!(help.contains(
-        "The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden)"
+        "The UDS comes from -u, --uds-file or DPS_UDS, or is asked for (hidden) on a\nterminal."
     ));
     let out = tool().arg("--version").output().unwrap();
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         format!("dps-cert-gen {}\n", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn a_full_standard_output_is_worded_for_commands_without_o() {
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let cert = fixtures
+        .join("external-certs")
+        .join("riot-emulator-R00tCrt.pem");
+    let build = fixtures.join("devkit-a");
+    let uds = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let bare: Vec<&std::ffi::OsStr> = vec![
+        "--build-dir".as_ref(),
+        build.as_os_str(),
+        "-i".as_ref(),
+        "my-device-01".as_ref(),
+        "--bare-base64".as_ref(),
+    ];
+    let inspect: Vec<&std::ffi::OsStr> = vec!["inspect".as_ref(), cert.as_os_str()];
+    let uds_cmd: Vec<&std::ffi::OsStr> = vec!["uds".as_ref()];
+    let completions: Vec<&std::ffi::OsStr> = vec!["completions".as_ref(), "bash".as_ref()];
+    for args in [inspect, uds_cmd, completions, bare] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+            .args(&args)
+            .env("DPS_UDS", uds)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.ends_with(
+                "error: cannot write standard output: no space left on the device; send it (> FILE) to a place you can write to\n"
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("-o"), "{args:?}: {err}");
+    }
 }

@@ -75,18 +75,20 @@ fn an_id_equal_to_the_uds_is_refused_in_either_case() {
 fn an_id_of_64_hex_digits_that_is_not_the_uds_draws_a_warning() {
     let other = "0".repeat(63) + "1";
     let dir = tempfile::tempdir().unwrap();
+    let uds_path = uds_file(UDS);
     let output = bin()
         .current_dir(dir.path())
         .args(firmware())
         .arg("--uds-file")
-        .arg(uds_file(UDS))
+        .arg(&uds_path)
         .args(["-i", &other])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stderr(&output).starts_with(&format!(
-            "warning: {}\n",
+            "note: UDS read from {} (--uds-file)\nwarning: {}\n",
+            uds_path.display(),
             dps_cert_gen::registration_id::UDS_LIKE_WARNING
         )),
         "{}",

@@ -41,6 +41,7 @@ fn run(cmd: &mut Command) -> Run {
     }
 }
 
+const ENV_NOTE: &str = "note: UDS taken from the DPS_UDS environment variable\n";
 const MISSING_BOTH: &str = "error: missing -u/--uds (or --uds-file, or DPS_UDS) and -i/--registration-id (or --mac with --firmware-version, or --board PORT); give them on the command line, or run in a terminal to be asked (see --help)\n";
 
 #[test]
@@ -125,10 +126,13 @@ fn a_uds_file_others_can_read_draws_a_warning_and_a_byte_order_mark_is_skipped()
             c.args(["--uds-file", "uds.txt"]);
         });
         assert_eq!(r.code, 0, "{}", r.stderr);
+        let note = "note: UDS read from uds.txt (--uds-file)\n";
         let expected = if warned {
-            "warning: uds.txt can be read by other users of this computer, and it holds the board's secret; make it readable by you alone (chmod 600 uds.txt)\n"
+            format!(
+                "warning: uds.txt can be read by other users of this computer, and it holds the board's secret; make it readable by you alone (chmod 600 uds.txt)\n{note}"
+            )
         } else {
-            ""
+            note.to_string()
         };
         assert_eq!(r.stderr, expected, "mode {mode:o}");
     }
@@ -161,7 +165,10 @@ fn each_source_gives_the_vector_certificate() {
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, cert_line("shared-1"));
-    assert_eq!(r.stderr, NEAR_SAMPLE_WARNING);
+    assert_eq!(
+        r.stderr,
+        format!("{NEAR_SAMPLE_WARNING}note: UDS read from uds.txt (--uds-file)\n")
+    );
 
     let r = bare(|c, _| {
         c.args(["--uds-file", "-"])
@@ -169,14 +176,17 @@ fn each_source_gives_the_vector_certificate() {
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, cert_line("shared-1"));
-    assert_eq!(r.stderr, NEAR_SAMPLE_WARNING);
+    assert_eq!(
+        r.stderr,
+        format!("{NEAR_SAMPLE_WARNING}note: UDS read from standard input (--uds-file -)\n")
+    );
 
     let r = bare(|c, _| {
         c.env("DPS_UDS", &sample.uds);
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, cert_line("shared-0"));
-    assert_eq!(r.stderr, SAMPLE_WARNING);
+    assert_eq!(r.stderr, format!("{SAMPLE_WARNING}{ENV_NOTE}"));
 }
 
 #[test]
@@ -197,12 +207,13 @@ fn precedence_is_flag_file_environment() {
         c.args(["--uds-file", "uds.txt"]).env("DPS_UDS", &near.uds);
     });
     assert_eq!(r.stdout, cert_line("shared-0"));
-    // Environment alone, far from the sample: no warning at all.
+    // Environment alone, far from the sample: no warning, one line naming the source
+    // (never the value): a DPS_UDS left from another board is seen at once.
     let r = bare(|c, _| {
         c.env("DPS_UDS", OTHER_UDS);
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stderr, "");
+    assert_eq!(r.stderr, ENV_NOTE);
     assert!(r.stdout.len() > 100);
     assert_ne!(r.stdout, cert_line("shared-0"));
     assert_ne!(r.stdout, cert_line("shared-1"));
@@ -284,4 +295,51 @@ fn no_colour_without_a_terminal() {
         c.args(["-u", &case("shared-0").uds]);
     });
     assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+}
+
+#[test]
+fn a_pasted_set_dps_uds_line_or_0x_is_accepted_and_said_so() {
+    let near = case("shared-1");
+    let r = bare(|c, _| {
+        c.args(["--uds-file", "-"])
+            .write_stdin(format!("set_dps_uds {}\n", near.uds));
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, cert_line("shared-1"));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "note: the UDS was given as the command typed on the board: took the 64 hex digits after `set_dps_uds`\n\
+             {NEAR_SAMPLE_WARNING}note: UDS read from standard input (--uds-file -)\n"
+        )
+    );
+    let r = bare(|c, _| {
+        c.env("DPS_UDS", format!("0x{}", near.uds));
+    });
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, cert_line("shared-1"));
+    assert!(
+        r.stderr.starts_with(
+            "note: the UDS was given with `0x` in front: took the 64 hex digits after `0x`\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(&near.uds));
+}
+
+#[test]
+fn a_uds_of_one_digit_repeated_is_warned_about() {
+    for digits in ["0".repeat(64), "F".repeat(64)] {
+        let r = bare(|c, _| {
+            c.env("DPS_UDS", &digits);
+        });
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "warning: this UDS is one hex digit repeated 64 times (such as all zeros), so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`\n{ENV_NOTE}"
+            )
+        );
+    }
 }

@@ -164,6 +164,9 @@ pub enum Status {
     Failed,
     /// Not attempted: the batch stopped after another row failed.
     NotWritten,
+    /// The file was there already with exactly these contents (an earlier run's, after
+    /// Ctrl-C or a crash): done, not written again.
+    AlreadyWritten,
 }
 
 impl Status {
@@ -174,6 +177,7 @@ impl Status {
             Status::Invalid => "invalid",
             Status::Failed => "failed",
             Status::NotWritten => "not written",
+            Status::AlreadyWritten => "already written",
         }
     }
 }
@@ -289,6 +293,9 @@ fn issue_lines(
 pub struct Checked {
     /// Per manifest row: the certificate's path, or the row's error.
     pub rows: Vec<Result<PathBuf, RowError>>,
+    /// Per manifest row: the thumbprints of a certificate file that holds already exactly
+    /// what would be written (a run over its own output), which is then not written again.
+    pub already_written: Vec<Option<Thumbprints>>,
 }
 
 impl Checked {
@@ -308,8 +315,13 @@ impl Checked {
 
 /// Checks every row: its own fields, registration IDs that appear more than once (all such
 /// rows are refused, since which one is right cannot be told), and certificate files that
-/// exist already (unless `force`).
-pub fn check(manifest: &Manifest, options: &Options) -> Result<Checked, BatchError> {
+/// exist already (unless `force`): one that holds exactly the certificate the row gives
+/// (derived here, from `firmware`) counts as written; any other is the row's error.
+pub fn check(
+    manifest: &Manifest,
+    options: &Options,
+    firmware: &FirmwareMeasurements,
+) -> Result<Checked, BatchError> {
     if options.out_dir.exists() && !options.out_dir.is_dir() {
         return Err(BatchError::OutDirNotFolder {
             path: options.out_dir.clone(),
@@ -332,36 +344,72 @@ pub fn check(manifest: &Manifest, options: &Options) -> Result<Checked, BatchErr
                 .push(row.line);
         }
     }
-    let rows = manifest
+    let checked: Vec<(Result<PathBuf, RowError>, Option<Thumbprints>)> = manifest
         .rows
-        .iter()
+        .par_iter()
         .map(|row| {
-            let device = row.device.as_ref().map_err(Clone::clone)?;
+            let device = match &row.device {
+                Ok(device) => device,
+                Err(e) => return (Err(e.clone()), None),
+            };
             let id = device.registration_id.as_str();
             if let Some(other) = lines_of
                 .get(id)
                 .and_then(|lines| lines.iter().find(|l| **l != row.line))
             {
-                return Err(RowError::Duplicate {
-                    id: device.registration_id.clone(),
-                    first_line: *other,
-                });
+                return (
+                    Err(RowError::Duplicate {
+                        id: device.registration_id.clone(),
+                        first_line: *other,
+                    }),
+                    None,
+                );
             }
             let path = options.target(id);
-            // The one JSON-lines file is checked once, by the caller.
+            // The one JSON-lines file is checked once, by the caller, and never holds a row
+            // already.
             if options.jsonl.is_none() {
                 match path.symlink_metadata() {
                     Ok(meta) if !meta.file_type().is_file() => {
-                        return Err(RowError::NotAFile { path });
+                        return (Err(RowError::NotAFile { path }), None);
                     }
-                    Ok(_) if !options.force => return Err(RowError::Exists { path }),
+                    Ok(_) if !options.force => {
+                        return match holds_already(&path, device, firmware, options.format) {
+                            Some(thumbprints) => (Ok(path), Some(thumbprints)),
+                            None => (Err(RowError::Exists { path }), None),
+                        };
+                    }
                     _ => {}
                 }
             }
-            Ok(path)
+            (Ok(path), None)
         })
         .collect();
-    Ok(Checked { rows })
+    let (rows, already_written) = checked.into_iter().unzip();
+    Ok(Checked {
+        rows,
+        already_written,
+    })
+}
+
+/// The thumbprints of the certificate `device` gives, when the regular file at `path` holds
+/// exactly it (in `format`).
+fn holds_already(
+    path: &Path,
+    device: &Device,
+    firmware: &FirmwareMeasurements,
+    format: CertFormat,
+) -> Option<Thumbprints> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > crate::limits::MAX_FIRMWARE_FILE_BYTES {
+        return None;
+    }
+    let issued = issue_many(&[device], firmware, format)
+        .into_iter()
+        .next()?
+        .ok()?;
+    let held = std::fs::read(path).ok()?;
+    (held == issued.contents).then_some(issued.thumbprints)
 }
 
 /// Something told of every row done (a progress bar).
@@ -424,7 +472,13 @@ pub fn run(
     // Every row's outcome as far as the checks tell; the valid rows' jobs.
     let mut outcomes = Vec::with_capacity(manifest.rows.len());
     let mut jobs: Vec<(usize, &Device, &Path)> = Vec::new();
-    for (index, (row, target)) in manifest.rows.iter().zip(&checked.rows).enumerate() {
+    for (index, ((row, target), already)) in manifest
+        .rows
+        .iter()
+        .zip(&checked.rows)
+        .zip(&checked.already_written)
+        .enumerate()
+    {
         let mut outcome = Outcome {
             line: row.line,
             registration_id: row.id_text.clone(),
@@ -435,6 +489,11 @@ pub fn run(
             extra: row.extra.clone(),
         };
         match (&row.device, target) {
+            (Ok(device), Ok(_)) if already.is_some() => {
+                outcome.file = Some(options.file_name(device.registration_id.as_str()));
+                outcome.status = Status::AlreadyWritten;
+                outcome.thumbprints.clone_from(already);
+            }
             (Ok(device), Ok(path)) => {
                 outcome.file = Some(options.file_name(device.registration_id.as_str()));
                 outcome.status = Status::NotWritten;

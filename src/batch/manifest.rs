@@ -47,6 +47,13 @@ pub enum ManifestError {
         /// The manifest.
         path: PathBuf,
     },
+    /// The header row is separated by semicolons (as spreadsheets save "CSV" in locales
+    /// where the comma is the decimal separator).
+    #[error("the manifest {} is separated by ';', but the separator is ','; save it as CSV with commas (or replace each ';' with ',')", path.display())]
+    Semicolons {
+        /// The manifest.
+        path: PathBuf,
+    },
     /// A required column is missing.
     #[error("the manifest {} has no {column} column (its header has: {found}); {HEADER_HINT}", path.display())]
     MissingColumn {
@@ -160,7 +167,7 @@ pub enum RowError {
         path: PathBuf,
     },
     /// The certificate file exists and `--force` was not given.
-    #[error("{} already exists; use --force to overwrite it, or choose another --out-dir", path.display())]
+    #[error("{} already exists with other contents; use --force to overwrite it, or choose another --out-dir", path.display())]
     Exists {
         /// The file.
         path: PathBuf,
@@ -231,6 +238,25 @@ impl Manifest {
                 path: path.to_path_buf(),
             }),
         }
+    }
+
+    /// Reads a manifest from `input` (standard input, for `--manifest -`), at most
+    /// [`MAX_MANIFEST_BYTES`]; `name` names it in messages.
+    pub fn from_reader(name: &Path, input: &mut dyn std::io::Read) -> Result<Self, ManifestError> {
+        use std::io::Read as _;
+        let mut bytes = Zeroizing::new(Vec::new());
+        std::io::Read::take(input, MAX_MANIFEST_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ManifestError::Read {
+                path: name.to_path_buf(),
+                reason: crate::text::io_reason::reason(&e),
+            })?;
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(ManifestError::TooLarge {
+                path: name.to_path_buf(),
+            });
+        }
+        Self::parse(name, &bytes)
     }
 
     /// Parses manifest bytes; `path` names the file in messages.
@@ -469,6 +495,11 @@ impl Columns {
             column,
             found: header_for_message(&names),
         };
+        if names.len() == 1 && names.iter().any(|n| n.contains(';')) {
+            return Err(ManifestError::Semicolons {
+                path: path.to_path_buf(),
+            });
+        }
         let uds = find(UDS_COLUMN)?.ok_or_else(|| missing(UDS_COLUMN))?;
         let id = find(ID_COLUMN)?;
         let mac = match (find(MAC_COLUMN)?, find(VERSION_COLUMN)?) {
@@ -640,6 +671,15 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_separated_by_semicolons_says_the_separator_is_a_comma() {
+        let text = format!("uds;registration_id\n{SAMPLE_UDS_HEX};dev-1\n");
+        assert_eq!(
+            parse(&text).unwrap_err().to_string(),
+            "the manifest devices.csv is separated by ';', but the separator is ','; save it as CSV with commas (or replace each ';' with ',')"
+        );
+    }
+
+    #[test]
     fn row_errors() {
         let text = format!(
             "uds,registration_id,mac,firmware_version\n\
@@ -659,7 +699,10 @@ mod tests {
         assert_eq!(errors[0], RowError::BothIds);
         assert_eq!(errors[1], RowError::EmptyField("registration_id"));
         assert_eq!(errors[2], RowError::EmptyField("firmware_version"));
-        assert!(matches!(errors[3], RowError::Id(IdError::BadIdChar { .. })));
+        assert!(matches!(
+            errors[3],
+            RowError::Id(IdError::UpperCaseId { .. })
+        ));
         assert_eq!(
             errors[4],
             RowError::FieldCount {

@@ -65,6 +65,18 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
+/// Whether `bytes` are a summary this tool wrote in `format` (an earlier run's, to be
+/// replaced by a run over the same output folder): a CSV beginning with the summary's
+/// columns, or a JSON object with its counts and devices.
+pub fn is_summary(format: SummaryFormat, bytes: &[u8]) -> bool {
+    match format {
+        SummaryFormat::Csv => bytes.starts_with(COLUMNS.join(",").as_bytes()),
+        SummaryFormat::Json => serde_json::from_slice::<Value>(bytes).is_ok_and(|v| {
+            v.get("devices").is_some_and(Value::is_array) && v.get("total").is_some()
+        }),
+    }
+}
+
 fn fields(o: &Outcome) -> [String; 7] {
     let (sha1, sha256) = o
         .thumbprints
@@ -136,6 +148,7 @@ pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
         "invalid": count(Status::Invalid),
         "failed": count(Status::Failed),
         "not_written": count(Status::NotWritten),
+        "already_written": count(Status::AlreadyWritten),
         "devices": devices,
     });
     let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();

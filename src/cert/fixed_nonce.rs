@@ -1,6 +1,10 @@
 //! The device's ECDSA signature (spec section 5): P-256, SHA-256, the fixed nonce
 //! `k = 01 02 … 20`, no low-s normalisation. Exposed to `rcgen` as a [`SigningKey`].
 //!
+//! Also the table of every fixed nonce known ([`KNOWN_FIXED_NONCES`]: the DevKit's, the 2017
+//! RIoT emulator's), by which `inspect` recognises a signature whose private key anyone can
+//! compute.
+//!
 //! Because `k` is the same in every signature, so is `r = (k·G).x`: signing needs no point
 //! multiplication, only `s = k⁻¹·(z + r·d) mod n` with the constants [`FIXED_R`] and
 //! [`FIXED_K_INV`].
@@ -23,6 +27,50 @@ pub const FIXED_R: [u8; 32] = [
     0x51, 0x5c, 0x3d, 0x6e, 0xb9, 0xe3, 0x96, 0xb9, 0x04, 0xd3, 0xfe, 0xca, 0x7f, 0x54, 0xfd, 0xcd,
     0x0c, 0xc1, 0xe9, 0x97, 0xbf, 0x37, 0x5d, 0xca, 0x51, 0x5a, 0xd0, 0xa6, 0xc3, 0xb4, 0x03, 0x5f,
 ];
+
+/// The nonce of the 2017 RIoT emulator (microsoft/RIoT, `Emulator/`): its published alias
+/// and DeviceID certificates are all signed with it.
+pub const RIOT_EMULATOR_2017_NONCE: [u8; 32] = [
+    0x91, 0x72, 0x9a, 0x21, 0x2f, 0xc3, 0xf6, 0x45, 0xcd, 0x33, 0x77, 0x4e, 0xea, 0x4f, 0x92, 0xf9,
+    0x19, 0xfa, 0xa2, 0x62, 0x75, 0x8d, 0x84, 0xd0, 0x60, 0x4f, 0x70, 0xc1, 0x82, 0x17, 0x19, 0x33,
+];
+
+/// `r = (k·G).x mod n` for [`RIOT_EMULATOR_2017_NONCE`].
+pub const RIOT_EMULATOR_2017_R: [u8; 32] = [
+    0x09, 0x06, 0xbb, 0x04, 0x12, 0x8a, 0x8e, 0x91, 0xaf, 0x9f, 0x23, 0xe0, 0x9b, 0x3a, 0x87, 0xe6,
+    0x05, 0x90, 0x0f, 0xdc, 0x30, 0x08, 0xea, 0x3a, 0xfa, 0xc7, 0x4a, 0xbc, 0xd1, 0xe4, 0xf4, 0x85,
+];
+
+/// A nonce known to sign with the same `k` every time: its `r` gives it away in any
+/// signature, and with `k` known anyone computes the signer's private key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownNonce {
+    /// The nonce in words: "the fixed nonce of ..." (who signs with it).
+    pub name: &'static str,
+    /// The nonce, big-endian.
+    pub k: [u8; 32],
+    /// `r = (k·G).x mod n`, big-endian.
+    pub r: [u8; 32],
+}
+
+/// Every fixed nonce known, recognised by its `r`.
+pub const KNOWN_FIXED_NONCES: [KnownNonce; 2] = [
+    KnownNonce {
+        name: "the fixed nonce of the DevKit and of RIoT's reference code",
+        k: FIXED_NONCE,
+        r: FIXED_R,
+    },
+    KnownNonce {
+        name: "the fixed nonce of the 2017 RIoT emulator",
+        k: RIOT_EMULATOR_2017_NONCE,
+        r: RIOT_EMULATOR_2017_R,
+    },
+];
+
+/// The known fixed nonce whose `r` this is, if any.
+pub fn known_nonce(r: &[u8]) -> Option<&'static KnownNonce> {
+    KNOWN_FIXED_NONCES.iter().find(|n| n.r.as_slice() == r)
+}
 
 /// `k⁻¹ mod n` for [`FIXED_NONCE`].
 pub const FIXED_K_INV: [u8; 32] = [
@@ -139,5 +187,22 @@ mod tests {
         let k = NonZeroScalar::from_repr(FieldBytes::from(FIXED_NONCE)).unwrap();
         let point = p256::PublicKey::from_secret_scalar(&k);
         assert_eq!(point.as_affine().x().as_slice(), FIXED_R.as_slice());
+    }
+
+    #[test]
+    fn every_known_r_is_computed_from_its_k() {
+        for nonce in KNOWN_FIXED_NONCES {
+            let k = NonZeroScalar::from_repr(FieldBytes::from(nonce.k)).unwrap();
+            let x = p256::PublicKey::from_secret_scalar(&k).as_affine().x();
+            let r = <Scalar as Reduce<FieldBytes>>::reduce(&x);
+            assert_eq!(r.to_repr().as_slice(), nonce.r.as_slice(), "{}", nonce.name);
+            assert_eq!(known_nonce(&nonce.r), Some(&nonce));
+        }
+        assert_eq!(
+            hex::encode(RIOT_EMULATOR_2017_NONCE),
+            "91729a212fc3f645cd33774eea4f92f919faa262758d84d0604f70c182171933"
+        );
+        assert!(hex::encode(RIOT_EMULATOR_2017_R).starts_with("0906bb04"));
+        assert_eq!(known_nonce(&[0x42; 32]), None);
     }
 }

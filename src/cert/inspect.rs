@@ -8,7 +8,7 @@ use crate::cert::riot_extension::{
     RiotIdentity, p256_public_key_from_spki, riot_identity_from_san,
 };
 use crate::cert::signature_check::SignedParts;
-use crate::cert::template::ISSUER_CN;
+use crate::cert::template::{ISSUER_CN, ORGANIZATION};
 use crate::encoding::Thumbprints;
 use crate::riot::keys::{Fwid, uncompressed};
 use p256::PublicKey;
@@ -24,15 +24,31 @@ const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.
 const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const ORGANIZATION_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+
+/// The organisation Microsoft's RIoT reference code and its emulator put in their names.
+const RIOT_TEST_ORGANIZATION: &str = "MSR_TEST";
+/// The subject CN RIoT's reference code gives the DeviceID certificate.
+const RIOT_DEVICE_ID_CN: &str = "RIoT Core";
 
 /// What kind of certificate it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CertKind {
-    /// A RIoT alias certificate: what a DevKit presents to DPS.
+    /// A RIoT alias certificate issued by `CN=devkitdice, O=DEVKIT_TEST`: what a DevKit
+    /// presents to DPS.
     DevkitAlias,
     /// The DevKit's self-signed DeviceID certificate (spec section 6).
     DevkitDeviceId,
+    /// A RIoT alias certificate (it carries the RIoT extension) of another issuer: Microsoft's
+    /// RIoT emulator or reference code, not a DevKit.
+    RiotAlias,
+    /// A self-signed RIoT DeviceID certificate (`CN=RIoT Core`) of another origin than a
+    /// DevKit.
+    RiotDeviceId,
+    /// Another certificate of Microsoft's RIoT test names (`O=MSR_TEST`): a RIoT root, or an
+    /// alias or DeviceID certificate whose extension or issuer's key is not at hand.
+    RiotOther,
     /// Anything else.
     Other,
 }
@@ -45,8 +61,27 @@ impl CertKind {
             CertKind::DevkitDeviceId => {
                 "DevKit DeviceID certificate (self-signed; not the alias certificate the board presents)"
             }
+            CertKind::RiotAlias => {
+                "RIoT alias certificate, not from a DevKit (its issuer is not CN=devkitdice, O=DEVKIT_TEST)"
+            }
+            CertKind::RiotDeviceId => "RIoT DeviceID certificate (self-signed), not from a DevKit",
+            CertKind::RiotOther => {
+                "RIoT certificate (Microsoft's RIoT test names, O=MSR_TEST), not from a DevKit"
+            }
             CertKind::Other => "not a DevKit RIoT alias certificate",
         }
+    }
+
+    /// Whether the key that signed it is a DeviceID key (an alias certificate's issuer, or a
+    /// self-signed DeviceID certificate's own).
+    fn signed_by_device_id(self) -> bool {
+        matches!(
+            self,
+            CertKind::DevkitAlias
+                | CertKind::DevkitDeviceId
+                | CertKind::RiotAlias
+                | CertKind::RiotDeviceId
+        )
     }
 }
 
@@ -69,8 +104,12 @@ pub struct SignatureFacts {
     pub checked_with: Option<&'static str>,
     /// Whether it verifies under that key; null when not checked.
     pub verifies: Option<bool>,
-    /// Whether `r` is the DevKit's fixed-nonce constant (spec section 5).
+    /// Whether `r` is that of a known fixed nonce: the DevKit's (spec section 5), or the
+    /// 2017 RIoT emulator's.
     pub fixed_nonce: bool,
+    /// That fixed nonce, in words ("the fixed nonce of ..."); none when none.
+    #[serde(skip)]
+    pub fixed_nonce_name: Option<&'static str>,
 }
 
 /// The facts of one certificate.
@@ -166,13 +205,15 @@ fn name_text(name: &Name) -> String {
 }
 
 fn common_name(name: &Name) -> Option<String> {
-    name.iter()
-        .find(|atv| atv.oid == COMMON_NAME)
-        .and_then(|atv| {
-            x509_cert::ext::pkix::name::DirectoryString::try_from(&atv.value)
-                .ok()
-                .map(|s| s.value().into_owned())
-        })
+    attribute(name, COMMON_NAME)
+}
+
+fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
+    name.iter().find(|atv| atv.oid == oid).and_then(|atv| {
+        x509_cert::ext::pkix::name::DirectoryString::try_from(&atv.value)
+            .ok()
+            .map(|s| s.value().into_owned())
+    })
 }
 
 fn curve_name(oid: &str) -> String {
@@ -278,14 +319,12 @@ pub fn inspect_der(
     source_name: &str,
     encoding: InputEncoding,
 ) -> Result<Inspection, CertReadError> {
-    let not_x509 = |reason: String| CertReadError::NotX509 {
+    let not_x509 = || CertReadError::NotX509 {
         source_name: source_name.to_string(),
         encoding,
-        reason,
     };
-    let cert = CertificateInner::<Raw>::from_der(der).map_err(|e| not_x509(e.to_string()))?;
-    let parts = SignedParts::of(der)
-        .ok_or_else(|| not_x509("its outer structure does not parse".to_string()))?;
+    let cert = CertificateInner::<Raw>::from_der(der).map_err(|_| not_x509())?;
+    let parts = SignedParts::of(der).ok_or_else(not_x509)?;
     let tbs = cert.tbs_certificate();
     let mut warnings = Vec::new();
     let (public_key, subject_key) = key_facts(&cert);
@@ -297,23 +336,38 @@ pub fn inspect_der(
 
     // The key the signature can be checked with: the DeviceID key an alias certificate
     // carries, or the own key of a self-signed certificate.
+    // Only the DevKit's issuer name makes a DevKit certificate: RIoT's emulator and
+    // reference code make certificates of the same shape under their own names.
+    let issuer_cn = common_name(tbs.issuer());
+    let issuer_o = attribute(tbs.issuer(), ORGANIZATION_NAME);
+    let devkit_issuer =
+        issuer_cn.as_deref() == Some(ISSUER_CN) && issuer_o.as_deref() == Some(ORGANIZATION);
+    let riot_names = issuer_o.as_deref() == Some(RIOT_TEST_ORGANIZATION)
+        || attribute(tbs.subject(), ORGANIZATION_NAME).as_deref() == Some(RIOT_TEST_ORGANIZATION);
     let (kind, signer, checked_with) = match (&riot, &subject_key) {
         (Some(identity), _) => (
-            CertKind::DevkitAlias,
+            if devkit_issuer {
+                CertKind::DevkitAlias
+            } else {
+                CertKind::RiotAlias
+            },
             Some(identity.device_id),
             Some("device-id"),
         ),
         (None, Some(own)) if self_issued && is_ecdsa_p256 => {
-            let devkit_device_id = subject_cn.as_deref() == Some(ISSUER_CN)
-                && common_name(tbs.issuer()).as_deref() == Some(ISSUER_CN)
-                && parts.verifies_under(own);
-            let kind = if devkit_device_id {
+            let verifies = parts.verifies_under(own);
+            let kind = if devkit_issuer && subject_cn.as_deref() == Some(ISSUER_CN) && verifies {
                 CertKind::DevkitDeviceId
+            } else if riot_names && subject_cn.as_deref() == Some(RIOT_DEVICE_ID_CN) && verifies {
+                CertKind::RiotDeviceId
+            } else if riot_names {
+                CertKind::RiotOther
             } else {
                 CertKind::Other
             };
             (kind, Some(*own), Some("own"))
         }
+        _ if riot_names => (CertKind::RiotOther, None, None),
         _ => (CertKind::Other, None, None),
     };
     let verifies = match signer {
@@ -321,8 +375,13 @@ pub fn inspect_der(
         Some(_) => Some(false),
         None => None,
     };
-    let fixed_nonce = is_ecdsa_p256 && parts.uses_fixed_nonce();
-    let device_id_private_key_exposed = kind != CertKind::Other
+    let fixed_nonce_name = if is_ecdsa_p256 {
+        parts.fixed_nonce().map(|n| n.name)
+    } else {
+        None
+    };
+    let fixed_nonce = fixed_nonce_name.is_some();
+    let device_id_private_key_exposed = kind.signed_by_device_id()
         && is_ecdsa_p256
         && signer.is_some_and(|key| parts.exposes_private_key_of(&key));
     if kind == CertKind::DevkitAlias {
@@ -335,11 +394,13 @@ pub fn inspect_der(
         }
     }
     let device_id_public_key = match kind {
-        CertKind::DevkitAlias => riot
+        CertKind::DevkitAlias | CertKind::RiotAlias => riot
             .as_ref()
             .map(|r| hex::encode(uncompressed(&r.device_id))),
-        CertKind::DevkitDeviceId => subject_key.as_ref().map(|k| hex::encode(uncompressed(k))),
-        CertKind::Other => None,
+        CertKind::DevkitDeviceId | CertKind::RiotDeviceId => {
+            subject_key.as_ref().map(|k| hex::encode(uncompressed(k)))
+        }
+        CertKind::RiotOther | CertKind::Other => None,
     };
     Ok(Inspection {
         source: source_name.to_string(),
@@ -364,6 +425,7 @@ pub fn inspect_der(
             checked_with,
             verifies,
             fixed_nonce,
+            fixed_nonce_name,
         },
         device_id_private_key_exposed,
         warnings,
@@ -399,7 +461,7 @@ impl Inspection {
         }
     }
 
-    /// The report for a terminal. Every text taken from the certificate (or its file name) is
+    /// The text report. Every text taken from the certificate (or its file name) is
     /// made printable: a subject CN holding escape sequences cannot retitle or clear the
     /// terminal; the only control characters are the line ends written here.
     pub fn render(&self) -> String {
@@ -427,16 +489,18 @@ impl Inspection {
             &format!("{} to {}", self.not_before, self.not_after),
         );
         let key_label = match self.kind {
-            CertKind::DevkitAlias => "alias public key",
-            CertKind::DevkitDeviceId => "DeviceID public key",
-            CertKind::Other => "public key",
+            CertKind::DevkitAlias | CertKind::RiotAlias => "alias public key",
+            CertKind::DevkitDeviceId | CertKind::RiotDeviceId => "DeviceID public key",
+            CertKind::RiotOther | CertKind::Other => "public key",
         };
         let key = match &self.public_key.point {
             Some(point) => format!("{} {point}", self.public_key.algorithm),
             None => self.public_key.algorithm.clone(),
         };
         field(key_label, &key);
-        if let (CertKind::DevkitAlias, Some(device_id)) = (self.kind, &self.device_id_public_key) {
+        if let (CertKind::DevkitAlias | CertKind::RiotAlias, Some(device_id)) =
+            (self.kind, &self.device_id_public_key)
+        {
             field("DeviceID public key", &format!("EC P-256 {device_id}"));
         }
         if let Some(fwid) = &self.fwid {
@@ -445,13 +509,18 @@ impl Inspection {
         field("SHA-1 thumbprint", &self.thumbprints.sha1);
         field("SHA-256 thumbprint", &self.thumbprints.sha256);
         field("signature", &self.signature_text());
-        if self.device_id_private_key_exposed {
-            out.push('\n');
-            out.push_str(&exposure_text());
-        } else if self.signature.fixed_nonce {
-            out.push_str(
-                "\nIts signature uses the DevKit's fixed nonce: anyone can compute the signer's private key.\n",
-            );
+        match self.signature.fixed_nonce_name {
+            Some(nonce) if self.device_id_private_key_exposed => {
+                out.push('\n');
+                out.push_str(&exposure_text(nonce));
+            }
+            Some(nonce) => {
+                let _ = writeln!(
+                    out,
+                    "\nIts signature uses {nonce}:\nanyone can compute the signer's private key."
+                );
+            }
+            None => {}
         }
         for w in &self.warnings {
             let _ = writeln!(out, "\nwarning: {}", without_controls(w));
@@ -460,16 +529,30 @@ impl Inspection {
     }
 }
 
-/// What the fixed nonce means for the user (spec section 5), in plain words.
-pub fn exposure_text() -> String {
-    "\
-This certificate exposes its DeviceID private key. It was signed with the DevKit's fixed nonce
-(r = 515C3D6E...035F in every DevKit certificate), so anyone who holds it can compute the
-DeviceID private key: d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
-  - Individual enrollment is still sound: DPS checks the alias key, and the alias private key
-    is not exposed (it signs nothing that leaves the board).
-  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it, so it must not
-    anchor a group enrollment or a CA chain.
+/// What a fixed nonce (spec section 5; `nonce` is its [`KnownNonce::name`]) means for the
+/// user, in plain words.
+///
+/// [`KnownNonce::name`]: crate::cert::fixed_nonce::KnownNonce::name
+pub fn exposure_text(nonce: &str) -> String {
+    let r = crate::cert::fixed_nonce::KNOWN_FIXED_NONCES
+        .iter()
+        .find(|n| n.name == nonce)
+        .map(|n| hex::encode_upper(n.r))
+        .unwrap_or_default();
+    let (head, tail) = (
+        r.get(..8).unwrap_or_default(),
+        r.get(60..).unwrap_or_default(),
+    );
+    format!(
+        "\
+This certificate exposes its DeviceID private key. It was signed with
+{nonce} (r = {head}...{tail}),
+so anyone who holds it can compute the DeviceID private key:
+d = (s*k - z) / r mod n (checked: that key matches the DeviceID key above).
+  - Individual enrollment is still sound: DPS checks the alias key, and the alias
+    private key is not exposed (it signs nothing that leaves the board).
+  - Do not trust the DeviceID key as a long-term identity: anyone can sign as it,
+    so it must not anchor a group enrollment or a CA chain.
 "
-    .to_string()
+    )
 }

@@ -1,6 +1,6 @@
 //! Reading a certificate the user holds, in whatever form it came: PEM (64-column lines, or
 //! the original tool's one long line, LF or CRLF), bare base64 on one or more lines, or raw
-//! DER, detected automatically, from a file or standard input.
+//! DER, detected automatically, from the bytes the command line read.
 //!
 //! The DER header (is this one SEQUENCE, how long) is read with `der`. The PEM framing is
 //! this file's own, not the `pem` crate's, because `pem` does not accept exactly what this
@@ -68,27 +68,6 @@ pub struct CertificateInput {
 /// Why the input is not a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CertReadError {
-    /// Standard input is a terminal and no file was named.
-    #[error(
-        "no certificate given: name a file (inspect cert.pem), or pipe one in (... | dps-cert-gen inspect -)"
-    )]
-    NoInput,
-    /// The file or standard input could not be read.
-    #[error("cannot read {source_name}: {reason}; check the path")]
-    Unreadable {
-        /// File name or "standard input".
-        source_name: String,
-        /// The system's words.
-        reason: String,
-    },
-    /// Far too large to be a certificate.
-    #[error(
-        "{source_name} is larger than 1 MiB, far too large for a certificate; give the certificate file itself"
-    )]
-    TooLarge {
-        /// File name or "standard input".
-        source_name: String,
-    },
     /// Nothing but white space.
     #[error("{source_name} is empty; give a certificate as PEM, bare base64 or DER")]
     Empty {
@@ -122,7 +101,7 @@ pub enum CertReadError {
         source_name: String,
         /// "the PEM body" or "the text".
         what: &'static str,
-        /// The decoder's words.
+        /// What is wrong with it, in words (see [`base64_reason`]).
         reason: String,
     },
     /// DER cut short.
@@ -147,16 +126,36 @@ pub enum CertReadError {
     },
     /// Decoded, but the bytes are not an X.509 certificate.
     #[error(
-        "{source_name} is not an X.509 certificate: the {encoding} decodes to bytes that are not one ({reason})"
+        "{source_name} is not an X.509 certificate: the {encoding} decodes to bytes that do not have a certificate's structure; give the certificate itself (PEM, bare base64 or DER)"
     )]
     NotX509 {
         /// File name or "standard input".
         source_name: String,
         /// Where the bytes came from.
         encoding: InputEncoding,
-        /// The parser's words.
-        reason: String,
     },
+}
+
+/// What is wrong with text that is not base64, in words (never the decoder's internals).
+pub fn base64_reason(e: &base64::DecodeError) -> String {
+    match e {
+        base64::DecodeError::InvalidByte(offset, byte) if byte.is_ascii_graphic() => format!(
+            "it holds '{}' at character {}, and base64 is only A-Z, a-z, 0-9, '+', '/' and '='",
+            char::from(*byte),
+            offset + 1
+        ),
+        base64::DecodeError::InvalidByte(offset, _) => format!(
+            "it holds a character that is not base64 at character {}",
+            offset + 1
+        ),
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol { .. } => {
+            "it ends in the middle of a character group: it looks cut short".to_string()
+        }
+        base64::DecodeError::InvalidPadding => {
+            "its '=' padding at the end is missing or wrong: it looks cut short or altered"
+                .to_string()
+        }
+    }
 }
 
 /// Length of the DER element at the start of `bytes` (tag, length and contents), if its
@@ -237,7 +236,7 @@ pub fn decode_certificate(
         .map_err(|e| CertReadError::BadBase64 {
             source_name: name(),
             what: "the text",
-            reason: e.to_string(),
+            reason: base64_reason(&e),
         })?;
     Ok(CertificateInput {
         der,
@@ -279,7 +278,7 @@ fn decode_pem(text: &str, source_name: &str) -> Result<CertificateInput, CertRea
         .map_err(|e| CertReadError::BadBase64 {
             source_name: name(),
             what: "the PEM body",
-            reason: e.to_string(),
+            reason: base64_reason(&e),
         })?;
     Ok(CertificateInput {
         der,

@@ -1,7 +1,7 @@
 //! Checking a certificate's ECDSA P-256 signature, and what the DevKit's fixed nonce
 //! (spec section 5) gives away: with `k` public, `d = (s·k − z)·r⁻¹ mod n`.
 
-use crate::cert::fixed_nonce::{FIXED_NONCE, FIXED_R};
+use crate::cert::fixed_nonce::{KnownNonce, known_nonce};
 use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode, Reader};
 use p256::ecdsa::signature::Verifier;
@@ -50,26 +50,32 @@ impl SignedParts {
         }
     }
 
-    /// Whether `r` is the one every DevKit signature has (the fixed nonce).
-    pub fn uses_fixed_nonce(&self) -> bool {
+    /// The known fixed nonce this signature's `r` gives away (the DevKit's, or another RIoT
+    /// implementation's), if any.
+    pub fn fixed_nonce(&self) -> Option<&'static KnownNonce> {
         self.ecdsa()
-            .is_some_and(|sig| sig.split_bytes().0.as_slice() == FIXED_R.as_slice())
+            .and_then(|sig| known_nonce(sig.split_bytes().0.as_slice()))
+    }
+
+    /// Whether `r` is one of a known fixed nonce.
+    pub fn uses_fixed_nonce(&self) -> bool {
+        self.fixed_nonce().is_some()
     }
 
     /// Whether anyone can compute the private key of `signer` from this certificate: the
     /// nonce is the fixed one, and `d = (s·k − z)·r⁻¹ mod n` gives a key whose public half
     /// is `signer`. The key is computed, compared and wiped; it is never returned.
     pub fn exposes_private_key_of(&self, signer: &PublicKey) -> bool {
-        if !self.uses_fixed_nonce() {
+        let Some(nonce) = self.fixed_nonce() else {
             return false;
-        }
+        };
         let Some(sig) = self.ecdsa() else {
             return false;
         };
         let z = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(<[u8; 32]>::from(
             Sha256::digest(&self.tbs),
         )));
-        let k = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(FIXED_NONCE));
+        let k = <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(nonce.k));
         let r: Scalar = *sig.r();
         let s: Scalar = *sig.s();
         let Some(r_inv) = Option::<Scalar>::from(r.invert()) else {

@@ -4,7 +4,7 @@
 use crate::cli::error::Error;
 use clap::Args;
 use dps_cert_gen::board::port_choice::PortRequest;
-use dps_cert_gen::dice::uds::Uds;
+use dps_cert_gen::dice::uds::{Uds, UdsDecoration};
 use dps_cert_gen::firmware::files::{DEFAULT_PROJECT, FirmwareError};
 pub(crate) use dps_cert_gen::firmware::input::FirmwareInput;
 use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
@@ -20,19 +20,19 @@ pub(crate) struct FirmwareArgs {
     /// The linker map (`NAME.ino.map`) written by the same build.
     #[arg(short = 'm', long = "map", value_name = "PATH", requires = "bin")]
     pub map: Option<PathBuf>,
-    /// Project (sketch) name: finds NAME.ino.elf and/or NAME.ino.bin + NAME.ino.map in the build folder.
+    /// Sketch name: finds NAME.ino.elf, or .bin + .map, in the build folder.
     #[arg(short = 'p', long = "project", value_name = "NAME", conflicts_with_all = ["bin", "map"])]
     pub project: Option<String>,
-    /// Folder holding the build outputs [default: the current folder, then its .build/].
+    /// Folder of the build outputs [default: ., then .build/].
     #[arg(long = "build-dir", value_name = "DIR", conflicts_with_all = ["bin", "map"])]
     pub build_dir: Option<PathBuf>,
-    /// The ELF (`NAME.ino.elf`) from the Arduino build: symbols and bytes in one file. With -b and -m, all three must hold the same regions.
+    /// The ELF (`NAME.ino.elf`): symbols and bytes in one file.
     #[arg(short = 'e', long = "elf", value_name = "PATH", conflicts_with_all = ["project", "build_dir"])]
     pub elf: Option<PathBuf>,
-    /// Address of the .bin's first byte, for a map that lists no FLASH region (0x0800C000 on an AZ3166).
+    /// Address of the .bin's first byte, when the map lists no FLASH region.
     #[arg(long = "flash-origin", value_name = "HEX", value_parser = parse_flash_origin)]
     pub flash_origin: Option<u64>,
-    /// Report on standard error the files read, the flash origin, the regions and their digests (never the UDS, CDI or keys).
+    /// Report the files, regions and digests read (never secrets).
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
 }
@@ -81,15 +81,10 @@ impl FirmwareArgs {
 /// Where the UDS comes from. Its `Debug` shows whether `-u` was given, never the digits.
 #[derive(Clone, Default, Args)]
 pub(crate) struct UdsArgs {
-    /// The board's UDS, 64 hex digits (shows in shell history: prefer --uds-file or DPS_UDS)
-    ///
-    /// The Unique Device Secret, in either case, as set on the board with `set_dps_uds`.
-    /// It stays in the shell history and shows in the process list: prefer --uds-file or the
-    /// DPS_UDS environment variable. Taken first of -u, --uds-file, DPS_UDS; when none is given
-    /// and standard input is a terminal, it is asked for without echo.
+    /// The board's UDS in hex (stays in shell history: prefer --uds-file).
     #[arg(short = 'u', long = "uds", value_name = "HEX")]
     pub uds: Option<String>,
-    /// Read the UDS from a file ('-' for standard input); surrounding white space is ignored.
+    /// Read the UDS from a file ('-' for standard input).
     #[arg(long = "uds-file", value_name = "PATH")]
     pub uds_file: Option<PathBuf>,
 }
@@ -102,10 +97,11 @@ impl UdsArgs {
             .map(|s| Zeroizing::new(s.trim().to_string()))
     }
 
-    /// Parses the UDS given on the command line, if any.
-    pub(crate) fn resolve(&self) -> Result<Option<Uds>, Error> {
+    /// Parses the UDS given on the command line, if any (as pasted: see
+    /// [`Uds::from_pasted`]), with what was taken off around its digits.
+    pub(crate) fn resolve(&self) -> Result<Option<(Uds, Option<UdsDecoration>)>, Error> {
         match self.text() {
-            Some(text) => Ok(Some(Uds::from_hex(&text)?)),
+            Some(text) => Ok(Some(Uds::from_pasted(&text)?)),
             None => Ok(None),
         }
     }
@@ -131,19 +127,19 @@ impl Drop for UdsArgs {
 /// Where the registration ID comes from.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct IdArgs {
-    /// Registration ID (the certificate's subject CN): a-z, 0-9 and '-', at most 64 for DPS.
+    /// Registration ID (the certificate's CN): a-z, 0-9 and '-', at most 64.
     #[arg(short = 'i', long = "registration-id", value_name = "ID", conflicts_with_all = ["mac", "firmware_version", "board"])]
     pub registration_id: Option<String>,
-    /// The board's MAC address, to build the ID the board uses when none is set.
+    /// The board's MAC address, for the ID the board uses when none is set.
     #[arg(long = "mac", value_name = "MAC", requires = "firmware_version")]
     pub mac: Option<String>,
-    /// The DevKit firmware version printed at boot (X.Y.Z), with --mac.
+    /// The firmware version the board prints at boot, with --mac.
     #[arg(long = "firmware-version", value_name = "X.Y.Z", requires = "mac")]
     pub firmware_version: Option<String>,
-    /// Read the registration ID from the board on this serial port ('auto': the one DevKit plugged in) as it boots: press Reset when asked.
+    /// Read the ID from the board on this serial port ('auto': the one plugged in).
     #[arg(long = "board", value_name = "PORT", conflicts_with_all = ["mac", "firmware_version"])]
     pub board: Option<PortRequest>,
-    /// With --board (or when offered at the prompt): give up waiting for the board after this many seconds.
+    /// With --board: give up waiting for the board after this many seconds.
     #[arg(long = "timeout", value_name = "SECS", default_value_t = crate::cli::commands::board::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 }

@@ -1,11 +1,41 @@
 //! Where a certificate to inspect or verify comes from (a file, or standard input with `-`),
 //! and reading it whole, bounded.
 
+use crate::cli::error::Error;
 use dps_cert_gen::cert::inspect::{CertificateError, Inspection, inspect_bytes};
-use dps_cert_gen::cert::reader::{CertReadError, MAX_INPUT_BYTES};
+use dps_cert_gen::cert::reader::MAX_INPUT_BYTES;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// Why no certificate could be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum CertInputError {
+    /// Standard input is a terminal and no file was named.
+    #[error(
+        "no certificate given: name a file ({command} cert.pem), or pipe one in (... | dps-cert-gen {command} -)"
+    )]
+    NoInput {
+        /// The command that wants the certificate (`inspect`, `verify`).
+        command: &'static str,
+    },
+    /// The file or standard input could not be read.
+    #[error("cannot read {source_name}: {reason}; check the path")]
+    Unreadable {
+        /// File name or "standard input".
+        source_name: String,
+        /// The system's words.
+        reason: String,
+    },
+    /// Far too large to be a certificate.
+    #[error(
+        "{source_name} is larger than 1 MiB, far too large for a certificate; give the certificate file itself"
+    )]
+    TooLarge {
+        /// File name or "standard input".
+        source_name: String,
+    },
+}
 
 /// Where the certificate comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +56,11 @@ impl CertSource {
         }
     }
 
-    /// Reads the whole input (at most [`MAX_INPUT_BYTES`]).
-    pub(crate) fn read(&self) -> Result<Vec<u8>, CertReadError> {
+    /// Reads the whole input (at most [`MAX_INPUT_BYTES`]) for `command` (named in the
+    /// hint when standard input is a terminal).
+    pub(crate) fn read(&self, command: &'static str) -> Result<Vec<u8>, CertInputError> {
         if *self == CertSource::Stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            return Err(CertReadError::NoInput);
+            return Err(CertInputError::NoInput { command });
         }
         let mut bytes = Vec::new();
         let result = match self {
@@ -40,12 +71,15 @@ impl CertSource {
                 .take(MAX_INPUT_BYTES + 1)
                 .read_to_end(&mut bytes),
         };
-        result.map_err(|e| CertReadError::Unreadable {
+        result.map_err(|e| CertInputError::Unreadable {
             source_name: self.to_string(),
-            reason: e.to_string(),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => dps_cert_gen::text::io_reason::reason(&e),
+            },
         })?;
         if bytes.len() as u64 > MAX_INPUT_BYTES {
-            return Err(CertReadError::TooLarge {
+            return Err(CertInputError::TooLarge {
                 source_name: self.to_string(),
             });
         }
@@ -62,8 +96,12 @@ impl fmt::Display for CertSource {
     }
 }
 
-/// Reads and inspects a certificate from a file or standard input.
-pub(crate) fn inspect_source(source: &CertSource) -> Result<Inspection, CertificateError> {
-    let bytes = source.read()?;
-    Ok(inspect_bytes(&bytes, &source.to_string())?)
+/// Reads and inspects a certificate from a file or standard input, for `command`.
+pub(crate) fn inspect_source(
+    source: &CertSource,
+    command: &'static str,
+) -> Result<Inspection, Error> {
+    let bytes = source.read(command)?;
+    inspect_bytes(&bytes, &source.to_string())
+        .map_err(|e| Error::Certificate(CertificateError::from(e)))
 }

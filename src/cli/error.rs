@@ -44,6 +44,9 @@ pub(crate) enum Error {
     /// A certificate to inspect or verify could not be read, or is of the wrong kind.
     #[error(transparent)]
     Certificate(#[from] dps_cert_gen::cert::inspect::CertificateError),
+    /// No certificate could be read (none given on a terminal, unreadable, far too large).
+    #[error(transparent)]
+    CertInput(#[from] crate::cli::cert_input::CertInputError),
     /// Extra outputs asked for in a way that cannot work.
     #[error(transparent)]
     ExtraOutput(#[from] crate::cli::extra_outputs::ExtraOutputError),
@@ -116,6 +119,9 @@ mod advice {
         match e {
             FirmwareError::ProjectNotFound { .. } => {
                 "; build the sketch first, or give the files with -e, or -b and -m"
+            }
+            FirmwareError::NotAMap { .. } => {
+                "; give that file with -m (an .elf goes with -e, a .bin with -b)"
             }
             FirmwareError::NoFlashRegion { .. } => {
                 "; give the map that the Arduino build wrote beside the .bin, or give that address with --flash-origin HEX (0x0800C000 for an AZ3166 application)"
@@ -217,7 +223,7 @@ impl Error {
             Error::Output(e) => e.is_input_error(),
             Error::UdsSource(_) => true,
             Error::Prompt(e) => e.is_input_error(),
-            Error::Certificate(_) | Error::ExtraOutput(_) => true,
+            Error::Certificate(_) | Error::CertInput(_) | Error::ExtraOutput(_) => true,
             Error::Batch(e) => e.is_input_error(),
             Error::Port {
                 source:

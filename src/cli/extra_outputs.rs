@@ -20,15 +20,13 @@ pub(crate) const CERT_MODE: u32 = 0o644;
 /// The extra outputs on the command line.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct ExtraOutputArgs {
-    /// Also write the board's self-signed DeviceID certificate (PEM) to PATH.
+    /// Also write the board's self-signed DeviceID certificate (PEM).
     #[arg(long = "device-cert", value_name = "PATH")]
     pub device_cert: Option<PathBuf>,
-    /// Also write the alias private key (SEC1 PEM, mode 0600) to PATH: the board's secret,
-    /// for a PC to act as the board against DPS.
+    /// Also write the alias private key (secret: lets a PC act as the board).
     #[arg(long = "alias-key", value_name = "PATH")]
     pub alias_key: Option<PathBuf>,
-    /// Print one JSON object on standard output (registration ID, thumbprints, FWID, keys,
-    /// files written, warnings) instead of the report on standard error.
+    /// Print the report as one JSON object on standard output (docs/json.md).
     #[arg(long = "json", conflicts_with = "bare_base64")]
     pub json: bool,
 }

@@ -6,7 +6,6 @@
 use crate::cli::args::FirmwareInput;
 use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
 use crate::cli::error::Error;
-use crate::cli::output::OutputError;
 use crate::cli::prompt::{self, Board, Console};
 use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
 use dps_cert_gen::dice::sample_uds;
@@ -14,7 +13,7 @@ use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::registration_id::RegistrationId;
 use std::ffi::OsStr;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Everything the generator needs, validated.
 #[derive(Debug)]
@@ -32,6 +31,11 @@ pub(crate) struct Inputs {
     /// The warnings about the UDS already shown on the console (given with `-u`; the
     /// tutorial's sample or near it), for a report that lists every warning (`--json`).
     pub warnings: Vec<String>,
+    /// Where the UDS came from, when it was not typed or given with `-u`: shown once the
+    /// certificate is made.
+    pub uds_note: Option<String>,
+    /// The file chosen at the prompt instead of one that exists.
+    pub out_instead: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -43,7 +47,10 @@ impl Inputs {
     ) -> Request {
         Request {
             extras,
-            destination: output.destination(&self.registration_id),
+            destination: match self.out_instead {
+                Some(path) => Destination::File(path),
+                None => output.destination(&self.registration_id),
+            },
             firmware: self.firmware,
             uds: self.uds,
             registration_id: self.registration_id,
@@ -105,6 +112,10 @@ pub(crate) fn gather(
     if let Some(w) = &source_warning {
         console.warn(w);
     }
+    let uds_note = given_uds.as_ref().and_then(|g| g.origin.note());
+    if let Some(decoration) = given_uds.as_ref().and_then(|g| g.decoration) {
+        crate::cli::style::note(&decoration.to_string());
+    }
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
     }
@@ -136,7 +147,7 @@ pub(crate) fn gather(
     if let Some(out) = &args.output.out
         && holds_uds(&uds, &out.to_string_lossy())
     {
-        return Err(OutputError::NameHoldsUds.into());
+        return Err(crate::cli::output::OutputError::NameHoldsUds.into());
     }
     let registration_id = match (given_id, from_board) {
         (Some(id), _) => {
@@ -147,15 +158,15 @@ pub(crate) fn gather(
         (None, None) => prompt::ask_registration_id(console, board, &uds)?,
     };
     let mut force = args.output.force;
+    let mut out_instead = None;
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
         && path.symlink_metadata().is_ok_and(|m| m.is_file())
     {
-        if prompt::ask_overwrite(console, &path)? {
-            force = true;
-        } else {
-            return Err(OutputError::Exists { path }.into());
+        match prompt::ask_overwrite(console, &path)? {
+            prompt::Overwrite::Yes => force = true,
+            prompt::Overwrite::Elsewhere(other) => out_instead = Some(other),
         }
     }
     Ok(Inputs {
@@ -165,5 +176,7 @@ pub(crate) fn gather(
         force,
         asked: asking,
         warnings,
+        uds_note,
+        out_instead,
     })
 }

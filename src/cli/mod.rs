@@ -28,32 +28,21 @@ use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
 Examples:
-  Answer prompts (project name, UDS hidden, registration ID), as the DevKit tutorial does:
-    dps-cert-gen
-  Certificate for a board, from the Arduino build outputs, the UDS in a file:
-    dps-cert-gen -b .build/DevKitDPS.ino.bin -m .build/DevKitDPS.ino.map \\
-                 --uds-file uds.txt -i my-device-01
-  From the ELF alone (symbols and bytes in one file), reporting what was measured:
-    dps-cert-gen -e .build/DevKitDPS.ino.elf --uds-file uds.txt -i my-device-01 -v
-  The ID the board builds when none is set (MAC and firmware version printed at boot):
-    DPS_UDS=<UDS> dps-cert-gen -p DevKitDPS --mac C8:93:46:00:00:01 --firmware-version 1.3.0
-  The DER as base64 on one line, for an upload script:
-    dps-cert-gen -b app.ino.bin -m app.ino.map --uds-file uds.txt -i my-device-01 --bare-base64
-  A fresh UDS to set on the board (set_dps_uds), and shell completions:
-    dps-cert-gen uds
-    dps-cert-gen completions bash > ~/.local/share/bash-completion/completions/dps-cert-gen
-  Certificates for a production run (CSV with uds,registration_id columns):
-    dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
+  dps-cert-gen                      answer prompts, as the DevKit tutorial does
+  dps-cert-gen -p DevKitDPS --uds-file uds.txt -i my-device-01
+  dps-cert-gen -e DevKitDPS.ino.elf --uds-file uds.txt -i my-device-01 -v
+  dps-cert-gen -p DevKitDPS --uds-file uds.txt -i my-device-01 --bare-base64
+  dps-cert-gen uds                  a new UDS, and how to set it on the board
+  dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
 
-The UDS is taken from -u, then --uds-file, then DPS_UDS, then asked for (hidden) when standard
-input is a terminal; without a terminal, missing inputs are an error. NO_COLOR turns colour off.";
+The UDS comes from -u, --uds-file or DPS_UDS, or is asked for (hidden) on a
+terminal. NO_COLOR turns colour off. More in the README.";
 
 /// Make the X.509 certificate an MXChip AZ3166 DevKit presents to Azure IoT Hub DPS.
 #[derive(Debug, Parser)]
 #[command(
     name = "dps-cert-gen",
     version,
-    about,
     after_help = EXAMPLES,
     args_conflicts_with_subcommands = true
 )]
@@ -70,13 +59,13 @@ enum Command {
     Uds(commands::uds::UdsArgs),
     /// Print a completion script for a shell.
     Completions(commands::completions::CompletionsArgs),
-    /// Explain a certificate: registration ID, keys, FWID, thumbprints, signature.
+    /// Explain a certificate: ID, keys, FWID, thumbprints, signature.
     Inspect(commands::inspect::InspectArgs),
-    /// Check a certificate against the board's inputs and name each difference.
+    /// Check a certificate against the board's inputs, naming each difference.
     Verify(Box<commands::verify::VerifyArgs>),
-    /// Certificates for many devices: one firmware, a CSV manifest of UDS and IDs.
+    /// Certificates for many boards: one firmware, a CSV of UDS and IDs.
     Batch(commands::batch::BatchArgs),
-    /// Talk to the DevKit on its serial port: read its registration ID, set its UDS, or both and write its certificate.
+    /// The DevKit on its serial port: read its ID, set its UDS, or both.
     Board(commands::board::BoardArgs),
 }
 

@@ -43,14 +43,15 @@ pub(crate) fn text(
             format!("-e {}", path(elf))
         }
     };
+    // Two lines, continued for the shell, so that each fits an 80-column terminal.
     let command = format!(
-        "dps-cert-gen {firmware_flags} --uds-file uds.txt -i {} --bare-base64",
+        "dps-cert-gen {firmware_flags} \\\n    --uds-file uds.txt -i {} --bare-base64",
         shell_word(registration_id.as_str()),
     );
     format!(
-        "Next step: in the Azure portal, open your DPS instance, Manage enrollments, \
-         Add individual enrollment;\n  mechanism X.509, primary certificate: {certificate}\n\
-         For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\n  {command}\n"
+        "Next step: in the Azure portal, open your DPS instance, Manage enrollments,\n  \
+         Add individual enrollment; mechanism X.509, primary certificate:\n  {certificate}\n\
+         For scripts, the same certificate as one line of base64 (uds.txt: the UDS):\n  {command}\n"
     )
 }
 
@@ -99,10 +100,12 @@ mod tests {
         );
         assert_eq!(
             t,
-            "Next step: in the Azure portal, open your DPS instance, Manage enrollments, Add individual enrollment;\n  \
-             mechanism X.509, primary certificate: az-c89346aabbccv1v6v2.pem\n\
-             For scripts, the same certificate as one line of base64 (uds.txt holding the UDS):\n  \
-             dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m 'my sketch/DevKitDPS.ino.map' --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
+            "Next step: in the Azure portal, open your DPS instance, Manage enrollments,\n  \
+             Add individual enrollment; mechanism X.509, primary certificate:\n  \
+             az-c89346aabbccv1v6v2.pem\n\
+             For scripts, the same certificate as one line of base64 (uds.txt: the UDS):\n  \
+             dps-cert-gen -b ./.build/DevKitDPS.ino.bin -m 'my sketch/DevKitDPS.ino.map' \\\n    \
+             --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
         );
         assert_eq!(shell_word("it's"), r"'it'\''s'");
     }

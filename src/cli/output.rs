@@ -43,6 +43,13 @@ pub(crate) enum OutputError {
         /// The output folder.
         dir: PathBuf,
     },
+    /// Standard output could not be written (a full disk behind `>`, a closed file): no
+    /// command that writes there has a `-o` to point to, so the advice is the redirection.
+    #[error("cannot write standard output: {reason}; send it (> FILE) to a place you can write to")]
+    Stdout {
+        /// The system's words.
+        reason: String,
+    },
     /// The system refused the write.
     #[error("cannot write {}: {reason}; choose a folder you can write to with -o", path.display())]
     Write {

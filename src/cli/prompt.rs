@@ -11,7 +11,7 @@ use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::firmware::files::{self, DEFAULT_PROJECT, FirmwareError};
 use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
@@ -153,9 +153,12 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
             );
             continue;
         }
-        match Uds::from_hex(text) {
-            Ok(uds) => {
-                console.confirm("UDS accepted (64 hex digits)");
+        match Uds::from_pasted(text) {
+            Ok((uds, decoration)) => {
+                match decoration {
+                    Some(d) => console.confirm(&format!("UDS accepted ({})", d.kept())),
+                    None => console.confirm("UDS accepted (64 hex digits)"),
+                }
                 if let Some(w) = sample_uds::warning(&uds) {
                     console.warn(&w);
                 }
@@ -211,7 +214,7 @@ fn ask_typed_id(
     loop {
         let typed = answer(
             console.ask(
-                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                "Registration ID (empty: build it from the MAC and firmware version)",
                 None,
             ),
             "registration ID",
@@ -283,8 +286,37 @@ fn ask_yes(
     }
 }
 
-/// Asks whether to overwrite `path`; the default is no.
-pub(crate) fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bool, PromptError> {
+/// What to do about an output file that exists already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Overwrite {
+    /// Overwrite it.
+    Yes,
+    /// Keep it, and write this (new) file instead.
+    Elsewhere(PathBuf),
+}
+
+/// The first of `NAME-2.EXT`, `NAME-3.EXT` ... beside `path` that does not exist.
+fn free_name(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    (2..1000)
+        .map(|n| path.with_file_name(format!("{stem}-{n}{ext}")))
+        .find(|p| p.symlink_metadata().is_err())
+        .unwrap_or_else(|| path.with_file_name(format!("{stem}-new{ext}")))
+}
+
+/// Asks whether to overwrite `path` (the default is no); when not, asks for another file
+/// name, offering a free one beside it, so that nothing typed so far is lost.
+pub(crate) fn ask_overwrite(
+    console: &mut dyn Console,
+    path: &Path,
+) -> Result<Overwrite, PromptError> {
     loop {
         let typed = answer(
             console.ask(
@@ -294,10 +326,30 @@ pub(crate) fn ask_overwrite(console: &mut dyn Console, path: &Path) -> Result<bo
             "overwrite",
         )?;
         match typed.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => return Ok(true),
-            "" | "n" | "no" => return Ok(false),
-            _ => console.refuse("answer y (overwrite) or n (keep the file and stop)"),
+            "y" | "yes" => return Ok(Overwrite::Yes),
+            "" | "n" | "no" => break,
+            _ => console.refuse("answer y (overwrite) or n (keep it and write another file)"),
         }
+    }
+    let suggestion = free_name(path);
+    loop {
+        let shown = suggestion.display().to_string();
+        let typed = answer(
+            console.ask("File to write instead", Some(&shown)),
+            "file name",
+        )?;
+        let chosen = match typed.trim() {
+            "" => suggestion.clone(),
+            name => PathBuf::from(name),
+        };
+        if chosen.symlink_metadata().is_ok() {
+            console.refuse(&format!(
+                "{} exists too; give another name",
+                chosen.display()
+            ));
+            continue;
+        }
+        return Ok(Overwrite::Elsewhere(chosen));
     }
 }
 
@@ -386,7 +438,7 @@ mod tests {
         assert_eq!(
             c.shown,
             [
-                "Registration ID (leave empty to build it from the board's MAC address and firmware version)",
+                "Registration ID (empty: build it from the MAC and firmware version)",
                 "A DevKit is plugged in on /dev/ttyACM0. Read the registration ID from it as it boots?",
                 "ok Registration ID: az-c8934680ec24v1v6v5",
             ]
@@ -519,9 +571,35 @@ mod tests {
     }
 
     #[test]
-    fn overwrite_defaults_to_no() {
-        let p = Path::new("x.pem");
-        assert!(!ask_overwrite(&mut Scripted::new(&[Some("")]), p).unwrap());
-        assert!(ask_overwrite(&mut Scripted::new(&[Some("maybe"), Some("Y")]), p).unwrap());
+    fn declining_an_overwrite_offers_another_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.pem");
+        std::fs::write(&p, "old").unwrap();
+        std::fs::write(dir.path().join("x-2.pem"), "old too").unwrap();
+        assert_eq!(
+            ask_overwrite(&mut Scripted::new(&[Some("maybe"), Some("Y")]), &p).unwrap(),
+            Overwrite::Yes
+        );
+        // No (the default), then the offered name (the default again).
+        assert_eq!(
+            ask_overwrite(&mut Scripted::new(&[Some(""), Some("")]), &p).unwrap(),
+            Overwrite::Elsewhere(dir.path().join("x-3.pem"))
+        );
+        // A name that exists too is refused, and asked for again.
+        let taken = dir.path().join("x-2.pem");
+        let taken: &'static str = Box::leak(taken.display().to_string().into_boxed_str());
+        let mut console = Scripted::new(&[Some("n"), Some(taken), Some("y.pem")]);
+        assert_eq!(
+            ask_overwrite(&mut console, &p).unwrap(),
+            Overwrite::Elsewhere(PathBuf::from("y.pem"))
+        );
+        assert!(
+            console
+                .shown
+                .iter()
+                .any(|s| s == &format!("refuse {taken} exists too; give another name")),
+            "{:?}",
+            console.shown
+        );
     }
 }

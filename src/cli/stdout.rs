@@ -9,8 +9,7 @@ use std::io::{self, Write};
 /// Applies the rule to the result of a write to standard output.
 pub(crate) fn outcome(result: io::Result<()>) -> Result<(), Error> {
     match result {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(OutputError::Write {
-            path: "standard output".into(),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(OutputError::Stdout {
             reason: dps_cert_gen::text::io_reason::reason(&e),
         }
         .into()),

@@ -37,6 +37,11 @@ pub(crate) fn error(message: &str) {
     line(ERROR, "error", message);
 }
 
+/// Prints `note: message` on standard error.
+pub(crate) fn note(message: &str) {
+    line(HINT, "note", message);
+}
+
 /// Prints `warning: message` on standard error.
 pub(crate) fn warning(message: &str) {
     line(WARNING, "warning", message);

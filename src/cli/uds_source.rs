@@ -4,7 +4,7 @@
 
 use crate::cli::args::UdsArgs;
 use crate::cli::error::Error;
-use dps_cert_gen::dice::uds::{Uds, UdsError};
+use dps_cert_gen::dice::uds::{Uds, UdsDecoration, UdsError};
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::Read;
@@ -80,16 +80,25 @@ pub(crate) struct GivenUds {
     /// The secret.
     pub uds: Uds,
     /// Where it came from.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "only the tests read it until the UDS-source line is shown"
-        )
-    )]
     pub origin: Origin,
     /// A warning about the source (a UDS file others can read), shown before going on.
     pub warning: Option<String>,
+    /// What was taken off around its digits (a pasted `set_dps_uds` command, a `0x`).
+    pub decoration: Option<UdsDecoration>,
+}
+
+impl Origin {
+    /// The line saying where a UDS came from (never its value), for standard error: a
+    /// `DPS_UDS` left from another board, or the wrong file, would otherwise silently give a
+    /// wrong certificate. `None` for `-u`, which earns its own warning.
+    pub(crate) fn note(&self) -> Option<String> {
+        match self {
+            Origin::Flag => None,
+            Origin::File(p) => Some(format!("UDS read from {} (--uds-file)", p.display())),
+            Origin::Stdin => Some("UDS read from standard input (--uds-file -)".to_string()),
+            Origin::Env => Some(format!("UDS taken from the {ENV_VAR} environment variable")),
+        }
+    }
 }
 
 /// The UDS from the first source given, in order of precedence: `-u`, `--uds-file`, `DPS_UDS`
@@ -102,11 +111,12 @@ pub(crate) fn resolve(
     stdin: &mut dyn Read,
     stdin_is_terminal: bool,
 ) -> Result<Option<GivenUds>, Error> {
-    if let Some(uds) = args.resolve()? {
+    if let Some((uds, decoration)) = args.resolve()? {
         return Ok(Some(GivenUds {
             uds,
             origin: Origin::Flag,
             warning: None,
+            decoration,
         }));
     }
     if let Some(path) = &args.uds_file {
@@ -177,11 +187,12 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(UdsSourceError::TooLarge { origin }.into());
     }
-    match Uds::from_text(text) {
-        Ok(uds) => Ok(GivenUds {
+    match Uds::from_pasted_bytes(text) {
+        Ok((uds, decoration)) => Ok(GivenUds {
             uds,
             origin,
             warning: None,
+            decoration,
         }),
         Err(source) => Err(UdsSourceError::Invalid { origin, source }.into()),
     }

@@ -125,6 +125,14 @@ pub fn require_alias(inspection: &Inspection) -> Result<(), CertificateError> {
             source_name: inspection.source.clone(),
             what: "the DevKit's DeviceID certificate, not its alias certificate",
         }),
+        CertKind::RiotAlias => Err(CertificateError::NotAlias {
+            source_name: inspection.source.clone(),
+            what: "a RIoT alias certificate of another origin than a DevKit (its issuer is not CN=devkitdice, O=DEVKIT_TEST)",
+        }),
+        CertKind::RiotDeviceId | CertKind::RiotOther => Err(CertificateError::NotAlias {
+            source_name: inspection.source.clone(),
+            what: "a RIoT certificate of another origin than a DevKit, not a DevKit alias certificate",
+        }),
         CertKind::Other => Err(CertificateError::NotAlias {
             source_name: inspection.source.clone(),
             what: "not a DevKit RIoT alias certificate (it has no RIoT extension 1.3.6.1.4.1.311.89.3.1)",
@@ -249,7 +257,7 @@ impl Verification {
         self.differences.is_empty()
     }
 
-    /// The report for a terminal: one line when identical, else one line per difference.
+    /// The text report: one line when identical, else one line per difference.
     pub fn render(&self) -> String {
         let source = crate::text::printable::without_controls(&self.certificate.source);
         let mut out = String::new();

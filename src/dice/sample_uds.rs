@@ -38,8 +38,18 @@ pub fn warning(uds: &Uds) -> Option<String> {
         n if n <= NEAR_SAMPLE_DIGITS => Some(format!(
             "this UDS differs from the sample published in the DevKit tutorial in only {n} of its 64 hex digits, so it is easy to guess; {ADVICE}"
         )),
+        _ if is_one_digit_repeated(uds) => Some(format!(
+            "this UDS is one hex digit repeated 64 times (such as all zeros), so it is easy to guess; {ADVICE}"
+        )),
         _ => None,
     }
+}
+
+/// Whether all 64 hex digits of `uds` are the same (all zeros, all `f` ...).
+fn is_one_digit_repeated(uds: &Uds) -> bool {
+    let bytes = uds.as_bytes();
+    let first = bytes.first().map_or(0, |b| b >> 4);
+    bytes.iter().all(|b| b >> 4 == first && b & 0x0f == first)
 }
 
 #[cfg(test)]
@@ -52,6 +62,20 @@ mod tests {
             *c = if *c == '0' { '1' } else { '0' };
         }
         Uds::from_hex(&s.into_iter().collect::<String>()).unwrap()
+    }
+
+    #[test]
+    fn one_digit_repeated_is_warned_about_without_the_digit() {
+        for digit in ["0", "7", "f"] {
+            let uds = Uds::from_hex(&digit.repeat(64)).unwrap();
+            assert_eq!(
+                warning(&uds).unwrap(),
+                "this UDS is one hex digit repeated 64 times (such as all zeros), so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`"
+            );
+        }
+        let mut almost = "0".repeat(63);
+        almost.push('1');
+        assert_eq!(warning(&Uds::from_hex(&almost).unwrap()), None);
     }
 
     #[test]

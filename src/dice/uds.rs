@@ -37,12 +37,55 @@ pub enum UdsError {
     },
 }
 
+/// What surrounded the 64 digits of a pasted UDS, and was taken off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UdsDecoration {
+    /// The whole line typed on the board: `set_dps_uds <digits>`.
+    SetDpsUdsCommand,
+    /// A `0x` in front of the digits.
+    HexPrefix,
+}
+
+impl UdsDecoration {
+    /// What was kept, in words: "the 64 hex digits after `set_dps_uds`".
+    pub fn kept(self) -> &'static str {
+        match self {
+            UdsDecoration::SetDpsUdsCommand => "the 64 hex digits after `set_dps_uds`",
+            UdsDecoration::HexPrefix => "the 64 hex digits after `0x`",
+        }
+    }
+}
+
+impl fmt::Display for UdsDecoration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let given = match self {
+            UdsDecoration::SetDpsUdsCommand => "as the command typed on the board",
+            UdsDecoration::HexPrefix => "with `0x` in front",
+        };
+        write!(f, "the UDS was given {given}: took {}", self.kept())
+    }
+}
+
+/// Takes off what a user may paste around a UDS: the `set_dps_uds` command of a line copied
+/// from the board's instructions, or a `0x` prefix. `text` is trimmed first.
+pub fn undecorate(text: &str) -> (&str, Option<UdsDecoration>) {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix("set_dps_uds")
+        && rest.starts_with(char::is_whitespace)
+    {
+        return (rest.trim_start(), Some(UdsDecoration::SetDpsUdsCommand));
+    }
+    if let Some(rest) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        return (rest, Some(UdsDecoration::HexPrefix));
+    }
+    (text, None)
+}
+
 /// The board's Unique Device Secret: 32 bytes, zeroized on drop, never printed.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Uds([u8; 32]);
 
 impl Uds {
-    /// Parses 64 hex digits, either case. Leading and trailing white space is not accepted
     /// A UDS from the text of a file or an environment variable: 64 hex digits, with white
     /// space around them. Bytes that are not UTF-8 are named by position, never by value.
     pub fn from_text(text: &[u8]) -> Result<Self, UdsError> {
@@ -59,6 +102,25 @@ impl Uds {
         Self::from_hex(text.trim())
     }
 
+    /// A UDS as a user may paste it: 64 hex digits with white space around them, and perhaps
+    /// the `set_dps_uds` command or a `0x` in front (see [`undecorate`]); what was taken off
+    /// is returned so that the user can be told.
+    pub fn from_pasted(text: &str) -> Result<(Self, Option<UdsDecoration>), UdsError> {
+        let (digits, decoration) = undecorate(text);
+        Ok((Self::from_hex(digits)?, decoration))
+    }
+
+    /// [`Uds::from_pasted`] for the bytes of a file or an environment variable; bytes that
+    /// are not UTF-8 are named by position, never by value.
+    pub fn from_pasted_bytes(text: &[u8]) -> Result<(Self, Option<UdsDecoration>), UdsError> {
+        match std::str::from_utf8(text) {
+            // A UTF-8 byte order mark (Notepad writes one) is no part of the UDS.
+            Ok(t) => Self::from_pasted(t.strip_prefix('\u{feff}').unwrap_or(t)),
+            Err(_) => Self::from_text(text).map(|uds| (uds, None)),
+        }
+    }
+
+    /// Parses 64 hex digits, either case. Leading and trailing white space is not accepted
     /// here: callers that read files trim it first.
     pub fn from_hex(text: &str) -> Result<Self, UdsError> {
         let chars = text.chars().count();
@@ -175,6 +237,27 @@ mod tests {
         assert_eq!(
             Uds::from_text("\u{feff}abc".as_bytes()).unwrap_err(),
             UdsError::WrongLength { found: 3 }
+        );
+    }
+
+    #[test]
+    fn a_pasted_command_or_0x_is_taken_off_and_named() {
+        let (uds, how) = Uds::from_pasted(&format!("  set_dps_uds {SAMPLE_UDS_HEX}\r\n")).unwrap();
+        assert_eq!(hex::encode(uds.as_bytes()), SAMPLE_UDS_HEX);
+        assert_eq!(how, Some(UdsDecoration::SetDpsUdsCommand));
+        let (uds, how) = Uds::from_pasted(&format!("0X{SAMPLE_UDS_HEX}")).unwrap();
+        assert_eq!(hex::encode(uds.as_bytes()), SAMPLE_UDS_HEX);
+        assert_eq!(how, Some(UdsDecoration::HexPrefix));
+        let (_, how) = Uds::from_pasted(SAMPLE_UDS_HEX).unwrap();
+        assert_eq!(how, None);
+        // Only the command with its digits: `set_dps_uds` alone, or glued, is not one.
+        assert_eq!(
+            Uds::from_pasted(&format!("set_dps_uds{SAMPLE_UDS_HEX}")).unwrap_err(),
+            UdsError::WrongLength { found: 75 }
+        );
+        assert_eq!(
+            Uds::from_pasted("set_dps_uds").unwrap_err(),
+            UdsError::WrongLength { found: 11 }
         );
     }
 

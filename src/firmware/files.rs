@@ -41,6 +41,14 @@ pub enum FirmwareError {
         /// What is wrong.
         source: MapError,
     },
+    /// The file given as the map is not a linker map at all (a `.bin`, an `.elf`, a text).
+    #[error("{} is not a linker map{kind}: a map (NAME.ino.map, which the Arduino build writes beside the .bin) is text with the parts \"Memory Configuration\" and \"Linker script and memory map\"", path.display())]
+    NotAMap {
+        /// The file.
+        path: PathBuf,
+        /// What it seems to be instead (" (it is an ELF file)"), or nothing.
+        kind: &'static str,
+    },
     /// No `FLASH` region in the map.
     #[error("{} has no FLASH memory region under \"Memory Configuration\", so the address of the .bin's first byte is unknown", path.display())]
     NoFlashRegion {
@@ -226,6 +234,30 @@ pub fn layout_with_origin(
             start: sym("__start_riot_fw"),
             stop: sym("__stop_riot_fw"),
         },
+    })
+}
+
+/// Refuses a file given as the map that is not one (no GNU ld map headers): said as such,
+/// rather than as a map that lacks the riot symbols.
+pub fn check_is_map(text: &[u8], map_path: &Path) -> Result<(), FirmwareError> {
+    // Any line end: LF, CRLF, or CR alone (the map reader takes all three).
+    let has_line = |header: &[u8]| {
+        text.split(|&b| b == b'\n' || b == b'\r')
+            .any(|line| line.trim_ascii() == header)
+    };
+    if has_line(b"Memory Configuration") || has_line(b"Linker script and memory map") {
+        return Ok(());
+    }
+    let kind = if text.starts_with(b"\x7fELF") {
+        " (it is an ELF file)"
+    } else if text.contains(&0) || std::str::from_utf8(text).is_err() {
+        " (it is binary data, such as a .bin)"
+    } else {
+        ""
+    };
+    Err(FirmwareError::NotAMap {
+        path: map_path.to_path_buf(),
+        kind,
     })
 }
 

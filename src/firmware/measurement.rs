@@ -62,6 +62,7 @@ struct MapRead {
 /// its `FLASH` region.
 fn read_map(map_path: &Path, flash_origin: Option<u64>) -> Result<MapRead, FirmwareError> {
     let text = read_firmware_file(map_path)?;
+    crate::firmware::files::check_is_map(&text, map_path)?;
     let map = MapFile::parse(&text).map_err(|source| FirmwareError::Map {
         path: map_path.to_path_buf(),
         source,

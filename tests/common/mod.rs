@@ -172,7 +172,9 @@ impl Case {
 pub(crate) fn uds_file(uds: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dps-cert-gen-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{uds}.uds"));
+    // Named by a digest of the UDS, never the UDS itself: the tool names the file it read.
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(uds.as_bytes());
+    let path = dir.join(format!("{}.uds", hex::encode(digest.get(..8).unwrap())));
     if !path.exists() {
         let tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
         std::fs::write(tmp.path(), format!("{uds}\n")).unwrap();

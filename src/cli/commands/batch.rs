@@ -32,8 +32,8 @@ pub(crate) struct BatchArgs {
     /// Firmware input, measured once for all devices.
     #[command(flatten)]
     pub firmware: FirmwareArgs,
-    /// CSV file with a header row: uds and registration_id, or uds, mac and firmware_version
-    /// (other columns are copied to the summary).
+    /// CSV file ('-' for standard input) with a header row: uds and registration_id, or
+    /// uds, mac and firmware_version (other columns are copied to the summary).
     #[arg(long = "manifest", value_name = "CSV")]
     pub manifest: PathBuf,
     /// Folder for the certificates (<registration-id>.pem, or .cer with --format der) and the summary; created if missing.
@@ -101,13 +101,16 @@ fn progress_bar(rows: usize) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(rows as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {human_pos}/{human_len} certificates  {rate}  {eta} left",
-    ) {
+    if let Ok(style) =
+        // The bar takes what the line leaves: the whole line fits the terminal.
+        ProgressStyle::with_template(
+            "{wide_bar} {pos}/{len} certificates  {rate}  {eta} left",
+        )
+    {
         bar.set_style(style.with_key(
             "rate",
             |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0}/s", state.per_sec());
+                let _ = write!(w, "{:.0} per second", state.per_sec());
             },
         ));
     }
@@ -130,7 +133,20 @@ fn unwrite(outcomes: &mut [engine::Outcome], interrupted: bool) {
 /// Runs the batch: validates everything, then writes the certificates and the summary.
 pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let started = Instant::now();
-    let manifest = Manifest::read(&args.manifest).map_err(BatchError::from)?;
+    let manifest = if args.manifest.as_os_str() == "-" {
+        if std::io::stdin().is_terminal() {
+            return Err(Error::Missing(
+                "the manifest on standard input (--manifest -): pipe it in (... | dps-cert-gen batch --manifest - ...), or name the file".to_string(),
+            ));
+        }
+        Manifest::from_reader(
+            std::path::Path::new("standard input"),
+            &mut crate::cli::sys::unbuffered_stdin(),
+        )
+    } else {
+        Manifest::read(&args.manifest)
+    }
+    .map_err(BatchError::from)?;
     let measured = args.firmware.resolve()?.measure()?;
     if args.firmware.verbose {
         for line in crate::cli::verbose::lines(&measured) {
@@ -144,7 +160,14 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let options = args.options();
     let format = args.summary_format();
     let summary = options.out_dir.join(format.file_name());
-    if !args.force && summary.symlink_metadata().is_ok_and(|m| m.is_file()) {
+    // An earlier run's summary (a run over its own output, after Ctrl-C or a crash) is
+    // replaced; any other file is not, without --force.
+    let own_summary = || {
+        std::fs::read(&summary)
+            .is_ok_and(|bytes| dps_cert_gen::batch::summary::is_summary(format, &bytes))
+    };
+    let replace_summary = args.force || own_summary();
+    if !replace_summary && summary.symlink_metadata().is_ok_and(|m| m.is_file()) {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
     // Never a device, FIFO, link or folder in the summary's place, even with --force.
@@ -156,7 +179,8 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     } else {
         Some(crate::cli::output::lock_out_dir(&options.out_dir)?)
     };
-    let checked = engine::check(&manifest, &options)?;
+    let checked = engine::check(&manifest, &options, &measurements)?;
+    let already = checked.already_written.iter().flatten().count();
     if let Some(path) = &options.jsonl {
         crate::cli::output::check_writable(path, args.force)?;
     }
@@ -218,7 +242,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         );
     }
     let interrupted = on_interrupt();
-    let bar = progress_bar(total - invalid);
+    let bar = progress_bar(total - invalid - already);
     let advance = || bar.inc(1);
     let outcomes = match &options.jsonl {
         None => {
@@ -263,7 +287,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
     };
     let contents = format.render(&manifest.extra_columns, &outcomes);
-    write_atomic(&summary, &contents, args.force, 0o644)?;
+    write_atomic(&summary, &contents, replace_summary, 0o644)?;
 
     let failed: Vec<_> = outcomes
         .iter()
@@ -290,6 +314,13 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .iter()
         .filter(|o| o.status == Status::Written)
         .count();
+    if already > 0 {
+        // One line for them all: a re-run over a large batch would otherwise print thousands.
+        eprintln!(
+            "{already} of {total} certificates were in {} already with exactly these contents (an earlier run's): counted as done",
+            options.out_dir.display()
+        );
+    }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "Wrote {written} of {total} certificates to {} in {seconds:.2} s ({:.0} per second); summary: {}",

@@ -19,10 +19,10 @@ use std::path::PathBuf;
 /// File format of the certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum FormatArg {
-    /// PEM (RFC 7468: 64-column base64, LF line ends).
+    // PEM (RFC 7468: 64-column base64, LF line ends).
     #[default]
     Pem,
-    /// Raw DER bytes.
+    // Raw DER bytes.
     Der,
 }
 
@@ -38,7 +38,7 @@ impl From<FormatArg> for CertFormat {
 /// Where and how the certificate is written.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct OutputArgs {
-    /// Output file [default: ./<registration-id>.pem, or .cer with --format der]; '-' writes to standard output.
+    /// Output file ('-': standard output) [default: ./<registration-id>.pem or .cer].
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Certificate file format.
@@ -47,7 +47,7 @@ pub(crate) struct OutputArgs {
     /// Overwrite an existing output file.
     #[arg(long = "force")]
     pub force: bool,
-    /// Print the DER as base64 on one line to standard output (for an upload), write no file.
+    /// Print the DER as base64 on one line on standard output, write no file.
     #[arg(long = "bare-base64", conflicts_with_all = ["out", "format", "force"])]
     pub bare_base64: bool,
 }
@@ -144,7 +144,7 @@ impl Outcome {
             Destination::Stdout | Destination::BareBase64 => "standard output".to_string(),
         };
         let mut report = format!(
-            "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint: {}\n",
+            "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
             self.certificate.registration_id, t.sha1, t.sha256
         );
         if let Some(p) = &self.extras.device_cert {
@@ -174,6 +174,7 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
     )?;
     let asked = inputs.asked;
     let input_warnings = inputs.warnings.clone();
+    let uds_note = inputs.uds_note.clone();
     let request = inputs.into_request(&args.output, args.extras.outputs());
     let mut stdout = std::io::stdout().lock();
     let mut outcome = run(&request, &mut stdout)?;
@@ -182,6 +183,9 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         for line in &outcome.verbose {
             let _ = writeln!(err, "{line}");
         }
+    }
+    if let Some(note) = &uds_note {
+        style::note(note);
     }
     for w in &outcome.warnings {
         style::warning(w);

@@ -23,7 +23,7 @@ pub(crate) struct InspectArgs {
 /// Reads the certificate and prints what it is (text, or JSON with `--json`).
 pub(crate) fn exec(args: &InspectArgs) -> Result<Finish, Error> {
     let source = CertSource::from_arg(args.file.as_deref());
-    let inspection = inspect_source(&source)?;
+    let inspection = inspect_source(&source, "inspect")?;
     if args.json {
         stdout::print_json(&inspection)?;
     } else {

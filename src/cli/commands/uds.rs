@@ -17,6 +17,7 @@ pub(crate) struct UdsArgs {
 pub(crate) fn exec(args: &UdsArgs) -> Result<Finish, Error> {
     print_new(
         args.count,
+        std::io::IsTerminal::is_terminal(&std::io::stdout()),
         &mut crate::cli::sys::unbuffered_stdout(),
         &mut std::io::stderr().lock(),
     )?;
@@ -36,13 +37,15 @@ pub(crate) fn random_uds() -> Result<Uds, RandomError> {
 }
 
 /// How to set a UDS on the board, shown after it is printed.
-const HOW_TO_SET: &str = "in configuration mode (hold A, press and release Reset, let go of A)";
+const HOW_TO_SET: &str = "in configuration mode\n(hold A, press and release Reset, let go of A)";
 
 /// Makes `count` new UDS values and writes them to `out`, one per line (64 lower-case hex
-/// digits, nothing else), then tells `err` how to set them: for a single UDS, the exact
-/// `set_dps_uds` line to type.
+/// digits, nothing else), then tells `err` how to set them: for a single UDS on a terminal,
+/// the exact `set_dps_uds` line to type. When `out` is not a terminal (`uds=$(dps-cert-gen
+/// uds)`, a pipe, a file), the value is not repeated on `err`, which may well be a log.
 pub(crate) fn print_new(
     count: u32,
+    out_is_terminal: bool,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<(), Error> {
@@ -64,15 +67,21 @@ pub(crate) fn print_new(
         result => stdout::outcome(result)?,
     }
     // The guidance is a courtesy: a closed standard error is no reason to fail.
+    const SECRET: &str =
+        "Keep it secret: anyone who has it can make certificates in the board's name.";
     let _ = match (count, last) {
-        (1, Some(uds)) => writeln!(
+        (1, Some(uds)) if out_is_terminal => writeln!(
             err,
-            "Set it on the board {HOW_TO_SET} with:\n  {}\nKeep it secret: anyone who has it can make certificates in the board's name.",
+            "Set it on the board {HOW_TO_SET}:\n  {}\n{SECRET}",
             set_dps_uds_line(&uds).as_str()
+        ),
+        (1, Some(_)) => writeln!(
+            err,
+            "Set it on the board {HOW_TO_SET}:\n  set_dps_uds <the value on standard output>\n{SECRET}"
         ),
         _ => writeln!(
             err,
-            "Set each on its own board {HOW_TO_SET} with:\n  set_dps_uds <value>"
+            "Set each on its own board {HOW_TO_SET}:\n  set_dps_uds <value>"
         ),
     };
     Ok(())

@@ -49,7 +49,7 @@ pub(crate) fn run(
     stdin: &mut dyn std::io::Read,
     stdin_is_terminal: bool,
 ) -> Result<Verification, Error> {
-    let certificate = inspect_source(&CertSource::from_arg(Some(&args.certificate)))?;
+    let certificate = inspect_source(&CertSource::from_arg(Some(&args.certificate)), "verify")?;
     require_alias(&certificate)?;
     let mut input_warnings = Vec::new();
     if args.uds.uds.is_some() {
@@ -64,6 +64,9 @@ pub(crate) fn run(
         ));
     };
     input_warnings.extend(given.warning.clone());
+    if let Some(decoration) = given.decoration {
+        crate::cli::style::note(&decoration.to_string());
+    }
     let uds = given.uds;
     let (registration_id, from_certificate) = match args.id.resolve()? {
         Some(id) => (id, false),

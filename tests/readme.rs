@@ -1,0 +1,95 @@
+//! The README is a newcomer's page: short, install and the first commands early, standing
+//! alone (no links out of the project), and true about what the tool prints.
+#![cfg(test)]
+
+use assert_cmd::Command;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+#[test]
+fn short_with_install_and_the_first_commands_early() {
+    let text = readme();
+    assert!(
+        text.lines().count() <= 300,
+        "{} lines",
+        text.lines().count()
+    );
+    let head: String = text.lines().take(60).collect::<Vec<_>>().join("\n");
+    for needle in [
+        "cargo install --path .",
+        "dps-cert-gen -e fixtures/devkit-a/DevKitDPS.ino.elf",
+        "cargo test --locked",
+        "takes a few minutes",
+    ] {
+        assert!(head.contains(needle), "not in the first 60 lines: {needle}");
+    }
+    // The quick start writes into target/, which git ignores.
+    assert!(head.contains("-o target/az-c89346000001v1v3v0.pem"));
+    let gitignore = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.gitignore"));
+    assert!(gitignore.unwrap().lines().any(|l| l == "/target"));
+    for heading in ["## Development", "## For scripts", "## With prompts"] {
+        assert!(text.contains(heading), "{heading}");
+    }
+    assert!(text.contains("docs/architecture.md"));
+}
+
+#[test]
+fn the_project_stands_alone() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut pages = vec![
+        format!("{root}/README.md"),
+        format!("{root}/fixtures/README.md"),
+    ];
+    for entry in std::fs::read_dir(format!("{root}/docs")).unwrap() {
+        pages.push(entry.unwrap().path().display().to_string());
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for bad in ["shared/", "../spec", "../vectors", "../firmware-fixture"] {
+            assert!(
+                !text.contains(bad),
+                "{page} points outside the project: {bad}"
+            );
+        }
+    }
+    // Every doc the README links to exists.
+    for link in readme().split("](").skip(1) {
+        let target = link.split(')').next().unwrap();
+        if target.starts_with("docs/") || target.starts_with("fixtures/") {
+            assert!(std::path::Path::new(root).join(target).exists(), "{target}");
+        }
+    }
+}
+
+#[test]
+fn usage_errors_are_several_lines_as_the_readme_says() {
+    assert!(readme().contains(
+        "Usage errors found by the argument parser (an unknown flag, a missing\nvalue, conflicting flags) are a few lines: the `error:` line, the usage, and a hint to `--help`."
+    ));
+    let out = Command::cargo_bin("dps-cert-gen")
+        .unwrap()
+        .arg("--no-such-flag")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: unexpected argument '--no-such-flag' found\n"));
+    assert!(err.contains("\nUsage: dps-cert-gen [OPTIONS]\n"));
+    assert!(err.ends_with("For more information, try '--help'.\n"));
+}
+
+#[test]
+fn the_prompt_transcript_is_the_real_one() {
+    // The lines the README shows for a build folder holding the .elf too are the tool's own.
+    let text = readme();
+    for line in [
+        "Found ./.build/DevKitDPS.ino.elf, ./.build/DevKitDPS.ino.bin and ./.build/DevKitDPS.ino.map",
+        "Registration ID (empty: build it from the MAC and firmware version):",
+        "  dps-cert-gen -e ./.build/DevKitDPS.ino.elf \\",
+        "    --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64",
+    ] {
+        assert!(text.contains(line), "{line}");
+    }
+}
