@@ -31,15 +31,6 @@ fn batch(firmware_dir: &str, manifest: &Path, out: &Path, jsonl: &Path) -> Comma
     cmd
 }
 
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
@@ -98,7 +89,7 @@ fn the_vectors_devices_give_their_certificates_one_line_each() {
             .collect();
         assert_eq!(std::fs::read_to_string(&jsonl).unwrap(), expected);
         // No certificate files: only the summary, which names the one file.
-        assert_eq!(entries(&out), ["summary.csv"]);
+        assert_eq!(common::names_in(&out), ["summary.csv"]);
         let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
         let first = summary.lines().nth(1).unwrap();
         assert_eq!(
@@ -185,7 +176,7 @@ fn a_column_named_like_a_field_is_refused() {
             manifest.display()
         )
     );
-    assert_eq!(entries(dir.path()), ["devices.csv"]);
+    assert_eq!(common::names_in(dir.path()), ["devices.csv"]);
 }
 
 fn two_devices(dir: &Path) -> PathBuf {
@@ -223,7 +214,10 @@ fn an_existing_file_is_kept_without_force_and_replaced_with_it() {
     let text = std::fs::read_to_string(&jsonl).unwrap();
     assert_eq!(text.lines().count(), 2);
     assert!(text.starts_with("{\"registration_id\":\"dev-1\","));
-    assert_eq!(entries(dir.path()), ["c.jsonl", "devices.csv", "out"]);
+    assert_eq!(
+        common::names_in(dir.path()),
+        ["c.jsonl", "devices.csv", "out"]
+    );
 }
 
 #[test]
@@ -269,8 +263,8 @@ fn nothing_is_written_when_the_batch_fails() {
         "{}",
         stderr(&o)
     );
-    assert!(jsonl.is_dir() && entries(&jsonl).is_empty());
-    assert_eq!(entries(dir.path()), ["c.jsonl", "devices.csv"]);
+    assert!(jsonl.is_dir() && common::names_in(&jsonl).is_empty());
+    assert_eq!(common::names_in(dir.path()), ["c.jsonl", "devices.csv"]);
 
     // A folder that does not exist: the system's refusal, and nothing is left.
     let jsonl = dir.path().join("missing").join("c.jsonl");
@@ -281,5 +275,5 @@ fn nothing_is_written_when_the_batch_fails() {
         "{}",
         stderr(&o)
     );
-    assert_eq!(entries(dir.path()), ["c.jsonl", "devices.csv"]);
+    assert_eq!(common::names_in(dir.path()), ["c.jsonl", "devices.csv"]);
 }

@@ -31,15 +31,6 @@ fn assert_no_uds(text: &str, secret: &str) {
     }
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 const IS_THE_UDS: &str = "error: the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS\n";
 
 #[test]
@@ -56,7 +47,10 @@ fn an_id_equal_to_the_uds_is_refused_in_either_case() {
             .unwrap();
         assert_eq!(output.status.code(), Some(2));
         assert_eq!(stderr(&output), IS_THE_UDS);
-        assert!(names_in(dir.path()).is_empty(), "nothing is written");
+        assert!(
+            common::names_in(dir.path()).is_empty(),
+            "nothing is written"
+        );
     }
     // The same with the UDS in DPS_UDS.
     let dir = tempfile::tempdir().unwrap();
@@ -177,7 +171,7 @@ fn a_uds_given_to_the_wrong_flag_is_masked_in_the_error() {
         assert!(text.contains(MASK), "{args:?}: {text}");
         assert!(output.stdout.is_empty());
     }
-    assert!(names_in(dir.path()).is_empty());
+    assert!(common::names_in(dir.path()).is_empty());
 }
 
 #[test]
@@ -241,7 +235,7 @@ fn swapped_columns_never_put_a_uds_in_the_summary_a_file_name_or_a_message() {
         assert_no_uds(&messages, &uds_of(i));
         assert_no_uds(&summary, &uds_of(i));
     }
-    assert_eq!(names_in(&out), ["summary.csv"]);
+    assert_eq!(common::names_in(&out), ["summary.csv"]);
     let first = summary.lines().nth(1).unwrap();
     assert_eq!(
         first,
@@ -296,5 +290,5 @@ fn an_output_path_holding_the_uds_is_refused() {
         stderr(&output),
         "error: the output path given with -o holds the UDS; a certificate's file name is seen wherever the certificate goes, so choose another name with -o (or leave it out for <registration-id>.pem)\n"
     );
-    assert!(names_in(dir.path()).is_empty());
+    assert!(common::names_in(dir.path()).is_empty());
 }

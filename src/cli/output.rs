@@ -324,15 +324,6 @@ mod tests {
     use super::*;
     use dps_cert_gen::batch::engine::CertSink;
 
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
     #[test]
     fn json_lines_are_named_only_by_persist_with_every_line() {
         let dir = tempfile::tempdir().unwrap();
@@ -345,9 +336,15 @@ mod tests {
         for line in &lines {
             sink.write(&path, line).unwrap();
         }
-        assert!(entries(dir.path()).is_empty(), "no name before persist");
+        assert!(
+            crate::cli::test_support::names_in(dir.path()).is_empty(),
+            "no name before persist"
+        );
         drop(sink);
-        assert!(entries(dir.path()).is_empty(), "dropped: nothing left");
+        assert!(
+            crate::cli::test_support::names_in(dir.path()).is_empty(),
+            "dropped: nothing left"
+        );
 
         let sink = JsonLines::create(&path, false).unwrap();
         for line in &lines {
@@ -355,7 +352,7 @@ mod tests {
         }
         sink.persist().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), lines.concat());
-        assert_eq!(entries(dir.path()), ["c.jsonl"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["c.jsonl"]);
     }
 
     #[test]
@@ -368,6 +365,6 @@ mod tests {
         let err = sink.persist().unwrap_err();
         assert!(matches!(err, OutputError::Exists { .. }), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "theirs\n");
-        assert_eq!(entries(dir.path()), ["c.jsonl"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["c.jsonl"]);
     }
 }

@@ -106,6 +106,18 @@ pub(crate) fn project_dir(fixture: &str, subdir: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Every name in `dir`, hidden ones included, sorted; none when `dir` does not exist.
+pub(crate) fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
 /// The names of the files in `dir` other than the firmware (not recursive), sorted.
 pub(crate) fn written_files(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -377,23 +377,14 @@ mod stale_tests {
 mod tests {
     use super::*;
 
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
     #[test]
     fn staged_file_has_no_name_until_persisted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.pem");
         let staged = stage(&path, b"secret", 0o600).unwrap();
-        assert!(entries(dir.path()).is_empty() || !staged.is_unnamed());
+        assert!(crate::cli::test_support::names_in(dir.path()).is_empty() || !staged.is_unnamed());
         staged.persist(&path, false).unwrap();
-        assert_eq!(entries(dir.path()), ["k.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["k.pem"]);
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
@@ -412,7 +403,7 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(entries(dir.path()), ["k.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["k.pem"]);
         let err = copy_to_named(&mut file, dir.path(), &path, false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
     }
@@ -454,6 +445,6 @@ mod tests {
             .persist(&path, true)
             .unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
-        assert_eq!(entries(dir.path()), ["a.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["a.pem"]);
     }
 }
