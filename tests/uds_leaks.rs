@@ -11,16 +11,6 @@ use std::path::{Path, PathBuf};
 
 const UDS: &str = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f4e3";
 
-fn firmware() -> [String; 4] {
-    let dir = common::fixtures().join("devkit-a");
-    [
-        "-b".into(),
-        dir.join("DevKitDPS.ino.bin").display().to_string(),
-        "-m".into(),
-        dir.join("DevKitDPS.ino.map").display().to_string(),
-    ]
-}
-
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
@@ -39,7 +29,7 @@ fn an_id_equal_to_the_uds_is_refused_in_either_case() {
         let dir = tempfile::tempdir().unwrap();
         let output = bin()
             .current_dir(dir.path())
-            .args(firmware())
+            .args(common::devkit_a_bin_map())
             .arg("--uds-file")
             .arg(uds_file(UDS))
             .args(["-i", &id])
@@ -57,7 +47,7 @@ fn an_id_equal_to_the_uds_is_refused_in_either_case() {
     let output = bin()
         .current_dir(dir.path())
         .env("DPS_UDS", UDS)
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .args(["-i", UDS])
         .output()
         .unwrap();
@@ -72,7 +62,7 @@ fn an_id_of_64_hex_digits_that_is_not_the_uds_draws_a_warning() {
     let uds_path = uds_file(UDS);
     let output = bin()
         .current_dir(dir.path())
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--uds-file")
         .arg(&uds_path)
         .args(["-i", &other])
@@ -93,7 +83,7 @@ fn an_id_of_64_hex_digits_that_is_not_the_uds_draws_a_warning() {
 #[test]
 fn a_uds_given_to_the_wrong_flag_is_masked_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
-    let fw = firmware();
+    let fw = common::devkit_a_bin_map();
     let uds_path = uds_file(UDS).display().to_string();
     let upper = UDS.to_uppercase();
     let other_upper = "AB".repeat(32);
@@ -203,7 +193,7 @@ fn clap_keeps_its_usage_line_and_help_and_version_still_work() {
 fn batch(manifest: &Path, out: &Path) -> assert_cmd::Command {
     let mut cmd = bin();
     cmd.arg("batch")
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--manifest")
         .arg(manifest)
         .arg("--out-dir")
@@ -279,7 +269,7 @@ fn an_output_path_holding_the_uds_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let output = bin()
         .current_dir(dir.path())
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--uds-file")
         .arg(uds_file(UDS))
         .args(["-i", "dev-1", "-o", &format!("{}.pem", UDS.to_uppercase())])
