@@ -55,7 +55,7 @@ fn certificate(c: &mut Criterion) {
         },
     );
     g.bench_function(
-        "floor: two base-point multiplications, tables (public keys)",
+        "floor: two base-point multiplications, single-use comb (public keys)",
         |bench| bench.iter(|| black_box(base_point::public_keys(black_box(&secret_a), &secret_b))),
     );
     g.bench_function("single-device path: derivation::generate (DER)", |bench| {
@@ -89,7 +89,7 @@ fn certificate(c: &mut Criterion) {
         .zip(secrets.iter().skip(1).step_by(2))
         .collect();
     g.bench_function(
-        "floor: 128 base-point multiplications, tables (public keys)",
+        "floor: 128 base-point multiplications, batch comb (public keys)",
         |bench| bench.iter(|| black_box(base_point::public_keys_many(black_box(&pairs)))),
     );
     g.bench_function(

@@ -9,16 +9,6 @@ mod common;
 use common::{Case, bin, written_files};
 use std::path::Path;
 
-/// Every name in `dir`, hidden ones included, sorted.
-fn all_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// The arguments that write the certificate, the DeviceID certificate and the alias key
 /// into `dir`.
 fn three_outputs(case: &Case, dir: &Path) -> Vec<String> {
@@ -61,7 +51,7 @@ fn an_unwritable_folder_fails_with_status_1_and_writes_nothing() {
         )
     );
     assert!(!folder.join("alias.pem").exists());
-    assert!(all_names(&locked).is_empty());
+    assert!(common::names_in(&locked).is_empty());
 }
 
 // Unix only: the full disk is simulated with `ulimit -f`.
@@ -96,7 +86,7 @@ fn a_full_disk_fails_with_status_1_and_leaves_nothing() {
             dir.path().join("alias.pem").display()
         )
     );
-    assert_eq!(all_names(dir.path()), ["alias.pem"]);
+    assert_eq!(common::names_in(dir.path()), ["alias.pem"]);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("alias.pem")).unwrap(),
         "old cert"
@@ -127,7 +117,7 @@ fn a_folder_in_the_second_output_s_place_leaves_the_first_unwritten_and_unchange
         "{stderr}"
     );
     assert_eq!(written_files(dir.path()), ["alias-key.pem", "alias.pem"]);
-    assert_eq!(all_names(dir.path()), ["alias-key.pem", "alias.pem"]);
+    assert_eq!(common::names_in(dir.path()), ["alias-key.pem", "alias.pem"]);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("alias.pem")).unwrap(),
         "old cert"

@@ -56,17 +56,6 @@ fn batch_cmd(manifest: &Path, out: &Path) -> Command {
     cmd
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
-}
-
 fn read_summary(path: &Path) -> Vec<Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -134,7 +123,7 @@ fn a_thousand_rows_equal_the_single_device_path() {
             ]
         );
     }
-    assert_eq!(files_in(&out).len(), 1001);
+    assert_eq!(common::names_in(&out).len(), 1001);
 }
 
 #[test]
@@ -277,7 +266,7 @@ fn every_row_error_is_named_by_line_and_nothing_is_written() {
     ));
     assert_eq!(stderr.lines().collect::<Vec<_>>(), expected);
     // Nothing written: only the file that was there before.
-    assert_eq!(files_in(&out), vec!["taken.pem"]);
+    assert_eq!(common::names_in(&out), vec!["taken.pem"]);
     assert_eq!(
         std::fs::read_to_string(out.join("taken.pem")).unwrap(),
         "keep me"
@@ -313,7 +302,7 @@ fn keep_going_writes_the_good_rows_and_lists_the_bad_ones() {
         )
     );
     assert_eq!(
-        files_in(&out),
+        common::names_in(&out),
         vec!["good-1.pem", "good-2.pem", "summary.csv", "taken.pem"]
     );
     assert_eq!(
@@ -379,7 +368,7 @@ fn keep_going_writes_the_good_rows_and_lists_the_bad_ones() {
     );
     // No UDS anywhere in the outputs.
     let u = uds_hex(0);
-    for name in files_in(&out) {
+    for name in common::names_in(&out) {
         let bytes = std::fs::read(out.join(&name)).unwrap();
         let text = String::from_utf8_lossy(&bytes).to_lowercase();
         assert!(!text.contains(&u[..16]), "{name} holds the UDS");
@@ -444,9 +433,9 @@ fn an_existing_summary_needs_force_unless_it_is_an_earlier_runs() {
             out.join("summary.csv").display()
         )
     );
-    assert_eq!(files_in(&out), vec!["summary.csv"]);
+    assert_eq!(common::names_in(&out), vec!["summary.csv"]);
     batch_cmd(&manifest, &out).arg("--force").assert().success();
-    assert_eq!(files_in(&out), vec!["one.pem", "summary.csv"]);
+    assert_eq!(common::names_in(&out), vec!["one.pem", "summary.csv"]);
 }
 
 #[test]
@@ -524,7 +513,10 @@ fn the_manifest_from_standard_input() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    assert_eq!(files_in(&out), vec!["one.pem", "summary.csv", "two.pem"]);
+    assert_eq!(
+        common::names_in(&out),
+        vec!["one.pem", "summary.csv", "two.pem"]
+    );
     let output = batch_cmd(Path::new("-"), &out)
         .write_stdin(format!("uds;registration_id\n{};three\n", uds_hex(3)))
         .output()
@@ -593,7 +585,7 @@ fn a_folder_in_a_certificate_s_place_is_an_invalid_row_even_with_force() {
         "{stderr}"
     );
     assert_eq!(
-        files_in(&out),
+        common::names_in(&out),
         vec![
             "dev-0.pem",
             "dev-1.pem",
@@ -649,6 +641,7 @@ fn library_batch(
         force: false,
         keep_going,
         jobs: Some(2),
+        jsonl: None,
     };
     let checked = engine::check(&manifest, &options, &measurements(&firmware_dir())).unwrap();
     let sink = FailingWriter {
@@ -699,7 +692,7 @@ fn an_injected_failure_leaves_only_whole_files() {
         );
         // Every file in the folder is a whole certificate of a row marked written, and
         // every row marked written has its file; no temporary file is left.
-        let files = files_in(dir.path());
+        let files = common::names_in(dir.path());
         let written: Vec<String> = outcomes
             .iter()
             .filter(|o| o.status == Status::Written)
@@ -749,7 +742,7 @@ fn an_interrupted_batch_stops_between_files() {
         .filter(|o| o.status == Status::Written)
         .collect();
     assert_eq!(written.len(), 3);
-    assert_eq!(files_in(dir.path()).len(), 3);
+    assert_eq!(common::names_in(dir.path()).len(), 3);
     assert!(
         outcomes
             .iter()
@@ -797,5 +790,5 @@ fn a_hundred_thousand_rows() {
             (id.as_str(), t.sha1.as_str(), t.sha256.as_str(), "written")
         );
     });
-    assert_eq!(files_in(&out).len(), N + 1);
+    assert_eq!(common::names_in(&out).len(), N + 1);
 }

@@ -34,15 +34,6 @@ fn shared0(dir: &Path) -> Command {
     cmd
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn pem_of(der: &[u8]) -> String {
     dps_cert_gen::encoding::pem_certificate(der)
 }
@@ -140,7 +131,7 @@ fn der_format_writes_raw_bytes_to_a_cer_file() {
         .args(["--format", "der"])
         .assert()
         .success();
-    assert_eq!(files_in(dir.path()), vec![format!("{ID}.cer")]);
+    assert_eq!(common::names_in(dir.path()), vec![format!("{ID}.cer")]);
     assert_eq!(
         fs::read(dir.path().join(format!("{ID}.cer"))).unwrap(),
         case.der()
@@ -155,7 +146,7 @@ fn out_path_and_standard_output() {
         .args(["-o", "board.pem"])
         .assert()
         .success();
-    assert_eq!(files_in(dir.path()), vec!["board.pem".to_string()]);
+    assert_eq!(common::names_in(dir.path()), vec!["board.pem".to_string()]);
 
     let out = shared0(dir.path()).args(["-o", "-"]).output().unwrap();
     assert!(out.status.success());
@@ -165,7 +156,7 @@ fn out_path_and_standard_output() {
         .output()
         .unwrap();
     assert_eq!(out.stdout, case.der());
-    assert_eq!(files_in(dir.path()), vec!["board.pem".to_string()]);
+    assert_eq!(common::names_in(dir.path()), vec!["board.pem".to_string()]);
 }
 
 #[test]
@@ -178,7 +169,7 @@ fn bare_base64_prints_one_line_and_writes_nothing() {
         String::from_utf8(out.stdout).unwrap(),
         format!("{}\n", case.field("alias_cert_der_base64"))
     );
-    assert!(files_in(dir.path()).is_empty());
+    assert!(common::names_in(dir.path()).is_empty());
 }
 
 #[test]
@@ -198,7 +189,7 @@ fn existing_file_needs_force() {
     assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
     shared0(dir.path()).arg("--force").assert().success();
     assert_eq!(fs::read_to_string(&target).unwrap(), pem_of(&case.der()));
-    assert_eq!(files_in(dir.path()), vec![format!("{ID}.pem")]);
+    assert_eq!(common::names_in(dir.path()), vec![format!("{ID}.pem")]);
 }
 
 #[test]
@@ -301,7 +292,10 @@ fn refused(args: &[&str], code: i32, message: &str) {
         "{args:?}"
     );
     assert!(out.stdout.is_empty());
-    assert!(files_in(dir.path()).is_empty(), "{args:?} wrote a file");
+    assert!(
+        common::names_in(dir.path()).is_empty(),
+        "{args:?} wrote a file"
+    );
 }
 
 fn with_firmware<'a>(bin_path: &'a str, map_path: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
@@ -538,5 +532,8 @@ fn an_unwritable_destination_exits_1_and_leaves_nothing() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1);
-    assert_eq!(files_in(dir.path()), vec!["not-a-folder".to_string()]);
+    assert_eq!(
+        common::names_in(dir.path()),
+        vec!["not-a-folder".to_string()]
+    );
 }

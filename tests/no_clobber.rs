@@ -12,16 +12,6 @@ use std::path::Path;
 
 const UDS: &str = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f4e3";
 
-fn firmware() -> [String; 4] {
-    let dir = common::fixtures().join("devkit-a");
-    [
-        "-b".into(),
-        dir.join("DevKitDPS.ino.bin").display().to_string(),
-        "-m".into(),
-        dir.join("DevKitDPS.ino.map").display().to_string(),
-    ]
-}
-
 #[cfg(unix)]
 fn mkfifo(path: &Path) {
     let status = std::process::Command::new("mkfifo")
@@ -45,7 +35,7 @@ fn a_fifo_is_never_replaced_nor_opened_with_or_without_force() {
     mkfifo(&fifo);
     for force in [false, true] {
         let mut cmd = bin();
-        cmd.args(firmware())
+        cmd.args(common::devkit_a_bin_map())
             .arg("--uds-file")
             .arg(uds_file(UDS))
             .args(["-i", "dev-1", "-o"])
@@ -71,7 +61,7 @@ fn a_fifo_is_never_replaced_nor_opened_with_or_without_force() {
 fn a_folder_with_force_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
     let output = bin()
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--uds-file")
         .arg(uds_file(UDS))
         .args(["-i", "dev-1", "--force", "-o"])
@@ -91,7 +81,7 @@ fn a_folder_with_force_is_an_input_error() {
 fn batch(manifest: &Path, out: &Path) -> assert_cmd::Command {
     let mut cmd = bin();
     cmd.arg("batch")
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--manifest")
         .arg(manifest)
         .arg("--out-dir")
@@ -205,7 +195,7 @@ fn two_racing_batches_into_one_folder_never_mix_their_files() {
     let spawn = |manifest: &Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
             .arg("batch")
-            .args(firmware())
+            .args(common::devkit_a_bin_map())
             .arg("--manifest")
             .arg(manifest)
             .arg("--out-dir")
@@ -237,7 +227,7 @@ fn an_output_path_ending_with_a_slash_names_a_missing_folder() {
     let dir = tempfile::tempdir().unwrap();
     let output = bin()
         .current_dir(dir.path())
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--uds-file")
         .arg(uds_file(UDS))
         .args(["-i", "dev-1", "-o", "newdir/"])

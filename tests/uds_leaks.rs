@@ -11,16 +11,6 @@ use std::path::{Path, PathBuf};
 
 const UDS: &str = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f4e3";
 
-fn firmware() -> [String; 4] {
-    let dir = common::fixtures().join("devkit-a");
-    [
-        "-b".into(),
-        dir.join("DevKitDPS.ino.bin").display().to_string(),
-        "-m".into(),
-        dir.join("DevKitDPS.ino.map").display().to_string(),
-    ]
-}
-
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
@@ -31,15 +21,6 @@ fn assert_no_uds(text: &str, secret: &str) {
     }
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 const IS_THE_UDS: &str = "error: the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS\n";
 
 #[test]
@@ -48,7 +29,7 @@ fn an_id_equal_to_the_uds_is_refused_in_either_case() {
         let dir = tempfile::tempdir().unwrap();
         let output = bin()
             .current_dir(dir.path())
-            .args(firmware())
+            .args(common::devkit_a_bin_map())
             .arg("--uds-file")
             .arg(uds_file(UDS))
             .args(["-i", &id])
@@ -56,14 +37,17 @@ fn an_id_equal_to_the_uds_is_refused_in_either_case() {
             .unwrap();
         assert_eq!(output.status.code(), Some(2));
         assert_eq!(stderr(&output), IS_THE_UDS);
-        assert!(names_in(dir.path()).is_empty(), "nothing is written");
+        assert!(
+            common::names_in(dir.path()).is_empty(),
+            "nothing is written"
+        );
     }
     // The same with the UDS in DPS_UDS.
     let dir = tempfile::tempdir().unwrap();
     let output = bin()
         .current_dir(dir.path())
         .env("DPS_UDS", UDS)
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .args(["-i", UDS])
         .output()
         .unwrap();
@@ -78,7 +62,7 @@ fn an_id_of_64_hex_digits_that_is_not_the_uds_draws_a_warning() {
     let uds_path = uds_file(UDS);
     let output = bin()
         .current_dir(dir.path())
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--uds-file")
         .arg(&uds_path)
         .args(["-i", &other])
@@ -99,7 +83,7 @@ fn an_id_of_64_hex_digits_that_is_not_the_uds_draws_a_warning() {
 #[test]
 fn a_uds_given_to_the_wrong_flag_is_masked_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
-    let fw = firmware();
+    let fw = common::devkit_a_bin_map();
     let uds_path = uds_file(UDS).display().to_string();
     let upper = UDS.to_uppercase();
     let other_upper = "AB".repeat(32);
@@ -177,7 +161,7 @@ fn a_uds_given_to_the_wrong_flag_is_masked_in_the_error() {
         assert!(text.contains(MASK), "{args:?}: {text}");
         assert!(output.stdout.is_empty());
     }
-    assert!(names_in(dir.path()).is_empty());
+    assert!(common::names_in(dir.path()).is_empty());
 }
 
 #[test]
@@ -209,7 +193,7 @@ fn clap_keeps_its_usage_line_and_help_and_version_still_work() {
 fn batch(manifest: &Path, out: &Path) -> assert_cmd::Command {
     let mut cmd = bin();
     cmd.arg("batch")
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--manifest")
         .arg(manifest)
         .arg("--out-dir")
@@ -241,7 +225,7 @@ fn swapped_columns_never_put_a_uds_in_the_summary_a_file_name_or_a_message() {
         assert_no_uds(&messages, &uds_of(i));
         assert_no_uds(&summary, &uds_of(i));
     }
-    assert_eq!(names_in(&out), ["summary.csv"]);
+    assert_eq!(common::names_in(&out), ["summary.csv"]);
     let first = summary.lines().nth(1).unwrap();
     assert_eq!(
         first,
@@ -285,7 +269,7 @@ fn an_output_path_holding_the_uds_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let output = bin()
         .current_dir(dir.path())
-        .args(firmware())
+        .args(common::devkit_a_bin_map())
         .arg("--uds-file")
         .arg(uds_file(UDS))
         .args(["-i", "dev-1", "-o", &format!("{}.pem", UDS.to_uppercase())])
@@ -296,5 +280,5 @@ fn an_output_path_holding_the_uds_is_refused() {
         stderr(&output),
         "error: the output path given with -o holds the UDS; a certificate's file name is seen wherever the certificate goes, so choose another name with -o (or leave it out for <registration-id>.pem)\n"
     );
-    assert!(names_in(dir.path()).is_empty());
+    assert!(common::names_in(dir.path()).is_empty());
 }

@@ -79,6 +79,14 @@ pub enum BatchError {
         /// The path.
         path: PathBuf,
     },
+    /// With `--jsonl`: an extra column has the name of a field every line has.
+    #[error("the manifest {} has a column named {column}, a field every --jsonl line has already; rename that column", manifest.display())]
+    JsonlColumn {
+        /// The manifest.
+        manifest: PathBuf,
+        /// The column.
+        column: String,
+    },
     /// The worker threads could not be started.
     #[error("cannot start {jobs} worker threads: {reason}")]
     Threads {
@@ -97,6 +105,7 @@ impl BatchError {
             | BatchError::InvalidRows { .. }
             | BatchError::SkippedInvalid { .. }
             | BatchError::SummaryExists { .. }
+            | BatchError::JsonlColumn { .. }
             | BatchError::OutDirNotFolder { .. } => true,
             BatchError::Failed { .. }
             | BatchError::Interrupted { .. }
@@ -118,12 +127,29 @@ pub struct Options {
     pub keep_going: bool,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// One JSON-lines file for all certificates (see [`crate::batch::jsonl`]) instead of one
+    /// file per device (`format` is then not used): every row's "file" is this one.
+    pub jsonl: Option<PathBuf>,
 }
 
 impl Options {
-    /// The certificate file of a registration ID.
+    /// The certificate file of a registration ID (the JSON-lines file's name with `jsonl`).
     pub fn file_name(&self, id: &str) -> String {
-        format!("{id}.{}", self.format.extension())
+        match &self.jsonl {
+            Some(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            None => format!("{id}.{}", self.format.extension()),
+        }
+    }
+
+    /// Where a row's certificate goes: its own file, or the one JSON-lines file.
+    fn target(&self, id: &str) -> PathBuf {
+        match &self.jsonl {
+            Some(path) => path.clone(),
+            None => self.out_dir.join(self.file_name(id)),
+        }
     }
 }
 
@@ -223,6 +249,45 @@ pub fn issue_many(
         .collect()
 }
 
+/// [`issue_many`] for `--jsonl`: each row's contents are its JSON line.
+fn issue_lines(
+    manifest: &Manifest,
+    chunk: &[(usize, &Device, &Path)],
+    firmware: &FirmwareMeasurements,
+) -> Vec<Result<Issued, DeriveError>> {
+    let inputs: Vec<(
+        &crate::dice::uds::Uds,
+        &crate::registration_id::RegistrationId,
+    )> = chunk
+        .iter()
+        .map(|(_, d, _)| (&d.uds, &d.registration_id))
+        .collect();
+    generate_many(&inputs, firmware)
+        .into_iter()
+        .zip(chunk)
+        .map(|(cert, (index, device, _))| {
+            cert.map(|cert| {
+                let thumbprints = cert.thumbprints();
+                let extra = manifest
+                    .rows
+                    .get(*index)
+                    .map(|r| r.extra.as_slice())
+                    .unwrap_or_default();
+                Issued {
+                    contents: crate::batch::jsonl::line(
+                        device.registration_id.as_str(),
+                        &cert.der,
+                        &thumbprints,
+                        &manifest.extra_columns,
+                        extra,
+                    ),
+                    thumbprints,
+                }
+            })
+        })
+        .collect()
+}
+
 /// The result of checking every row: each row's target file, or why it cannot be written.
 #[derive(Debug)]
 pub struct Checked {
@@ -262,6 +327,14 @@ pub fn check(
             path: options.out_dir.clone(),
         });
     }
+    if options.jsonl.is_some()
+        && let Some(column) = crate::batch::jsonl::clashing_column(&manifest.extra_columns)
+    {
+        return Err(BatchError::JsonlColumn {
+            manifest: manifest.path.clone(),
+            column: column.to_string(),
+        });
+    }
     let mut lines_of: HashMap<&str, Vec<u64>> = HashMap::new();
     for row in &manifest.rows {
         if let Ok(device) = &row.device {
@@ -292,18 +365,22 @@ pub fn check(
                     None,
                 );
             }
-            let path = options.out_dir.join(options.file_name(id));
-            match path.symlink_metadata() {
-                Ok(meta) if !meta.file_type().is_file() => {
-                    return (Err(RowError::NotAFile { path }), None);
+            let path = options.target(id);
+            // The one JSON-lines file is checked once, by the caller, and never holds a row
+            // already.
+            if options.jsonl.is_none() {
+                match path.symlink_metadata() {
+                    Ok(meta) if !meta.file_type().is_file() => {
+                        return (Err(RowError::NotAFile { path }), None);
+                    }
+                    Ok(_) if !options.force => {
+                        return match holds_already(&path, device, firmware, options.format) {
+                            Some(thumbprints) => (Ok(path), Some(thumbprints)),
+                            None => (Err(RowError::Exists { path }), None),
+                        };
+                    }
+                    _ => {}
                 }
-                Ok(_) if !options.force => {
-                    return match holds_already(&path, device, firmware, options.format) {
-                        Some(thumbprints) => (Ok(path), Some(thumbprints)),
-                        None => (Err(RowError::Exists { path }), None),
-                    };
-                }
-                _ => {}
             }
             (Ok(path), None)
         })
@@ -461,7 +538,10 @@ pub fn run(
                         return Vec::new();
                     }
                     let devices: Vec<&Device> = chunk.iter().map(|(_, d, _)| *d).collect();
-                    let issued = issue_many(&devices, firmware, options.format);
+                    let issued = match options.jsonl {
+                        None => issue_many(&devices, firmware, options.format),
+                        Some(_) => issue_lines(manifest, chunk, firmware),
+                    };
                     let mut to_write = Vec::with_capacity(chunk.len());
                     let mut derived = Vec::with_capacity(chunk.len());
                     for ((index, _, path), result) in chunk.iter().zip(issued) {

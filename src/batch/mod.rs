@@ -1,5 +1,7 @@
-//! Many devices from one firmware: the manifest, the engine, and the summary.
+//! Many devices from one firmware: the manifest, the engine, the JSON-lines output, and the
+//! summary.
 
 pub mod engine;
+pub mod jsonl;
 pub mod manifest;
 pub mod summary;

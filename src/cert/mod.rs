@@ -9,3 +9,5 @@ pub mod reader;
 pub(crate) mod riot_extension;
 pub mod signature_check;
 pub(crate) mod template;
+#[cfg(test)]
+mod test_vector;

@@ -19,6 +19,8 @@ pub(crate) mod prompt;
 pub(crate) mod stdout;
 pub(crate) mod style;
 pub(crate) mod sys;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub(crate) mod uds_source;
 pub(crate) mod verbose;
 

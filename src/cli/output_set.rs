@@ -233,16 +233,6 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
-    /// Every name in `dir`, hidden ones included, sorted.
-    fn all_names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
     #[cfg(target_os = "linux")]
     #[test]
     fn a_crash_before_the_rename_leaves_nothing_behind() {
@@ -258,9 +248,9 @@ mod tests {
         );
         std::mem::forget(staged);
         assert!(
-            all_names(dir.path()).is_empty(),
+            crate::cli::test_support::names_in(dir.path()).is_empty(),
             "{:?}",
-            all_names(dir.path())
+            crate::cli::test_support::names_in(dir.path())
         );
     }
 
@@ -285,9 +275,9 @@ mod tests {
             .unwrap_err();
             assert!(err.to_string().contains("injected failure"), "{err}");
             assert!(
-                all_names(dir.path()).is_empty(),
+                crate::cli::test_support::names_in(dir.path()).is_empty(),
                 "{:?}",
-                all_names(dir.path())
+                crate::cli::test_support::names_in(dir.path())
             );
         }
     }
@@ -313,7 +303,10 @@ mod tests {
                 }
             })
             .unwrap_err();
-            assert_eq!(all_names(dir.path()), ["alias-key.pem", "alias.pem"]);
+            assert_eq!(
+                crate::cli::test_support::names_in(dir.path()),
+                ["alias-key.pem", "alias.pem"]
+            );
             assert_eq!(
                 std::fs::read_to_string(dir.path().join("alias.pem")).unwrap(),
                 "old cert"
@@ -326,7 +319,7 @@ mod tests {
         // And without a failure, all three are replaced and nothing else is left.
         write_all_or_none_observed(&files, true, &mut |_| Ok(())).unwrap();
         assert_eq!(
-            all_names(dir.path()),
+            crate::cli::test_support::names_in(dir.path()),
             ["alias-key.pem", "alias.pem", "device.pem"]
         );
         assert_eq!(
@@ -376,7 +369,7 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
         write_atomic(&path, b"second", true, 0o600).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        assert_eq!(all_names(dir.path()), ["key.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["key.pem"]);
         let missing = dir.path().join("no-such-folder").join("key.pem");
         let err = write_atomic(&missing, b"x", false, 0o600).unwrap_err();
         assert_eq!(
@@ -386,6 +379,6 @@ mod tests {
                 missing.display()
             )
         );
-        assert_eq!(all_names(dir.path()), ["key.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["key.pem"]);
     }
 }

@@ -1,4 +1,4 @@
-//! Fast fixed-base multiplication `k·G` on P-256 for many keys: a comb over 33 precomputed
+//! Fast fixed-base multiplication `k·G` on P-256: for many keys, a comb over 33 precomputed
 //! tables of affine points (8-bit signed windows), so one multiplication is 33 mixed
 //! additions and no doubling. Field arithmetic is fiat-crypto's formally verified P-256
 //! code (`fiat_crypto::p256_64`, Montgomery form), which runs several times faster than
@@ -10,9 +10,13 @@
 //! `black_box`, since the optimiser otherwise turns the scan into a branch to the one
 //! entry: checked in the machine code), and the negation and the zero digit are masked too.
 //!
-//! The tables (4,224 points, 264 KiB) take a few milliseconds to build, once per process,
-//! on first use: worth it for a batch, not for one certificate. [`public_keys`] converts
-//! two points to affine coordinates with one field inversion.
+//! The batch's tables (4,224 points, 264 KiB) take a few milliseconds to build, once per
+//! process, on first use: worth it for a batch ([`public_keys_many`]), not for one
+//! certificate. One certificate ([`public_keys`]) uses a second comb with 4-bit windows
+//! (65 tables of 8 points, 33 KiB) whose tables are part of the program
+//! (`base_point_16.bin`, checked by a test against the points p256 computes): 65 mixed
+//! additions per key and nothing to build. Both convert to affine coordinates with one
+//! field inversion for all their points.
 
 use fiat_crypto::p256_64 as fiat;
 use p256::elliptic_curve::point::{AffineCoordinates, BatchNormalize};
@@ -25,6 +29,60 @@ use std::sync::LazyLock;
 const ENTRIES: usize = 128;
 /// Windows: 32 bytes of scalar plus the carry out of the top byte.
 const WINDOWS: usize = 33;
+
+/// The single-use comb (one certificate): 4-bit signed windows, so tables of the multiples
+/// `1·B … 8·B` of `B = 16^i·G`.
+const SMALL_ENTRIES: usize = 8;
+/// Windows of the single-use comb: 64 nibbles plus the carry out of the top one.
+const SMALL_WINDOWS: usize = 65;
+/// The single-use comb's tables (65 × 8 points, 33,280 bytes), made once by
+/// [`Tables::build`]'s method and kept in the program, so that one certificate builds
+/// nothing: each entry is 8 little-endian `u64`, the Montgomery `x` then `y`
+/// (the test `the_small_tables_are_the_multiples_of_g` rebuilds and compares them).
+static SMALL_TABLES: [[Entry; SMALL_ENTRIES]; SMALL_WINDOWS] =
+    parse_tables(include_bytes!("base_point_16.bin"));
+
+/// The bytes of `base_point_16.bin` as tables, at compile time.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "only evaluated at compile time (a static's initialiser), where an index out of range is a build error, not a panic; the loops stay within the array sizes"
+)]
+const fn parse_tables(
+    bytes: &[u8; SMALL_WINDOWS * SMALL_ENTRIES * 64],
+) -> [[Entry; SMALL_ENTRIES]; SMALL_WINDOWS] {
+    let mut tables = [[[0u64; 8]; SMALL_ENTRIES]; SMALL_WINDOWS];
+    let mut i = 0;
+    while i < SMALL_WINDOWS {
+        let mut j = 0;
+        while j < SMALL_ENTRIES {
+            let mut w = 0;
+            while w < 8 {
+                let at = ((i * SMALL_ENTRIES + j) * 8 + w) * 8;
+                let mut word = [0u8; 8];
+                let mut b = 0;
+                while b < 8 {
+                    word[b] = bytes[at + b];
+                    b += 1;
+                }
+                tables[i][j][w] = u64::from_le_bytes(word);
+                w += 1;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    tables
+}
+
+/// b of P-256 (FIPS 186-4 D.1.2.3), Montgomery form.
+fn curve_b() -> Fe {
+    let mut b = FieldBytes::default();
+    let _ = hex::decode_to_slice(
+        "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+        &mut b,
+    );
+    Fe::from_be_bytes(&b)
+}
 
 /// A field element in Montgomery form.
 #[derive(Clone, Copy)]
@@ -44,9 +102,7 @@ impl Fe {
     }
 
     fn mul(&self, rhs: &Fe) -> Fe {
-        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
-        fiat::fiat_p256_mul(&mut out, &self.mont(), &rhs.mont());
-        Fe(out.0)
+        Fe(mont_mul(&self.0, &rhs.0))
     }
 
     fn square(&self) -> Fe {
@@ -142,6 +198,67 @@ impl Fe {
     }
 }
 
+/// The P-256 prime, little-endian 64-bit limbs.
+const P: [u64; 4] = [
+    0xffff_ffff_ffff_ffff,
+    0x0000_0000_ffff_ffff,
+    0x0000_0000_0000_0000,
+    0xffff_ffff_0000_0001,
+];
+
+/// Montgomery multiplication `a·b·2^-256 mod p` for inputs below `p`, the same result as
+/// `fiat_p256_mul` (checked by the tests against it): the product in 8 limbs, then four
+/// word-by-word reduction steps (`-p^-1 mod 2^64` is 1, so each step's multiplier is the
+/// low limb itself), then one masked subtraction of `p`. Carries stay in `u128`
+/// accumulators, which the compiler turns into add-with-carry chains (fiat's code passes
+/// each carry through a byte). Constant time: no branch, no index depends on the inputs.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
+)]
+fn mont_mul(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
+    let mut t = [0u64; 8];
+    for i in 0..4 {
+        let mut carry = 0u64;
+        for j in 0..4 {
+            let v = u128::from(a[i]) * u128::from(b[j]) + u128::from(t[i + j]) + u128::from(carry);
+            t[i + j] = v as u64;
+            carry = (v >> 64) as u64;
+        }
+        t[i + 4] = carry;
+    }
+    let mut top = 0u64;
+    for i in 0..4 {
+        let m = t[i];
+        let mut carry = 0u64;
+        for j in 0..4 {
+            let v = u128::from(m) * u128::from(P[j]) + u128::from(t[i + j]) + u128::from(carry);
+            t[i + j] = v as u64;
+            carry = (v >> 64) as u64;
+        }
+        let v = u128::from(t[i + 4]) + u128::from(carry) + u128::from(top);
+        t[i + 4] = v as u64;
+        top = (v >> 64) as u64;
+    }
+    // r = t[4..8] + top·2^256 < 2p: subtract p once unless that borrows past `top`.
+    let mut reduced = [0u64; 4];
+    let mut borrow = 0u64;
+    for j in 0..4 {
+        let v = u128::from(t[j + 4])
+            .wrapping_sub(u128::from(P[j]))
+            .wrapping_sub(u128::from(borrow));
+        reduced[j] = v as u64;
+        borrow = ((v >> 64) as u64) & 1;
+    }
+    // Keep r (not r - p) exactly when the subtraction borrowed more than `top` holds.
+    let keep = black_box((u64::from(borrow > top)).wrapping_neg());
+    let mut out = [0u64; 4];
+    for j in 0..4 {
+        out[j] = reduced[j] ^ ((reduced[j] ^ t[j + 4]) & keep);
+    }
+    out
+}
+
 /// A projective point `(X : Y : Z)`.
 #[derive(Clone, Copy)]
 struct Point {
@@ -199,57 +316,66 @@ static TABLES: LazyLock<Tables> = LazyLock::new(Tables::build);
 
 impl Tables {
     fn build() -> Self {
-        let mut projective = Vec::with_capacity(WINDOWS * ENTRIES);
-        let mut base = ProjectivePoint::generator();
-        for _ in 0..WINDOWS {
-            let mut multiple = base;
-            for _ in 0..ENTRIES {
-                projective.push(multiple);
-                multiple += base;
-            }
-            // The last pushed is 128·B; the next window's base is 256·B.
-            base = (multiple - base).double();
-        }
-        let affine = <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(
-            projective.as_slice(),
-        );
-        let tables = affine
-            .chunks_exact(ENTRIES)
-            .map(|chunk| {
-                let mut table = [[0u64; 8]; ENTRIES];
-                for (entry, point) in table.iter_mut().zip(chunk) {
-                    let (x, y) = (Fe::from_be_bytes(&point.x()), Fe::from_be_bytes(&point.y()));
-                    for (e, w) in entry.iter_mut().zip(x.0.iter().chain(y.0.iter())) {
-                        *e = *w;
-                    }
-                }
-                table
-            })
-            .collect();
-        // b of P-256 (FIPS 186-4 D.1.2.3).
-        let mut b = FieldBytes::default();
-        let _ = hex::decode_to_slice(
-            "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
-            &mut b,
-        );
         Self {
-            tables,
-            b: Fe::from_be_bytes(&b),
+            tables: build_tables::<ENTRIES>(WINDOWS),
+            b: curve_b(),
         }
     }
+}
+
+/// `windows` tables of `N` entries: table `i` holds `1·B … N·B` for `B = (2N)^i·G`.
+fn build_tables<const N: usize>(windows: usize) -> Vec<[Entry; N]> {
+    let mut projective = Vec::with_capacity(windows * N);
+    let mut base = ProjectivePoint::generator();
+    for _ in 0..windows {
+        let mut multiple = base;
+        for _ in 0..N {
+            projective.push(multiple);
+            multiple += base;
+        }
+        // The last pushed is N·B; the next window's base is 2N·B.
+        base = (multiple - base).double();
+    }
+    let affine = <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(
+        projective.as_slice(),
+    );
+    affine
+        .chunks_exact(N)
+        .map(|chunk| {
+            let mut table = [[0u64; 8]; N];
+            for (entry, point) in table.iter_mut().zip(chunk) {
+                let (x, y) = (Fe::from_be_bytes(&point.x()), Fe::from_be_bytes(&point.y()));
+                for (e, w) in entry.iter_mut().zip(x.0.iter().chain(y.0.iter())) {
+                    *e = *w;
+                }
+            }
+            table
+        })
+        .collect()
 }
 
 /// Signed radix-256 digits of a scalar, least significant first: `k = Σ dᵢ·256^i` with
 /// `dᵢ ∈ [-128, 128)` for `i < 32` and `d₃₂ ∈ {0, 1}`. Branch-free.
 fn signed_digits(k: &Scalar) -> [i16; WINDOWS] {
+    signed_digits_of::<WINDOWS, 8>(k)
+}
+
+/// Signed radix-`2^BITS` digits of a scalar (`BITS` 4 or 8), least significant first:
+/// `k = Σ dᵢ·2^(BITS·i)` with `dᵢ ∈ [-2^(BITS-1), 2^(BITS-1))` but the last, the carry
+/// (0 or 1). `W` is `256 / BITS + 1`. Branch-free.
+fn signed_digits_of<const W: usize, const BITS: u32>(k: &Scalar) -> [i16; W] {
     let be = k.to_repr();
-    let mut digits = [0i16; WINDOWS];
+    let mut digits = [0i16; W];
     let mut carry = 0i16;
-    for (digit, byte) in digits.iter_mut().zip(be.iter().rev()) {
-        let d = i16::from(*byte) + carry;
-        // carry = 1 exactly when d >= 128 (d is at most 256).
-        carry = (d + 128) >> 8;
-        *digit = d - (carry << 8);
+    let half = 1i16 << (BITS - 1);
+    let chunks = be.iter().rev().flat_map(|byte| {
+        (0..8 / BITS).map(move |n| (i16::from(*byte) >> (n * BITS)) & ((1 << BITS) - 1))
+    });
+    for (digit, chunk) in digits.iter_mut().zip(chunks) {
+        let d = chunk + carry;
+        // carry = 1 exactly when d >= half (d is at most 2^BITS).
+        carry = (d + half) >> BITS;
+        *digit = d - (carry << BITS);
     }
     if let Some(last) = digits.last_mut() {
         *last = carry;
@@ -264,12 +390,12 @@ fn eq_mask(a: u64, b: u64) -> u64 {
 
 /// The entry `|d|·B` of a table (`x`, `y`, negated when `d < 0`) and a mask that is all
 /// ones when `d = 0`, reading every entry.
-fn select(table: &[Entry; ENTRIES], digit: i16) -> (Fe, Fe, u64) {
+fn select<const N: usize>(table: &[Entry; N], digit: i16) -> (Fe, Fe, u64) {
     let magnitude = u64::from(digit.unsigned_abs());
     // All masks first, then made opaque in one go: the optimiser cannot see that only one
     // is set, so it cannot turn the scan into a jump to that entry (checked in the machine
     // code; a mask per entry through `black_box` works too, at twice the cost).
-    let mut masks = [0u64; ENTRIES];
+    let mut masks = [0u64; N];
     for (j, mask) in (1u64..).zip(masks.iter_mut()) {
         *mask = ((j ^ magnitude).wrapping_sub(1) >> 63).wrapping_neg();
     }
@@ -301,10 +427,25 @@ fn mul_generator(k: &Scalar) -> Point {
     acc
 }
 
-/// The public keys of two private keys, with one field inversion for both.
+/// `k·G`, projective, with the single-use comb: nothing to build, 65 additions.
+fn mul_generator_small(k: &Scalar, b: &Fe) -> Point {
+    let mut acc = Point::identity();
+    for (table, digit) in SMALL_TABLES
+        .iter()
+        .zip(signed_digits_of::<SMALL_WINDOWS, 4>(k))
+    {
+        let (x, y, zero) = select(table, digit);
+        acc = acc.add_mixed(&x, &y, b, zero);
+    }
+    acc
+}
+
+/// The public keys of two private keys, with one field inversion for both, through the
+/// single-use comb (its tables are in the program: nothing is built): one certificate.
 pub fn public_keys(a: &SecretKey, b: &SecretKey) -> Option<(PublicKey, PublicKey)> {
-    let pa = mul_generator(&a.to_nonzero_scalar());
-    let pb = mul_generator(&b.to_nonzero_scalar());
+    let curve_b = curve_b();
+    let pa = mul_generator_small(&a.to_nonzero_scalar(), &curve_b);
+    let pb = mul_generator_small(&b.to_nonzero_scalar(), &curve_b);
     // 1/(za·zb), then 1/za = zb/(za·zb) and 1/zb = za/(za·zb). Private keys are not zero,
     // so neither point is the identity and neither z is zero.
     let inv = pa.z.mul(&pb.z).invert();
@@ -394,6 +535,31 @@ mod tests {
         Some((p.x().into(), p.y().into()))
     }
 
+    fn fiat_mul(a: &Fe, b: &Fe) -> [u64; 4] {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_mul(&mut out, &a.mont(), &b.mont());
+        out.0
+    }
+
+    #[test]
+    fn multiplication_is_fiats_at_the_edges() {
+        let p_minus = |k: u64| Fe([P[0] - k, P[1], P[2], P[3]]);
+        let edges = [
+            Fe::ZERO,
+            Fe([1, 0, 0, 0]),
+            Fe::one(),
+            p_minus(1),
+            p_minus(2),
+            Fe([u64::MAX, u64::MAX, u64::MAX, 0xffff_ffff_0000_0000]),
+            Fe([0, 0, 0, 0x8000_0000_0000_0000]),
+        ];
+        for a in &edges {
+            for b in &edges {
+                assert_eq!(a.mul(b).0, fiat_mul(a, b));
+            }
+        }
+    }
+
     #[test]
     fn inversion() {
         for k in [1u64, 2, 3, 0xdead_beef] {
@@ -423,6 +589,68 @@ mod tests {
         }
     }
 
+    /// `k·G` in affine coordinates through the single-use comb.
+    fn affine_small(k: &Scalar) -> Option<([u8; 32], [u8; 32])> {
+        let p = mul_generator_small(k, &curve_b());
+        if p.z.to_be_bytes() == [0; 32] {
+            return None;
+        }
+        let z_inv = p.z.invert();
+        Some((p.x.mul(&z_inv).to_be_bytes(), p.y.mul(&z_inv).to_be_bytes()))
+    }
+
+    /// The single-use tables kept in the program are the ones [`build_tables`] makes with
+    /// p256's arithmetic. `DPS_WRITE_BASE_POINT_TABLE=1 cargo test the_small_tables` writes
+    /// them (then build again).
+    #[test]
+    fn the_small_tables_are_the_multiples_of_g() {
+        let built = build_tables::<SMALL_ENTRIES>(SMALL_WINDOWS);
+        if std::env::var_os("DPS_WRITE_BASE_POINT_TABLE").is_some() {
+            let bytes: Vec<u8> = built
+                .iter()
+                .flatten()
+                .flatten()
+                .flat_map(|w| w.to_le_bytes())
+                .collect();
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/src/riot/base_point_16.bin"),
+                bytes,
+            )
+            .unwrap();
+        }
+        assert!(
+            built.as_slice() == SMALL_TABLES.as_slice(),
+            "src/riot/base_point_16.bin is not the tables build_tables makes"
+        );
+    }
+
+    #[test]
+    fn nibble_digits_recombine_to_the_scalar() {
+        for k in [
+            Scalar::ZERO,
+            Scalar::ONE,
+            -Scalar::ONE,
+            scalar([0x88; 32]),
+            scalar([0x77; 32]),
+            scalar([0xf8; 32]),
+        ] {
+            let digits = signed_digits_of::<SMALL_WINDOWS, 4>(&k);
+            let mut sum = Scalar::ZERO;
+            let mut radix = Scalar::ONE;
+            for (i, d) in digits.iter().enumerate() {
+                if i < SMALL_WINDOWS - 1 {
+                    assert!((-8..8).contains(d));
+                } else {
+                    assert!((0..=1).contains(d));
+                }
+                let m = Scalar::from(u64::from(d.unsigned_abs()));
+                sum += if *d < 0 { -(m * radix) } else { m * radix };
+                radix *= Scalar::from(16u64);
+            }
+            assert_eq!(sum, k);
+        }
+    }
+
     #[test]
     fn edge_scalars_match_p256() {
         for k in [
@@ -435,6 +663,7 @@ mod tests {
             scalar([0xff; 32]),
         ] {
             assert_eq!(affine(&k), reference(&k));
+            assert_eq!(affine_small(&k), reference(&k));
         }
     }
 
@@ -456,9 +685,17 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
         #[test]
+        fn multiplication_is_fiats(a in proptest::array::uniform32(proptest::num::u8::ANY), b in proptest::array::uniform32(proptest::num::u8::ANY)) {
+            let (a, b) = (Fe::from_be_bytes(&FieldBytes::from(a)), Fe::from_be_bytes(&FieldBytes::from(b)));
+            proptest::prop_assert_eq!(a.mul(&b).0, fiat_mul(&a, &b));
+            proptest::prop_assert_eq!(a.square().0, fiat_mul(&a, &a));
+        }
+
+        #[test]
         fn random_scalars_match_p256(bytes in proptest::array::uniform32(proptest::num::u8::ANY)) {
             let k = scalar(bytes);
             proptest::prop_assert_eq!(affine(&k), reference(&k));
+            proptest::prop_assert_eq!(affine_small(&k), reference(&k));
         }
 
         #[test]

@@ -128,12 +128,28 @@ impl RiotSecrets {
         })
     }
 
-    /// Computes the public keys with p256's own multiplication (no set-up cost).
+    /// Computes the public keys with the single-use comb of [`crate::riot::base_point`]
+    /// (its tables are part of the program: nothing is built; one field inversion for both
+    /// keys).
     pub fn keys(&self) -> RiotKeys {
-        RiotKeys {
-            fwid: self.fwid,
-            device_id: KeyPair::from_secret(self.device_id.clone()),
-            alias: KeyPair::from_secret(self.alias.clone()),
+        match crate::riot::base_point::public_keys(&self.device_id, &self.alias) {
+            Some((device_id, alias)) => RiotKeys {
+                fwid: self.fwid,
+                device_id: KeyPair {
+                    secret: self.device_id.clone(),
+                    public: device_id,
+                },
+                alias: KeyPair {
+                    secret: self.alias.clone(),
+                    public: alias,
+                },
+            },
+            // Not reachable for non-zero private keys; stay correct regardless.
+            None => RiotKeys {
+                fwid: self.fwid,
+                device_id: KeyPair::from_secret(self.device_id.clone()),
+                alias: KeyPair::from_secret(self.alias.clone()),
+            },
         }
     }
 

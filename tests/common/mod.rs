@@ -106,6 +106,29 @@ pub(crate) fn project_dir(fixture: &str, subdir: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `-b` and `-m` with the `.bin` and `.map` of `fixtures/devkit-a`.
+pub(crate) fn devkit_a_bin_map() -> [String; 4] {
+    let dir = fixtures().join("devkit-a");
+    [
+        "-b".into(),
+        dir.join("DevKitDPS.ino.bin").display().to_string(),
+        "-m".into(),
+        dir.join("DevKitDPS.ino.map").display().to_string(),
+    ]
+}
+
+/// Every name in `dir`, hidden ones included, sorted; none when `dir` does not exist.
+pub(crate) fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
 /// The names of the files in `dir` other than the firmware (not recursive), sorted.
 pub(crate) fn written_files(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

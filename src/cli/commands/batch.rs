@@ -6,7 +6,7 @@ use crate::cli::Finish;
 use crate::cli::args::FirmwareArgs;
 use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
-use crate::cli::output::{BatchFiles, sync_filesystem, write_atomic};
+use crate::cli::output::{BatchFiles, JsonLines, write_atomic};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
@@ -52,6 +52,12 @@ pub(crate) struct BatchArgs {
     /// Write the summary as summary.json instead of summary.csv.
     #[arg(long = "summary-json")]
     pub summary_json: bool,
+    /// Write all certificates to one JSON-lines file instead of one file per device: one
+    /// object per line with registration_id, certificate_der_base64, sha1_thumbprint,
+    /// sha256_thumbprint and the manifest's other columns; named only once the batch is
+    /// complete (the summary still goes to --out-dir).
+    #[arg(long = "jsonl", value_name = "PATH", conflicts_with = "format")]
+    pub jsonl: Option<PathBuf>,
 }
 
 impl BatchArgs {
@@ -62,6 +68,7 @@ impl BatchArgs {
             force: self.force,
             keep_going: self.keep_going,
             jobs: self.jobs.map(usize::from),
+            jsonl: self.jsonl.clone(),
         }
     }
 
@@ -93,6 +100,19 @@ fn progress_bar(rows: usize) -> ProgressBar {
         ));
     }
     bar
+}
+
+/// With `--jsonl`, after the file was dropped: the rows it held are not written after all.
+fn unwrite(outcomes: &mut [engine::Outcome], interrupted: bool) {
+    let why = if interrupted {
+        "not written: the batch was interrupted"
+    } else {
+        "not written: the batch stopped after a failure"
+    };
+    for o in outcomes.iter_mut().filter(|o| o.status == Status::Written) {
+        o.status = Status::NotWritten;
+        o.error = Some(why.to_string());
+    }
 }
 
 /// Runs the batch: validates everything, then writes the certificates and the summary.
@@ -146,6 +166,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     };
     let checked = engine::check(&manifest, &options, &measurements)?;
     let already = checked.already_written.iter().flatten().count();
+    if let Some(path) = &options.jsonl {
+        crate::cli::output::check_writable(path, args.force)?;
+    }
 
     let total = manifest.rows.len();
     let invalid = checked.invalid_count();
@@ -208,20 +231,48 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let interrupted = crate::cli::sys::on_interrupt();
     let bar = progress_bar(total - invalid - already);
     let advance = || bar.inc(1);
-    let sink = BatchFiles { force: args.force };
-    let outcomes = engine::run(
-        &manifest,
-        &checked,
-        &measurements,
-        &options,
-        &sink,
-        &advance,
-        &interrupted,
-    )?;
-    bar.finish_and_clear();
-
-    // Every certificate on disk before the summary says so.
-    sync_filesystem(&options.out_dir)?;
+    let outcomes = match &options.jsonl {
+        None => {
+            let sink = BatchFiles::new(args.force);
+            let outcomes = engine::run(
+                &manifest,
+                &checked,
+                &measurements,
+                &options,
+                &sink,
+                &advance,
+                &interrupted,
+            )?;
+            bar.finish_and_clear();
+            // Every certificate this batch wrote is on disk before the summary says so.
+            sink.sync(&options.out_dir)?;
+            outcomes
+        }
+        Some(path) => {
+            let sink = JsonLines::create(path, args.force)?;
+            let mut outcomes = engine::run(
+                &manifest,
+                &checked,
+                &measurements,
+                &options,
+                &sink,
+                &advance,
+                &interrupted,
+            )?;
+            bar.finish_and_clear();
+            // All or nothing: the file is named only if the batch ran to its end (with
+            // --keep-going, past rows that failed); otherwise it is dropped unnamed and no
+            // row counts as written.
+            let was_interrupted = interrupted.load(Ordering::Relaxed);
+            let any_failed = outcomes.iter().any(|o| o.status == Status::Failed);
+            if was_interrupted || sink.had_error() || (any_failed && !args.keep_going) {
+                unwrite(&mut outcomes, was_interrupted);
+            } else {
+                sink.persist()?;
+            }
+            outcomes
+        }
+    };
     let contents = format.render(&manifest.extra_columns, &outcomes);
     write_atomic(&summary, &contents, replace_summary, 0o644)?;
 
@@ -260,7 +311,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "Wrote {written} of {total} certificates to {} in {seconds:.2} s ({:.0} per second); summary: {}",
-        options.out_dir.display(),
+        options.jsonl.as_ref().unwrap_or(&options.out_dir).display(),
         written as f64 / seconds.max(1e-9),
         summary.display()
     );

@@ -81,14 +81,6 @@ pub(crate) enum Sync {
     Deferred,
 }
 
-impl Sync {
-    /// Whether the file itself is flushed when staged. Only Linux flushes a batch's files
-    /// at once later ([`sync_filesystem`]); elsewhere each is flushed as it is written.
-    fn flush_file(self) -> bool {
-        self == Sync::Now || cfg!(not(target_os = "linux"))
-    }
-}
-
 /// Writes `bytes` to a new file in `path`'s folder with permission bits `mode` (before the
 /// umask), synced to disk, without giving it `path`'s name yet.
 pub(crate) fn stage(path: &Path, bytes: &[u8], mode: u32) -> io::Result<StagedFile> {
@@ -102,24 +94,25 @@ pub(crate) fn stage_with(
     sync: Sync,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<StagedFile> {
+    let mut staged = create(path, mode, sync)?;
+    fill(staged.file_mut())?;
+    Ok(staged)
+}
+
+/// An empty staged file for `path` (in its folder, permission bits `mode` before the umask),
+/// to be written through [`StagedFile::file_mut`] as the contents come (a batch's JSON-lines
+/// file), then named by [`StagedFile::persist`] or dropped (nothing is left).
+pub(crate) fn create(path: &Path, mode: u32, sync: Sync) -> io::Result<StagedFile> {
     let dir = folder_of(path).to_path_buf();
     #[cfg(target_os = "linux")]
-    if let Some(mut file) = unnamed::create(&dir, mode)? {
-        fill(&mut file)?;
-        if sync.flush_file() {
-            file.sync_all()?;
-        }
+    if let Some(file) = unnamed::create(&dir, mode)? {
         return Ok(StagedFile {
             kind: Kind::Unnamed(file),
             dir,
             sync,
         });
     }
-    let mut tmp = named_temp(&dir, path, mode)?;
-    fill(tmp.as_file_mut())?;
-    if sync.flush_file() {
-        tmp.as_file().sync_all()?;
-    }
+    let tmp = named_temp(&dir, path, mode)?;
     Ok(StagedFile {
         kind: Kind::Named(tmp),
         dir,
@@ -138,10 +131,22 @@ impl StagedFile {
         false
     }
 
-    /// Gives the file its name `path` (in the folder it was staged in). Without `overwrite`,
-    /// an existing `path` is an error of kind [`io::ErrorKind::AlreadyExists`] and is left
-    /// alone; with it, `path` is replaced in one step.
-    pub(crate) fn persist(self, path: &Path, overwrite: bool) -> io::Result<()> {
+    /// The file being staged, to write its contents.
+    pub(crate) fn file_mut(&mut self) -> &mut File {
+        match &mut self.kind {
+            Kind::Unnamed(file) => file,
+            Kind::Named(tmp) => tmp.as_file_mut(),
+        }
+    }
+
+    /// Gives the file its name `path` (in the folder it was staged in), after flushing it to
+    /// disk with [`Sync::Now`]. Without `overwrite`, an existing `path` is an error of kind
+    /// [`io::ErrorKind::AlreadyExists`] and is left alone; with it, `path` is replaced in one
+    /// step.
+    pub(crate) fn persist(mut self, path: &Path, overwrite: bool) -> io::Result<()> {
+        if self.sync == Sync::Now {
+            self.file_mut().sync_all()?;
+        }
         match self.kind {
             #[cfg(target_os = "linux")]
             Kind::Unnamed(mut file) => match unnamed::link(&file, &self.dir, path, overwrite) {
@@ -233,21 +238,59 @@ pub(crate) fn remove_stale(dir: &Path, names: &std::collections::HashSet<String>
     removed
 }
 
-/// Flushes everything written to the file system holding `dir` to disk.
-#[cfg(target_os = "linux")]
-pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
-    let handle = File::open(dir)?;
-    rustix::fs::syncfs(&handle).map_err(io::Error::from)
+/// Opens a file to flush it: read-only on Unix (`fsync` needs no more); with write access on
+/// Windows, where `FlushFileBuffers` refuses a read-only handle.
+fn open_to_flush(path: &Path) -> io::Result<File> {
+    #[cfg(windows)]
+    return std::fs::OpenOptions::new().write(true).open(path);
+    #[cfg(not(windows))]
+    File::open(path)
 }
 
-/// Makes the files staged in `dir` durable: each was flushed when it was written (there is
-/// no `syncfs` here), so only the folder's entries are left to flush. On Windows a folder
-/// cannot be opened as a file, and NTFS journals the renames itself: nothing is left to do.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn sync_filesystem(dir: &Path) -> io::Result<()> {
+/// Threads flushing a batch's files at its end: the flushes wait on the disk, not the CPU.
+const SYNC_THREADS: usize = 8;
+
+/// Flushes the files `paths` (named in the folder `dir`, staged with [`Sync::Deferred`]) to
+/// disk, several at a time, and then `dir` itself, so that their contents and their names
+/// survive a power cut. Only these files are flushed, not what other programs wrote to the
+/// same file system. A file that is gone again (replaced or removed by someone else) is not
+/// an error; any other failure is.
+pub(crate) fn sync_files(paths: &[PathBuf], dir: &Path) -> io::Result<()> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let per_thread = paths.len().div_ceil(SYNC_THREADS).max(64);
+    let results: Vec<io::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    for path in part {
+                        match open_to_flush(path) {
+                            Ok(file) => file.sync_all()?,
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a flushing thread failed")))
+            })
+            .collect()
+    });
+    results.into_iter().collect::<io::Result<()>>()?;
+    // The names: a folder that cannot be opened for syncing (some systems) is not an error.
     if let Ok(folder) = File::open(dir) {
-        // Best effort, as after a single file: some file systems cannot flush a folder.
-        let _ = folder.sync_all();
+        match folder.sync_all() {
+            Err(e) if e.kind() != io::ErrorKind::InvalidInput => return Err(e),
+            _ => {}
+        }
     }
     Ok(())
 }
@@ -358,23 +401,14 @@ mod stale_tests {
 mod tests {
     use super::*;
 
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
     #[test]
     fn staged_file_has_no_name_until_persisted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.pem");
         let staged = stage(&path, b"secret", 0o600).unwrap();
-        assert!(entries(dir.path()).is_empty() || !staged.is_unnamed());
+        assert!(crate::cli::test_support::names_in(dir.path()).is_empty() || !staged.is_unnamed());
         staged.persist(&path, false).unwrap();
-        assert_eq!(entries(dir.path()), ["k.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["k.pem"]);
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
         #[cfg(unix)]
         {
@@ -396,9 +430,30 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"secret");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(entries(dir.path()), ["k.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["k.pem"]);
         let err = copy_to_named(&mut file, dir.path(), &path, false).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn syncing_a_batchs_files_takes_only_its_files_and_tolerates_one_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..200)
+            .map(|i| dir.path().join(format!("{i}.pem")))
+            .collect();
+        for p in &paths {
+            stage_with(p, 0o644, Sync::Deferred, |f| f.write_all(b"x"))
+                .unwrap()
+                .persist(p, false)
+                .unwrap();
+        }
+        std::fs::remove_file(&paths[7]).unwrap();
+        sync_files(&paths, dir.path()).unwrap();
+        sync_files(&[], dir.path()).unwrap();
+        // A path that cannot be opened for another reason is an error.
+        let not_a_folder = dir.path().join("0.pem").join("x");
+        let err = sync_files(&[not_a_folder], dir.path()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotADirectory);
     }
 
     #[test]
@@ -417,6 +472,6 @@ mod tests {
             .persist(&path, true)
             .unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
-        assert_eq!(entries(dir.path()), ["a.pem"]);
+        assert_eq!(crate::cli::test_support::names_in(dir.path()), ["a.pem"]);
     }
 }
