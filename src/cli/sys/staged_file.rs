@@ -134,6 +134,7 @@ impl StagedFile {
     /// The file being staged, to write its contents.
     pub(crate) fn file_mut(&mut self) -> &mut File {
         match &mut self.kind {
+            #[cfg(target_os = "linux")]
             Kind::Unnamed(file) => file,
             Kind::Named(tmp) => tmp.as_file_mut(),
         }
