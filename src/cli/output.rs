@@ -339,7 +339,7 @@ mod tests {
         // No name before persist: none at all on Linux (O_TMPFILE); elsewhere only the
         // hidden temporary one (.c.jsonl.XXXXXX.tmp).
         let names = crate::cli::test_support::names_in(dir.path());
-        if cfg!(target_os = "linux") {
+        if crate::cli::sys::staged_file::UNNAMED_FILES {
             assert!(names.is_empty(), "no name before persist: {names:?}");
         } else {
             assert!(

@@ -60,9 +60,8 @@ pub(crate) enum LinkError {
 
 /// The serial ports the system lists, as the library's port choice takes them.
 pub(crate) fn list_ports() -> Result<Vec<PortCandidate>, LinkError> {
-    // serialport's Linux listing without libudev panics when /sys/class/tty is missing
-    // (some containers): no ports, then.
-    if cfg!(target_os = "linux") && !Path::new("/sys/class/tty").is_dir() {
+    // Where listing would fail (see the platform layer), there are no ports to offer.
+    if !crate::cli::sys::serial_ports_listable() {
         return Ok(Vec::new());
     }
     let ports = serialport::available_ports().map_err(|e| LinkError::List {

@@ -14,3 +14,9 @@ pub(crate) mod terminal;
 
 pub(crate) use interrupt::on_interrupt;
 pub(crate) use std_streams::{unbuffered_stdin, unbuffered_stdout};
+
+/// Whether the system's serial ports can be listed here: serialport's Linux listing without
+/// libudev panics when `/sys/class/tty` is missing (some containers); elsewhere always.
+pub(crate) fn serial_ports_listable() -> bool {
+    !cfg!(target_os = "linux") || std::path::Path::new("/sys/class/tty").is_dir()
+}

@@ -28,6 +28,11 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// Whether this platform stages files with no name at all until they are complete (Linux's
+/// `O_TMPFILE`, where the file system allows it); elsewhere a hidden temporary name is used.
+#[cfg(test)]
+pub(crate) const UNNAMED_FILES: bool = cfg!(target_os = "linux");
+
 /// A file written in full but not yet in place.
 #[derive(Debug)]
 pub(crate) struct StagedFile {
