@@ -285,9 +285,21 @@ impl SimBoard {
         &self.path
     }
 
-    /// Every byte the host sent so far.
+    /// Every byte the host sent, once the board has read them all: the board's thread may
+    /// lag behind a host that has already exited (a loaded machine), so this waits until
+    /// nothing more has arrived for 200 ms (at most 5 s).
     pub(crate) fn received(&self) -> Vec<u8> {
-        self.received.lock().unwrap().clone()
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = self.received.lock().unwrap().clone();
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+            let now = self.received.lock().unwrap().clone();
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        last
     }
 
     /// The UDS arguments `set_dps_uds` stored, in order.
