@@ -201,7 +201,11 @@ pub(crate) fn uds_file(uds: &str) -> PathBuf {
     if !path.exists() {
         let tmp = tempfile::NamedTempFile::new_in(&dir).unwrap();
         std::fs::write(tmp.path(), format!("{uds}\n")).unwrap();
-        tmp.persist(&path).unwrap();
+        // Another test thread may have written it meanwhile (and, on Windows, a file that
+        // a running tool has open cannot be replaced): the first copy in place wins.
+        if let Err(e) = tmp.persist_noclobber(&path) {
+            assert!(path.exists(), "cannot write {}: {e}", path.display());
+        }
     }
     path
 }
