@@ -113,7 +113,8 @@ fn a_silent_board_honours_the_timeout() {
     let took = started.elapsed();
     assert_eq!(r, BootReport::default());
     assert!(
-        took >= Duration::from_millis(400) && took < Duration::from_millis(1500),
+        // Not before the timeout, and it does end (room for a loaded machine).
+        took >= Duration::from_millis(400) && took < Duration::from_secs(10),
         "{took:?}"
     );
 }
