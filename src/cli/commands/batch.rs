@@ -231,35 +231,31 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let interrupted = crate::cli::sys::on_interrupt();
     let bar = progress_bar(total - invalid - already);
     let advance = || bar.inc(1);
+    // Derives and hands every certificate to `sink`; the bar is gone once it returns.
+    let run_into = |sink: &dyn dps_cert_gen::batch::engine::CertSink| {
+        let outcomes = engine::run(
+            &manifest,
+            &checked,
+            &measurements,
+            &options,
+            sink,
+            &advance,
+            &interrupted,
+        );
+        bar.finish_and_clear();
+        outcomes
+    };
     let outcomes = match &options.jsonl {
         None => {
             let sink = BatchFiles::new(args.force);
-            let outcomes = engine::run(
-                &manifest,
-                &checked,
-                &measurements,
-                &options,
-                &sink,
-                &advance,
-                &interrupted,
-            )?;
-            bar.finish_and_clear();
+            let outcomes = run_into(&sink)?;
             // Every certificate this batch wrote is on disk before the summary says so.
             sink.sync(&options.out_dir)?;
             outcomes
         }
         Some(path) => {
             let sink = JsonLines::create(path, args.force)?;
-            let mut outcomes = engine::run(
-                &manifest,
-                &checked,
-                &measurements,
-                &options,
-                &sink,
-                &advance,
-                &interrupted,
-            )?;
-            bar.finish_and_clear();
+            let mut outcomes = run_into(&sink)?;
             // All or nothing: the file is named only if the batch ran to its end (with
             // --keep-going, past rows that failed); otherwise it is dropped unnamed and no
             // row counts as written.
