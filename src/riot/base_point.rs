@@ -25,10 +25,12 @@ use p256::{AffinePoint, FieldBytes, ProjectivePoint, PublicKey, Scalar, SecretKe
 use std::hint::black_box;
 use std::sync::LazyLock;
 
-/// Entries per table: the multiples `1·B … 128·B` of the window's base `B = 256^i·G`.
-const ENTRIES: usize = 128;
-/// Windows: 32 bytes of scalar plus the carry out of the top byte.
-const WINDOWS: usize = 33;
+/// Bits per window of the batch's comb.
+const BITS: u32 = 7;
+/// Entries per table: the multiples `1·B … 64·B` of the window's base `B = 128^i·G`.
+const ENTRIES: usize = 1 << (BITS - 1);
+/// Windows: 256 bits of scalar and the carry out of the top window, `BITS` at a time.
+const WINDOWS: usize = (256 + BITS as usize) / BITS as usize;
 
 /// The single-use comb (one certificate): 4-bit signed windows, so tables of the multiples
 /// `1·B … 8·B` of `B = 16^i·G`.
@@ -106,27 +108,19 @@ impl Fe {
     }
 
     fn square(&self) -> Fe {
-        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
-        fiat::fiat_p256_square(&mut out, &self.mont());
-        Fe(out.0)
+        Fe(mont_mul(&self.0, &self.0))
     }
 
     fn add(&self, rhs: &Fe) -> Fe {
-        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
-        fiat::fiat_p256_add(&mut out, &self.mont(), &rhs.mont());
-        Fe(out.0)
+        Fe(add_mod_p(&self.0, &rhs.0))
     }
 
     fn sub(&self, rhs: &Fe) -> Fe {
-        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
-        fiat::fiat_p256_sub(&mut out, &self.mont(), &rhs.mont());
-        Fe(out.0)
+        Fe(sub_mod_p(&self.0, &rhs.0))
     }
 
     fn neg(&self) -> Fe {
-        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
-        fiat::fiat_p256_opp(&mut out, &self.mont());
-        Fe(out.0)
+        Fe(sub_mod_p(&[0; 4], &self.0))
     }
 
     fn double(&self) -> Fe {
@@ -208,10 +202,14 @@ const P: [u64; 4] = [
 
 /// Montgomery multiplication `a·b·2^-256 mod p` for inputs below `p`, the same result as
 /// `fiat_p256_mul` (checked by the tests against it): the product in 8 limbs, then four
-/// word-by-word reduction steps (`-p^-1 mod 2^64` is 1, so each step's multiplier is the
-/// low limb itself), then one masked subtraction of `p`. Carries stay in `u128`
-/// accumulators, which the compiler turns into add-with-carry chains (fiat's code passes
-/// each carry through a byte). Constant time: no branch, no index depends on the inputs.
+/// word-by-word reduction steps, then one masked subtraction of `p`. `-p^-1 mod 2^64` is 1,
+/// so each step's multiplier `m` is the low limb itself, and adding `m·p` needs one
+/// multiplication, not four: `p = 2^256 - 2^224 + 2^192 + 2^96 - 1`, so the low two limbs of
+/// `m·p` plus `m` are `m·2^96` (the low limb becomes zero, the next gains `m·2^32`), the
+/// third limb of `p` is zero and only the fourth, `2^64 - 2^32 + 1`, is multiplied.
+/// Carries stay in `u128` accumulators, which the compiler turns into add-with-carry chains
+/// (fiat's code passes each carry through a byte). Constant time: no branch, no index
+/// depends on the inputs.
 #[expect(
     clippy::indexing_slicing,
     reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
@@ -230,31 +228,86 @@ fn mont_mul(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
     let mut top = 0u64;
     for i in 0..4 {
         let m = t[i];
-        let mut carry = 0u64;
-        for j in 0..4 {
-            let v = u128::from(m) * u128::from(P[j]) + u128::from(t[i + j]) + u128::from(carry);
-            t[i + j] = v as u64;
-            carry = (v >> 64) as u64;
-        }
-        let v = u128::from(t[i + 4]) + u128::from(carry) + u128::from(top);
+        // Limbs i and i+1: t[i] + m·(2^96 - 1) = m·2^96 (t[i] is m), so limb i is now zero.
+        let v = u128::from(t[i + 1]) + (u128::from(m) << 32);
+        t[i + 1] = v as u64;
+        // Limb i+2: p's third limb is zero, only the carry.
+        let v = u128::from(t[i + 2]) + (v >> 64);
+        t[i + 2] = v as u64;
+        let v = u128::from(t[i + 3]) + u128::from(m) * u128::from(P[3]) + (v >> 64);
+        t[i + 3] = v as u64;
+        let v = u128::from(t[i + 4]) + (v >> 64) + u128::from(top);
         t[i + 4] = v as u64;
         top = (v >> 64) as u64;
     }
-    // r = t[4..8] + top·2^256 < 2p: subtract p once unless that borrows past `top`.
+    let mut r = [0u64; 4];
+    r.copy_from_slice(&t[4..]);
+    reduce_once(&r, top)
+}
+
+/// `r + top·2^256` reduced once: for a value below `2p`, the value mod p. Subtracts `p`
+/// unless that borrows more than `top` holds; the choice is a mask, not a branch.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
+)]
+fn reduce_once(r: &[u64; 4], top: u64) -> [u64; 4] {
     let mut reduced = [0u64; 4];
     let mut borrow = 0u64;
     for j in 0..4 {
-        let v = u128::from(t[j + 4])
+        let v = u128::from(r[j])
             .wrapping_sub(u128::from(P[j]))
             .wrapping_sub(u128::from(borrow));
         reduced[j] = v as u64;
         borrow = ((v >> 64) as u64) & 1;
     }
-    // Keep r (not r - p) exactly when the subtraction borrowed more than `top` holds.
     let keep = black_box((u64::from(borrow > top)).wrapping_neg());
     let mut out = [0u64; 4];
     for j in 0..4 {
-        out[j] = reduced[j] ^ ((reduced[j] ^ t[j + 4]) & keep);
+        out[j] = reduced[j] ^ ((reduced[j] ^ r[j]) & keep);
+    }
+    out
+}
+
+/// `a + b mod p` for inputs below `p` (the same as `fiat_p256_add`, checked by the tests).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
+)]
+fn add_mod_p(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
+    let mut sum = [0u64; 4];
+    let mut carry = 0u64;
+    for j in 0..4 {
+        let v = u128::from(a[j]) + u128::from(b[j]) + u128::from(carry);
+        sum[j] = v as u64;
+        carry = (v >> 64) as u64;
+    }
+    reduce_once(&sum, carry)
+}
+
+/// `a - b mod p` for inputs below `p` (the same as `fiat_p256_sub`, checked by the tests):
+/// the difference, plus `p` under a mask when it borrowed.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
+)]
+fn sub_mod_p(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
+    let mut diff = [0u64; 4];
+    let mut borrow = 0u64;
+    for j in 0..4 {
+        let v = u128::from(a[j])
+            .wrapping_sub(u128::from(b[j]))
+            .wrapping_sub(u128::from(borrow));
+        diff[j] = v as u64;
+        borrow = ((v >> 64) as u64) & 1;
+    }
+    let mask = black_box(borrow.wrapping_neg());
+    let mut out = [0u64; 4];
+    let mut carry = 0u64;
+    for j in 0..4 {
+        let v = u128::from(diff[j]) + u128::from(P[j] & mask) + u128::from(carry);
+        out[j] = v as u64;
+        carry = (v >> 64) as u64;
     }
     out
 }
@@ -354,31 +407,39 @@ fn build_tables<const N: usize>(windows: usize) -> Vec<[Entry; N]> {
         .collect()
 }
 
-/// Signed radix-256 digits of a scalar, least significant first: `k = Σ dᵢ·256^i` with
-/// `dᵢ ∈ [-128, 128)` for `i < 32` and `d₃₂ ∈ {0, 1}`. Branch-free.
+/// Signed radix-`2^BITS` digits of a scalar for the batch's comb.
 fn signed_digits(k: &Scalar) -> [i16; WINDOWS] {
-    signed_digits_of::<WINDOWS, 8>(k)
+    signed_digits_of::<WINDOWS, BITS>(k)
 }
 
-/// Signed radix-`2^BITS` digits of a scalar (`BITS` 4 or 8), least significant first:
-/// `k = Σ dᵢ·2^(BITS·i)` with `dᵢ ∈ [-2^(BITS-1), 2^(BITS-1))` but the last, the carry
-/// (0 or 1). `W` is `256 / BITS + 1`. Branch-free.
+/// Signed radix-`2^BITS` digits of a scalar (`BITS` from 4 to 8), least significant first:
+/// `k = Σ dᵢ·2^(BITS·i)` with `dᵢ ∈ [-2^(BITS-1), 2^(BITS-1))` but the last, the top bits
+/// and the carry into them (at most `2^(BITS-1)`, since `W` is `(256 + BITS) / BITS`: the
+/// top window holds fewer than `BITS - 1` bits, or is the carry alone). Branch-free; which
+/// bits a window reads depends only on its index.
 fn signed_digits_of<const W: usize, const BITS: u32>(k: &Scalar) -> [i16; W] {
     let be = k.to_repr();
+    let mut le = [0u8; 34];
+    for (d, s) in le.iter_mut().zip(be.iter().rev()) {
+        *d = *s;
+    }
     let mut digits = [0i16; W];
     let mut carry = 0i16;
     let half = 1i16 << (BITS - 1);
-    let chunks = be.iter().rev().flat_map(|byte| {
-        (0..8 / BITS).map(move |n| (i16::from(*byte) >> (n * BITS)) & ((1 << BITS) - 1))
-    });
-    for (digit, chunk) in digits.iter_mut().zip(chunks) {
+    let mask = (1u16 << BITS) - 1;
+    for (i, digit) in digits.iter_mut().enumerate() {
+        let bit = i * BITS as usize;
+        let (byte, shift) = (bit / 8, bit % 8);
+        let pair = match (le.get(byte), le.get(byte + 1)) {
+            (Some(lo), Some(hi)) => u16::from_le_bytes([*lo, *hi]),
+            (Some(lo), None) => u16::from(*lo),
+            _ => 0,
+        };
+        let chunk = ((pair >> shift) & mask) as i16;
         let d = chunk + carry;
         // carry = 1 exactly when d >= half (d is at most 2^BITS).
         carry = (d + half) >> BITS;
         *digit = d - (carry << BITS);
-    }
-    if let Some(last) = digits.last_mut() {
-        *last = carry;
     }
     digits
 }
@@ -390,6 +451,10 @@ fn eq_mask(a: u64, b: u64) -> u64 {
 
 /// The entry `|d|·B` of a table (`x`, `y`, negated when `d < 0`) and a mask that is all
 /// ones when `d = 0`, reading every entry.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "an entry's 8 words indexed by a loop counter below 8; the loop is unrolled (and vectorised)"
+)]
 fn select<const N: usize>(table: &[Entry; N], digit: i16) -> (Fe, Fe, u64) {
     let magnitude = u64::from(digit.unsigned_abs());
     // All masks first, then made opaque in one go: the optimiser cannot see that only one
@@ -402,10 +467,13 @@ fn select<const N: usize>(table: &[Entry; N], digit: i16) -> (Fe, Fe, u64) {
     let masks = black_box(masks);
     let mut words = [0u64; 8];
     for (entry, mask) in table.iter().zip(masks) {
-        for (w, e) in words.iter_mut().zip(entry) {
-            *w |= e & mask;
+        for k in 0..8 {
+            words[k] |= entry[k] & mask;
         }
     }
+    // Through memory: the compiler then vectorises the whole scan (all eight words in SSE2
+    // registers), not only the half it otherwise keeps in vector registers.
+    let words = black_box(words);
     let (mut x, mut y) = ([0u64; 4], [0u64; 4]);
     x.copy_from_slice(words.get(..4).unwrap_or(&[0; 4]));
     y.copy_from_slice(words.get(4..).unwrap_or(&[0; 4]));
@@ -541,8 +609,26 @@ mod tests {
         out.0
     }
 
+    fn fiat_add(a: &Fe, b: &Fe) -> [u64; 4] {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_add(&mut out, &a.mont(), &b.mont());
+        out.0
+    }
+
+    fn fiat_sub(a: &Fe, b: &Fe) -> [u64; 4] {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_sub(&mut out, &a.mont(), &b.mont());
+        out.0
+    }
+
+    fn fiat_opp(a: &Fe) -> [u64; 4] {
+        let mut out = fiat::fiat_p256_montgomery_domain_field_element([0; 4]);
+        fiat::fiat_p256_opp(&mut out, &a.mont());
+        out.0
+    }
+
     #[test]
-    fn multiplication_is_fiats_at_the_edges() {
+    fn field_arithmetic_is_fiats_at_the_edges() {
         let p_minus = |k: u64| Fe([P[0] - k, P[1], P[2], P[3]]);
         let edges = [
             Fe::ZERO,
@@ -556,7 +642,11 @@ mod tests {
         for a in &edges {
             for b in &edges {
                 assert_eq!(a.mul(b).0, fiat_mul(a, b));
+                assert_eq!(a.add(b).0, fiat_add(a, b));
+                assert_eq!(a.sub(b).0, fiat_sub(a, b));
             }
+            assert_eq!(a.square().0, fiat_mul(a, a));
+            assert_eq!(a.neg().0, fiat_opp(a));
         }
     }
 
@@ -576,14 +666,20 @@ mod tests {
             -Scalar::ONE,
             scalar([0x80; 32]),
             scalar([0x7f; 32]),
+            scalar([0xff; 32]),
         ] {
+            let digits = signed_digits(&k);
             let mut sum = Scalar::ZERO;
             let mut radix = Scalar::ONE;
-            for d in signed_digits(&k) {
-                assert!((-128..128).contains(&d));
+            for (i, d) in digits.iter().enumerate() {
+                if i < WINDOWS - 1 {
+                    assert!((-(ENTRIES as i16)..ENTRIES as i16).contains(d));
+                } else {
+                    assert!((0..=ENTRIES as i16).contains(d), "top digit {d}");
+                }
                 let m = Scalar::from(u64::from(d.unsigned_abs()));
-                sum += if d < 0 { -(m * radix) } else { m * radix };
-                radix *= Scalar::from(256u64);
+                sum += if *d < 0 { -(m * radix) } else { m * radix };
+                radix *= Scalar::from(1u64 << BITS);
             }
             assert_eq!(sum, k);
         }
@@ -685,10 +781,13 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
         #[test]
-        fn multiplication_is_fiats(a in proptest::array::uniform32(proptest::num::u8::ANY), b in proptest::array::uniform32(proptest::num::u8::ANY)) {
+        fn field_arithmetic_is_fiats(a in proptest::array::uniform32(proptest::num::u8::ANY), b in proptest::array::uniform32(proptest::num::u8::ANY)) {
             let (a, b) = (Fe::from_be_bytes(&FieldBytes::from(a)), Fe::from_be_bytes(&FieldBytes::from(b)));
             proptest::prop_assert_eq!(a.mul(&b).0, fiat_mul(&a, &b));
             proptest::prop_assert_eq!(a.square().0, fiat_mul(&a, &a));
+            proptest::prop_assert_eq!(a.add(&b).0, fiat_add(&a, &b));
+            proptest::prop_assert_eq!(a.sub(&b).0, fiat_sub(&a, &b));
+            proptest::prop_assert_eq!(a.neg().0, fiat_opp(&a));
         }
 
         #[test]
