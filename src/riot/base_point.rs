@@ -20,17 +20,23 @@
 
 use fiat_crypto::p256_64 as fiat;
 use p256::elliptic_curve::point::{AffineCoordinates, BatchNormalize};
+use p256::elliptic_curve::subtle::ConditionallySelectable;
 use p256::elliptic_curve::{Group, PrimeField};
 use p256::{AffinePoint, FieldBytes, ProjectivePoint, PublicKey, Scalar, SecretKey};
 use std::hint::black_box;
 use std::sync::LazyLock;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Bits per window of the batch's comb.
 const BITS: u32 = 7;
-/// Entries per table: the multiples `1·B … 64·B` of the window's base `B = 128^i·G`.
+/// Entries per table: the odd multiples `1·B, 3·B, … 127·B` of the window's base
+/// `B = 128^i·G`.
 const ENTRIES: usize = 1 << (BITS - 1);
-/// Windows: 256 bits of scalar and the carry out of the top window, `BITS` at a time.
-const WINDOWS: usize = (256 + BITS as usize) / BITS as usize;
+/// Windows: 256 bits of scalar, `BITS` at a time (the top window holds the last 4 bits).
+const WINDOWS: usize = 256_usize.div_ceil(BITS as usize);
+/// Below this many pairs the batch's comb is not worth it (its shared inversions cost more
+/// than they save, and its tables are built on first use): the single-use comb serves.
+const MANY: usize = 16;
 
 /// The single-use comb (one certificate): 4-bit signed windows, so tables of the multiples
 /// `1·B … 8·B` of `B = 16^i·G`.
@@ -52,7 +58,7 @@ static SMALL_TABLES: [[Entry; SMALL_ENTRIES]; SMALL_WINDOWS] =
 const fn parse_tables(
     bytes: &[u8; SMALL_WINDOWS * SMALL_ENTRIES * 64],
 ) -> [[Entry; SMALL_ENTRIES]; SMALL_WINDOWS] {
-    let mut tables = [[[0u64; 8]; SMALL_ENTRIES]; SMALL_WINDOWS];
+    let mut tables = [[Entry([0u64; 8]); SMALL_ENTRIES]; SMALL_WINDOWS];
     let mut i = 0;
     while i < SMALL_WINDOWS {
         let mut j = 0;
@@ -66,7 +72,7 @@ const fn parse_tables(
                     word[b] = bytes[at + b];
                     b += 1;
                 }
-                tables[i][j][w] = u64::from_le_bytes(word);
+                tables[i][j].0[w] = u64::from_le_bytes(word);
                 w += 1;
             }
             j += 1;
@@ -108,7 +114,7 @@ impl Fe {
     }
 
     fn square(&self) -> Fe {
-        Fe(mont_mul(&self.0, &self.0))
+        Fe(mont_square(&self.0))
     }
 
     fn add(&self, rhs: &Fe) -> Fe {
@@ -225,6 +231,54 @@ fn mont_mul(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
         }
         t[i + 4] = carry;
     }
+    mont_reduce(t)
+}
+
+/// Montgomery squaring `a·a·2^-256 mod p`, the same result as [`mont_mul`]`(a, a)` (checked
+/// by the tests against fiat's multiplication): the six products of different limbs once,
+/// doubled, plus the four squares, so 10 limb multiplications instead of 16.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
+)]
+fn mont_square(a: &[u64; 4]) -> [u64; 4] {
+    let mut t = [0u64; 8];
+    for i in 0..3 {
+        let mut carry = 0u64;
+        for j in i + 1..4 {
+            let v = u128::from(a[i]) * u128::from(a[j]) + u128::from(t[i + j]) + u128::from(carry);
+            t[i + j] = v as u64;
+            carry = (v >> 64) as u64;
+        }
+        t[i + 4] = carry;
+    }
+    // Double the cross products (they are below 2^448, so the doubling fits in 8 limbs).
+    let mut high = 0u64;
+    for limb in t.iter_mut() {
+        let next = *limb >> 63;
+        *limb = (*limb << 1) | high;
+        high = next;
+    }
+    let mut carry = 0u64;
+    for i in 0..4 {
+        let square = u128::from(a[i]) * u128::from(a[i]);
+        let v = u128::from(t[2 * i]) + (square & u128::from(u64::MAX)) + u128::from(carry);
+        t[2 * i] = v as u64;
+        let v = u128::from(t[2 * i + 1]) + (square >> 64) + (v >> 64);
+        t[2 * i + 1] = v as u64;
+        carry = (v >> 64) as u64;
+    }
+    mont_reduce(t)
+}
+
+/// The Montgomery reduction `t·2^-256 mod p` of a product `t < p^2` (8 limbs): four
+/// word-by-word steps (see [`mont_mul`]), then one masked subtraction.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "fixed-size arrays indexed by loop counters within their sizes; the loops are unrolled"
+)]
+#[inline(always)]
+fn mont_reduce(mut t: [u64; 8]) -> [u64; 4] {
     let mut top = 0u64;
     for i in 0..4 {
         let m = t[i];
@@ -356,10 +410,18 @@ impl Point {
     }
 }
 
-/// A table entry: affine `x` and `y` in Montgomery form.
-type Entry = [u64; 8];
+/// A table entry: affine `x` and `y` in Montgomery form, one cache line (aligned, so the
+/// scan's vector instructions read it straight from memory).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C, align(64))]
+struct Entry([u64; 8]);
 
-/// `TABLES[i][j] = (j + 1)·256^i·G`, and the curve's `b`.
+/// A scan mask, twice (one SSE2 register), aligned like the register.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct Mask([u64; 2]);
+
+/// `TABLES[i][j] = (2j + 1)·128^i·G`, and the curve's `b`.
 struct Tables {
     tables: Vec<[Entry; ENTRIES]>,
     b: Fe,
@@ -369,14 +431,28 @@ static TABLES: LazyLock<Tables> = LazyLock::new(Tables::build);
 
 impl Tables {
     fn build() -> Self {
+        let mut projective = Vec::with_capacity(WINDOWS * ENTRIES);
+        let mut base = ProjectivePoint::generator();
+        for _ in 0..WINDOWS {
+            let twice = base.double();
+            let mut multiple = base;
+            for _ in 0..ENTRIES {
+                projective.push(multiple);
+                multiple += twice;
+            }
+            // `multiple` is now (2·ENTRIES + 1)·B; the next window's base is 2·ENTRIES·B.
+            base = multiple - base;
+        }
         Self {
-            tables: build_tables::<ENTRIES>(WINDOWS),
+            tables: to_entries::<ENTRIES>(&projective),
             b: curve_b(),
         }
     }
 }
 
-/// `windows` tables of `N` entries: table `i` holds `1·B … N·B` for `B = (2N)^i·G`.
+/// `windows` tables of `N` entries: table `i` holds `1·B … N·B` for `B = (2N)^i·G` (how
+/// `base_point_16.bin` was made; the test that checks it calls this).
+#[cfg(test)]
 fn build_tables<const N: usize>(windows: usize) -> Vec<[Entry; N]> {
     let mut projective = Vec::with_capacity(windows * N);
     let mut base = ProjectivePoint::generator();
@@ -389,16 +465,20 @@ fn build_tables<const N: usize>(windows: usize) -> Vec<[Entry; N]> {
         // The last pushed is N·B; the next window's base is 2N·B.
         base = (multiple - base).double();
     }
-    let affine = <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(
-        projective.as_slice(),
-    );
+    to_entries::<N>(&projective)
+}
+
+/// Points as tables of `N` affine entries (one field inversion for all).
+fn to_entries<const N: usize>(projective: &[ProjectivePoint]) -> Vec<[Entry; N]> {
+    let affine =
+        <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(projective);
     affine
         .chunks_exact(N)
         .map(|chunk| {
-            let mut table = [[0u64; 8]; N];
+            let mut table = [Entry([0u64; 8]); N];
             for (entry, point) in table.iter_mut().zip(chunk) {
                 let (x, y) = (Fe::from_be_bytes(&point.x()), Fe::from_be_bytes(&point.y()));
-                for (e, w) in entry.iter_mut().zip(x.0.iter().chain(y.0.iter())) {
+                for (e, w) in entry.0.iter_mut().zip(x.0.iter().chain(y.0.iter())) {
                     *e = *w;
                 }
             }
@@ -407,9 +487,40 @@ fn build_tables<const N: usize>(windows: usize) -> Vec<[Entry; N]> {
         .collect()
 }
 
-/// Signed radix-`2^BITS` digits of a scalar for the batch's comb.
-fn signed_digits(k: &Scalar) -> [i16; WINDOWS] {
-    signed_digits_of::<WINDOWS, BITS>(k)
+/// The batch comb's digits of `k`, and a mask that is all ones when the result must be
+/// negated. The comb needs an odd scalar: an even `k` is replaced by `n - k` (odd, since
+/// the group order `n` is odd), whose multiple is `-(k·G)`. An odd `k` is `Σ dᵢ·128^i`
+/// with every digit odd (never zero): `dᵢ = ((k >> 7i) mod 256 | 1) - 128` for the windows
+/// but the last, which is `(k >> 252) | 1` (the recoding of Joye and Tunstall, 2009, in the
+/// form `kᵢ₊₁ = (kᵢ >> 7) | 1`). Each digit is returned as `select`'s index: the sign of
+/// `dᵢ` times `(|dᵢ| + 1) / 2`, the position of `|dᵢ|·B` among the odd multiples. Branch-free;
+/// which bits a window reads depends only on its index.
+fn odd_digits(k: &Scalar) -> ([i16; WINDOWS], u64) {
+    let even = !k.is_odd();
+    let k = Scalar::conditional_select(k, &-k, even);
+    let negate = black_box(u64::from(even.unwrap_u8()).wrapping_neg());
+    let be = k.to_repr();
+    let mut le = [0u8; 34];
+    for (d, s) in le.iter_mut().zip(be.iter().rev()) {
+        *d = *s;
+    }
+    let mut digits = [0i16; WINDOWS];
+    for (i, digit) in digits.iter_mut().enumerate() {
+        let bit = i * BITS as usize;
+        let (byte, shift) = (bit / 8, bit % 8);
+        let pair = match (le.get(byte), le.get(byte + 1)) {
+            (Some(lo), Some(hi)) => u16::from_le_bytes([*lo, *hi]),
+            _ => 0,
+        };
+        let v = (((pair >> shift) & 0xff) | 1) as i16;
+        let d = if i + 1 < WINDOWS { v - (1 << BITS) } else { v };
+        // All ones for a negative digit; |d| and the index without a branch.
+        let sign = d >> 15;
+        let index = (((d ^ sign) - sign) + 1) >> 1;
+        *digit = (index ^ sign) - sign;
+    }
+    le.zeroize();
+    (digits, negate)
 }
 
 /// Signed radix-`2^BITS` digits of a scalar (`BITS` from 4 to 8), least significant first:
@@ -460,20 +571,22 @@ fn select<const N: usize>(table: &[Entry; N], digit: i16) -> (Fe, Fe, u64) {
     // All masks first, then made opaque in one go: the optimiser cannot see that only one
     // is set, so it cannot turn the scan into a jump to that entry (checked in the machine
     // code; a mask per entry through `black_box` works too, at twice the cost).
-    let mut masks = [0u64; N];
+    let mut masks = [Mask([0; 2]); N];
     for (j, mask) in (1u64..).zip(masks.iter_mut()) {
-        *mask = ((j ^ magnitude).wrapping_sub(1) >> 63).wrapping_neg();
+        let m = ((j ^ magnitude).wrapping_sub(1) >> 63).wrapping_neg();
+        *mask = Mask([m, m]);
     }
-    let masks = black_box(masks);
+    // Opaque in place (the compiler must assume the masks changed), not copied.
+    black_box(&mut masks);
     let mut words = [0u64; 8];
-    for (entry, mask) in table.iter().zip(masks) {
-        for k in 0..8 {
-            words[k] |= entry[k] & mask;
+    for (entry, mask) in table.iter().zip(&masks) {
+        for (k, word) in words.iter_mut().enumerate() {
+            *word |= entry.0[k] & mask.0[k % 2];
         }
     }
     // Through memory: the compiler then vectorises the whole scan (all eight words in SSE2
     // registers), not only the half it otherwise keeps in vector registers.
-    let words = black_box(words);
+    black_box(&mut words);
     let (mut x, mut y) = ([0u64; 4], [0u64; 4]);
     x.copy_from_slice(words.get(..4).unwrap_or(&[0; 4]));
     y.copy_from_slice(words.get(4..).unwrap_or(&[0; 4]));
@@ -482,17 +595,6 @@ fn select<const N: usize>(table: &[Entry; N], digit: i16) -> (Fe, Fe, u64) {
     let negative = black_box((i64::from(digit) >> 63) as u64);
     let y = Fe::select(negative, &y, &y.neg());
     (x, y, eq_mask(magnitude, 0))
-}
-
-/// `k·G`, projective.
-fn mul_generator(k: &Scalar) -> Point {
-    let tables = &*TABLES;
-    let mut acc = Point::identity();
-    for (table, digit) in tables.tables.iter().zip(signed_digits(k)) {
-        let (x, y, zero) = select(table, digit);
-        acc = acc.add_mixed(&x, &y, &tables.b, zero);
-    }
-    acc
 }
 
 /// `k·G`, projective, with the single-use comb: nothing to build, 65 additions.
@@ -527,32 +629,92 @@ pub fn public_keys(a: &SecretKey, b: &SecretKey) -> Option<(PublicKey, PublicKey
     Some((key(&pa, &za_inv)?, key(&pb, &zb_inv)?))
 }
 
-/// The public keys of many pairs of private keys, with one field inversion for all of them
-/// (Montgomery's trick). `None` for a pair only if a key were zero, which a [`SecretKey`]
-/// cannot be.
+/// The public keys of many pairs of private keys (a batch). From [`MANY`] pairs on, with the
+/// batch's comb: all the multiplications advance together, window by window, in affine
+/// coordinates, and each window's additions share one field inversion (Montgomery's
+/// trick): about 6 field multiplications per addition instead of the 11 of a projective
+/// one. Affine addition has exceptions (adding a point to itself, to its negation, or to
+/// the identity), which the odd digits rule out in every window but the last: after `i`
+/// windows the accumulated multiple is odd (so not zero) and smaller in magnitude than
+/// `128^i`, while the addend is an odd multiple of `128^i`, all below the group order `n`
+/// until the last window (`128^36 = 2^252 < n`). The last window uses the complete
+/// projective addition, which has no exceptions, then one inversion converts all the
+/// points to affine. Fewer pairs go through the single-use comb, pair by pair.
+///
+/// `None` for a pair only if a key were zero, which a [`SecretKey`] cannot be.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "digits indexed by window numbers below WINDOWS, the length of every digit array (the windows come from the WINDOWS tables)"
+)]
 pub fn public_keys_many(pairs: &[(&SecretKey, &SecretKey)]) -> Vec<Option<(PublicKey, PublicKey)>> {
-    let points: Vec<Point> = pairs
+    if pairs.len() < MANY {
+        return pairs.iter().map(|(a, b)| public_keys(a, b)).collect();
+    }
+    let tables = &*TABLES;
+    let recoded: Zeroizing<Vec<([i16; WINDOWS], u64)>> = Zeroizing::new(
+        pairs
+            .iter()
+            .flat_map(|(a, b)| {
+                [
+                    odd_digits(&a.to_nonzero_scalar()),
+                    odd_digits(&b.to_nonzero_scalar()),
+                ]
+            })
+            .collect(),
+    );
+    let count = recoded.len();
+    let mut table_of = tables.tables.iter();
+    let (Some(first), Some(last)) = (table_of.next(), table_of.next_back()) else {
+        return Vec::new();
+    };
+    // The first window: each accumulator starts at its digit's entry.
+    let mut acc: Vec<(Fe, Fe)> = recoded
         .iter()
-        .flat_map(|(a, b)| {
-            [
-                mul_generator(&a.to_nonzero_scalar()),
-                mul_generator(&b.to_nonzero_scalar()),
-            ]
+        .map(|(digits, _)| {
+            let (x, y, _) = select(first, digits[0]);
+            (x, y)
         })
         .collect();
-    // prefix[i] = z0·z1·…·z(i-1); one inversion of the whole product, then back again.
-    let mut prefix = Vec::with_capacity(points.len());
-    let mut acc = Fe::one();
-    for p in &points {
-        prefix.push(acc);
-        acc = acc.mul(&p.z);
+    let mut addends = vec![(Fe::ZERO, Fe::ZERO); count];
+    let mut dx = vec![Fe::ZERO; count];
+    let mut scratch = vec![Fe::ZERO; count];
+    for (window, table) in (1..).zip(table_of) {
+        for (((addend, d), (x1, _)), (digits, _)) in addends
+            .iter_mut()
+            .zip(dx.iter_mut())
+            .zip(&acc)
+            .zip(recoded.iter())
+        {
+            let (x2, y2, _) = select(table, digits[window]);
+            *d = x2.sub(x1);
+            *addend = (x2, y2);
+        }
+        invert_all(&mut dx, &mut scratch);
+        for (((x1, y1), (x2, y2)), inv) in acc.iter_mut().zip(&addends).zip(&dx) {
+            let slope = y2.sub(y1).mul(inv);
+            let x3 = slope.square().sub(x1).sub(x2);
+            let y3 = slope.mul(&x1.sub(&x3)).sub(y1);
+            (*x1, *y1) = (x3, y3);
+        }
     }
-    let mut inv = acc.invert();
-    let mut z_inv = vec![Fe::ZERO; points.len()];
-    for ((slot, p), before) in z_inv.iter_mut().zip(&points).zip(&prefix).rev() {
-        *slot = inv.mul(before);
-        inv = inv.mul(&p.z);
-    }
+    let points: Vec<Point> = acc
+        .iter()
+        .zip(recoded.iter())
+        .map(|((x, y), (digits, negate))| {
+            let start = Point {
+                x: *x,
+                y: *y,
+                z: Fe::one(),
+            };
+            let (x2, y2, zero) = select(last, digits[WINDOWS - 1]);
+            let mut p = start.add_mixed(&x2, &y2, &tables.b, zero);
+            p.y = Fe::select(*negate, &p.y, &p.y.neg());
+            p
+        })
+        .collect();
+    // One inversion for every z.
+    let mut z_inv: Vec<Fe> = points.iter().map(|p| p.z).collect();
+    invert_all(&mut z_inv, &mut scratch);
     let key = |p: &Point, z_inv: &Fe| -> Option<PublicKey> {
         let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
         let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
@@ -569,6 +731,24 @@ pub fn public_keys_many(pairs: &[(&SecretKey, &SecretKey)]) -> Vec<Option<(Publi
         .collect()
 }
 
+/// Replaces every value by its inverse with one field inversion (Montgomery's trick:
+/// 3 multiplications per value). A zero value makes every result zero; the callers' values
+/// are never zero. `scratch` is at least as long as `values`.
+fn invert_all(values: &mut [Fe], scratch: &mut [Fe]) {
+    // scratch[i] = values[0]·…·values[i-1].
+    let mut product = Fe::one();
+    for (value, before) in values.iter().zip(scratch.iter_mut()) {
+        *before = product;
+        product = product.mul(value);
+    }
+    let mut inv = product.invert();
+    for (value, before) in values.iter_mut().zip(scratch.iter()).rev() {
+        let inverse = inv.mul(before);
+        inv = inv.mul(value);
+        *value = inverse;
+    }
+}
+
 /// Builds the tables now rather than at the first multiplication (for timing and benchmarks).
 pub fn warm_up() {
     LazyLock::force(&TABLES);
@@ -583,15 +763,37 @@ mod tests {
         <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(bytes))
     }
 
-    /// `k·G` in affine coordinates through this module, `None` for the identity.
-    fn affine(k: &Scalar) -> Option<([u8; 32], [u8; 32])> {
-        let p = mul_generator(k);
-        let z = p.z.to_be_bytes();
-        if z == [0; 32] {
-            return None;
+    /// The public keys of `keys` (none zero) through the batch's comb: the keys are repeated
+    /// until there are enough pairs for it.
+    fn batch_of(keys: &[Scalar]) -> Vec<PublicKey> {
+        let secrets: Vec<SecretKey> = keys
+            .iter()
+            .map(|k| SecretKey::from_bytes(&k.to_repr()).unwrap())
+            .collect();
+        let mut padded: Vec<&SecretKey> = secrets.iter().collect();
+        while padded.len() < 2 * MANY {
+            padded.extend(secrets.iter());
         }
-        let z_inv = p.z.invert();
-        Some((p.x.mul(&z_inv).to_be_bytes(), p.y.mul(&z_inv).to_be_bytes()))
+        if padded.len() % 2 == 1 {
+            padded.push(&secrets[0]);
+        }
+        let pairs: Vec<(&SecretKey, &SecretKey)> =
+            padded.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        let publics: Vec<PublicKey> = public_keys_many(&pairs)
+            .into_iter()
+            .flat_map(|pair| {
+                let (a, b) = pair.unwrap();
+                [a, b]
+            })
+            .collect();
+        publics[..keys.len()].to_vec()
+    }
+
+    /// The public keys of `keys` through p256's own code.
+    fn references(keys: &[Scalar]) -> Vec<PublicKey> {
+        keys.iter()
+            .map(|k| SecretKey::from_bytes(&k.to_repr()).unwrap().public_key())
+            .collect()
     }
 
     /// `k·G` through p256's own code.
@@ -658,30 +860,68 @@ mod tests {
         }
     }
 
-    #[test]
-    fn digits_recombine_to_the_scalar() {
-        for k in [
-            Scalar::ZERO,
+    /// `Σ dᵢ·128^i` from `odd_digits`' indexes, negated when its mask says so.
+    fn recombine(digits: &[i16; WINDOWS], negate: u64) -> Scalar {
+        let mut sum = Scalar::ZERO;
+        let mut radix = Scalar::ONE;
+        for (i, index) in digits.iter().enumerate() {
+            assert!(*index != 0);
+            if i + 1 < WINDOWS {
+                assert!((-(ENTRIES as i16)..=ENTRIES as i16).contains(index));
+            } else {
+                // The top window: (k >> 252) | 1, positive and at most 15.
+                assert!((1..=8).contains(index), "top index {index}");
+            }
+            let magnitude = Scalar::from(2 * u64::from(index.unsigned_abs()) - 1);
+            sum += if *index < 0 {
+                -(magnitude * radix)
+            } else {
+                magnitude * radix
+            };
+            radix *= Scalar::from(1u64 << BITS);
+        }
+        if negate == u64::MAX {
+            -sum
+        } else {
+            assert_eq!(negate, 0);
+            sum
+        }
+    }
+
+    /// Scalars at the edges of the odd recoding and of the last window.
+    fn edges() -> Vec<Scalar> {
+        let mut be = [0u8; 32];
+        be[0] = 0x10;
+        let two_252 = scalar(be);
+        vec![
             Scalar::ONE,
+            Scalar::from(2u64),
+            Scalar::from(3u64),
+            Scalar::from(127u64),
+            Scalar::from(128u64),
+            Scalar::from(129u64),
+            Scalar::from(256u64),
             -Scalar::ONE,
+            -Scalar::from(2u64),
+            -Scalar::from(3u64),
+            two_252,
+            two_252 - Scalar::ONE,
+            two_252 + Scalar::ONE,
+            two_252 * Scalar::from(15u64),
+            two_252 * Scalar::from(15u64) + Scalar::ONE,
             scalar([0x80; 32]),
             scalar([0x7f; 32]),
             scalar([0xff; 32]),
-        ] {
-            let digits = signed_digits(&k);
-            let mut sum = Scalar::ZERO;
-            let mut radix = Scalar::ONE;
-            for (i, d) in digits.iter().enumerate() {
-                if i < WINDOWS - 1 {
-                    assert!((-(ENTRIES as i16)..ENTRIES as i16).contains(d));
-                } else {
-                    assert!((0..=ENTRIES as i16).contains(d), "top digit {d}");
-                }
-                let m = Scalar::from(u64::from(d.unsigned_abs()));
-                sum += if *d < 0 { -(m * radix) } else { m * radix };
-                radix *= Scalar::from(1u64 << BITS);
-            }
-            assert_eq!(sum, k);
+            scalar([0xaa; 32]),
+            scalar([0x55; 32]),
+        ]
+    }
+
+    #[test]
+    fn odd_digits_recombine_to_the_scalar() {
+        for k in edges() {
+            let (digits, negate) = odd_digits(&k);
+            assert_eq!(recombine(&digits, negate), k);
         }
     }
 
@@ -705,7 +945,7 @@ mod tests {
             let bytes: Vec<u8> = built
                 .iter()
                 .flatten()
-                .flatten()
+                .flat_map(|entry| entry.0)
                 .flat_map(|w| w.to_le_bytes())
                 .collect();
             std::fs::write(
@@ -758,9 +998,10 @@ mod tests {
             scalar([0x80; 32]),
             scalar([0xff; 32]),
         ] {
-            assert_eq!(affine(&k), reference(&k));
             assert_eq!(affine_small(&k), reference(&k));
         }
+        let edges = edges();
+        assert!(batch_of(&edges) == references(&edges));
     }
 
     #[test]
@@ -774,7 +1015,51 @@ mod tests {
         for ((a, b), keys) in pairs.iter().zip(many) {
             assert_eq!(keys, Some((a.public_key(), b.public_key())));
         }
+        // Fewer than `MANY` pairs: the single-use comb, pair by pair.
+        let few = public_keys_many(&pairs[..3]);
+        assert_eq!(few.len(), 3);
+        for ((a, b), keys) in pairs.iter().zip(few) {
+            assert_eq!(keys, Some((a.public_key(), b.public_key())));
+        }
         assert!(public_keys_many(&[]).is_empty());
+    }
+
+    /// Field elements below `p` whose limbs are carry-prone values (all ones, all zeros, one
+    /// bit, half words) or random: where add-with-carry chains go wrong.
+    fn edge_limbs() -> impl proptest::strategy::Strategy<Value = [u64; 4]> {
+        use proptest::prelude::*;
+        let limb = prop_oneof![
+            Just(0u64),
+            Just(1u64),
+            Just(u64::MAX),
+            Just(u64::MAX - 1),
+            Just(1u64 << 63),
+            Just(0xffff_ffffu64),
+            Just(0xffff_ffff_0000_0000u64),
+            Just(0xffff_ffff_0000_0001u64),
+            any::<u64>(),
+        ];
+        proptest::array::uniform4(limb).prop_filter("below p", |l| {
+            l.iter()
+                .rev()
+                .zip(P.iter().rev())
+                .find(|(a, p)| a != p)
+                .is_some_and(|(a, p)| a < p)
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn field_arithmetic_is_fiats_on_edge_limbs(a in edge_limbs(), b in edge_limbs()) {
+            let (a, b) = (Fe(a), Fe(b));
+            proptest::prop_assert_eq!(a.mul(&b).0, fiat_mul(&a, &b));
+            proptest::prop_assert_eq!(a.square().0, fiat_mul(&a, &a));
+            proptest::prop_assert_eq!(a.add(&b).0, fiat_add(&a, &b));
+            proptest::prop_assert_eq!(a.sub(&b).0, fiat_sub(&a, &b));
+            proptest::prop_assert_eq!(a.neg().0, fiat_opp(&a));
+        }
     }
 
     proptest::proptest! {
@@ -793,8 +1078,15 @@ mod tests {
         #[test]
         fn random_scalars_match_p256(bytes in proptest::array::uniform32(proptest::num::u8::ANY)) {
             let k = scalar(bytes);
-            proptest::prop_assert_eq!(affine(&k), reference(&k));
             proptest::prop_assert_eq!(affine_small(&k), reference(&k));
+            let (digits, negate) = odd_digits(&k);
+            proptest::prop_assert_eq!(recombine(&digits, negate), k);
+        }
+
+        #[test]
+        fn random_batches_match_p256(keys in proptest::collection::vec(proptest::array::uniform32(proptest::num::u8::ANY), 2 * MANY..3 * MANY)) {
+            let keys: Vec<Scalar> = keys.into_iter().map(scalar).filter(|k| *k != Scalar::ZERO).collect();
+            proptest::prop_assert!(batch_of(&keys) == references(&keys));
         }
 
         #[test]
