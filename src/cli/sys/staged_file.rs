@@ -253,6 +253,24 @@ fn open_to_flush(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
+/// Whether `dir` is on a file system kept only in memory (Linux's tmpfs or ramfs, such as
+/// `/dev/shm` or `/run`), where flushing a file does nothing (the kernel's `fsync` for them
+/// returns at once) and nothing survives a restart whatever is done: a batch there skips
+/// reopening every file to flush it. False wherever this cannot be told.
+fn in_memory(dir: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        /// `TMPFS_MAGIC` and `RAMFS_MAGIC` of `<linux/magic.h>`.
+        const IN_MEMORY: [i128; 2] = [0x0102_1994, 0x8584_58f6];
+        rustix::fs::statfs(dir).is_ok_and(|fs| IN_MEMORY.contains(&i128::from(fs.f_type)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
 /// Threads flushing a batch's files at its end: the flushes wait on the disk, not the CPU.
 const SYNC_THREADS: usize = 8;
 
@@ -262,7 +280,7 @@ const SYNC_THREADS: usize = 8;
 /// same file system. A file that is gone again (replaced or removed by someone else) is not
 /// an error; any other failure is.
 pub(crate) fn sync_files(paths: &[PathBuf], dir: &Path) -> io::Result<()> {
-    if paths.is_empty() {
+    if paths.is_empty() || in_memory(dir) {
         return Ok(());
     }
     let per_thread = paths.len().div_ceil(SYNC_THREADS).max(64);
@@ -315,7 +333,9 @@ mod unnamed {
     /// later) is not available here: the caller then uses a named temporary file. A real
     /// error (a missing or read-only folder, permission denied) is returned as such.
     pub(super) fn create(dir: &Path, mode: u32) -> io::Result<Option<File>> {
-        if !Path::new("/proc/self/fd").is_dir() {
+        // Looked up once per process (a batch stages thousands of files).
+        static PROC_FD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if !*PROC_FD.get_or_init(|| Path::new("/proc/self/fd").is_dir()) {
             return Ok(None);
         }
         match rustix::fs::openat(
@@ -406,6 +426,19 @@ mod stale_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Linux's `/dev/shm` is a tmpfs (flushing there is skipped); `/proc` and the project's
+    /// own folder are told apart from it (the folder may be on a tmpfs on some machines, so
+    /// only `/proc` is asserted).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn file_systems_in_memory_are_told() {
+        if Path::new("/dev/shm").is_dir() {
+            assert!(in_memory(Path::new("/dev/shm")));
+        }
+        assert!(!in_memory(Path::new("/proc")));
+        assert!(!in_memory(Path::new("/no/such/folder")));
+    }
 
     #[test]
     fn staged_file_has_no_name_until_persisted() {
