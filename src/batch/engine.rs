@@ -224,8 +224,9 @@ pub struct Issued {
     pub thumbprints: Thumbprints,
 }
 
-/// [`issue`] for many devices at once (one field inversion for all their public keys): what
-/// a batch worker does with each chunk of rows. One result per device, in order.
+/// The certificates of many devices at once, the way a batch worker derives each chunk of
+/// rows: their public keys through the batch's comb (which shares field inversions among
+/// them), then each certificate and its thumbprints. One result per device, in order.
 pub fn issue_many(
     devices: &[&Device],
     firmware: &FirmwareMeasurements,

@@ -153,9 +153,9 @@ impl RiotSecrets {
         }
     }
 
-    /// Computes the public keys of many devices with the precomputed tables of
-    /// [`crate::riot::base_point`] (faster per key; the tables are built once per process, on
-    /// first use), with one field inversion for all of them. One result per secret, in order.
+    /// Computes the public keys of many devices with the batch's comb of
+    /// [`crate::riot::base_point`] (faster per key from a few dozen keys on; its tables are
+    /// built once per process, on first use). One result per secret, in order.
     pub fn keys_many(secrets: &[&RiotSecrets]) -> Vec<RiotKeys> {
         let pairs: Vec<(&SecretKey, &SecretKey)> =
             secrets.iter().map(|s| (&s.device_id, &s.alias)).collect();
