@@ -365,7 +365,7 @@ mod unnamed {
     /// Gives the unnamed `file` the name `target`: through the descriptor itself where the
     /// kernel allows it (no lookup in `/proc`: cheaper, for a batch's thousands of files),
     /// else through its `/proc/self/fd` name.
-    fn link_to(file: &File, target: &Path) -> Result<(), Errno> {
+    pub(super) fn link_to(file: &File, target: &Path) -> Result<(), Errno> {
         if EMPTY_PATH.load(Ordering::Relaxed) != 2 {
             match rustix::fs::linkat(file, "", CWD, target, AtFlags::EMPTY_PATH) {
                 Ok(()) => {
@@ -382,6 +382,11 @@ mod unnamed {
                 Err(e) => return Err(e),
             }
         }
+        link_through_proc(file, target)
+    }
+
+    /// Gives the unnamed `file` the name `target` through its `/proc/self/fd` name.
+    pub(super) fn link_through_proc(file: &File, target: &Path) -> Result<(), Errno> {
         let source = proc_path(file);
         rustix::fs::linkat(CWD, source.as_str(), CWD, target, AtFlags::SYMLINK_FOLLOW)
     }
@@ -484,6 +489,44 @@ mod tests {
         }
     }
 
+    /// Both ways of naming an unnamed file (the descriptor itself, and its `/proc/self/fd`
+    /// name, which kernels before 6.10 need) give the same file; an existing name is refused
+    /// by both without `overwrite`, and replaced by both with it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unnamed_files_are_named_either_way() {
+        let dir = tempfile::tempdir().unwrap();
+        for (way, name) in [(0, "a.pem"), (1, "b.pem")] {
+            let path = dir.path().join(name);
+            let staged = stage(&path, b"first", 0o644).unwrap();
+            let Kind::Unnamed(file) = &staged.kind else {
+                panic!("O_TMPFILE is expected on this Linux file system");
+            };
+            if way == 0 {
+                unnamed::link_to(file, &path).unwrap();
+            } else {
+                unnamed::link_through_proc(file, &path).unwrap();
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), b"first");
+            let again = stage(&path, b"second", 0o644).unwrap();
+            let Kind::Unnamed(file) = &again.kind else {
+                panic!("O_TMPFILE is expected on this Linux file system");
+            };
+            let refused = if way == 0 {
+                unnamed::link_to(file, &path)
+            } else {
+                unnamed::link_through_proc(file, &path)
+            };
+            assert_eq!(refused, Err(rustix::io::Errno::EXIST));
+            again.persist(&path, true).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        }
+        assert_eq!(
+            crate::cli::test_support::names_in(dir.path()),
+            ["a.pem", "b.pem"]
+        );
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_copy_used_when_naming_is_refused_keeps_bytes_and_mode() {
@@ -504,7 +547,14 @@ mod tests {
 
     #[test]
     fn syncing_a_batchs_files_takes_only_its_files_and_tolerates_one_gone() {
-        let dir = tempfile::tempdir().unwrap();
+        // Not the system's temporary folder, which may be a tmpfs (where nothing is flushed
+        // and so nothing can fail): the project's `target/`.
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+        std::fs::create_dir_all(&target).unwrap();
+        let dir = tempfile::tempdir_in(&target).unwrap();
+        if in_memory(dir.path()) {
+            return;
+        }
         let paths: Vec<PathBuf> = (0..200)
             .map(|i| dir.path().join(format!("{i}.pem")))
             .collect();
