@@ -917,6 +917,9 @@ mod tests {
             two_252 + Scalar::ONE,
             two_252 * Scalar::from(15u64),
             two_252 * Scalar::from(15u64) + Scalar::ONE,
+            // 15·2^253 mod n: the one scalar whose last window is a doubling.
+            two_252 * Scalar::from(30u64),
+            -(two_252 * Scalar::from(30u64)),
             scalar([0x80; 32]),
             scalar([0x7f; 32]),
             scalar([0xff; 32]),
