@@ -336,13 +336,17 @@ pub fn check(
             column: column.to_string(),
         });
     }
-    let mut lines_of: HashMap<&str, Vec<u64>> = HashMap::new();
+    // Each ID's first two lines: enough to name, for any row, another line with its ID.
+    let mut lines_of: HashMap<&str, (u64, Option<u64>)> =
+        HashMap::with_capacity(manifest.rows.len());
     for row in &manifest.rows {
         if let Ok(device) = &row.device {
             lines_of
                 .entry(device.registration_id.as_str())
-                .or_default()
-                .push(row.line);
+                .and_modify(|(_, second)| {
+                    second.get_or_insert(row.line);
+                })
+                .or_insert((row.line, None));
         }
     }
     // The names already in the folder, read once: only those rows' files are looked at
@@ -367,14 +371,18 @@ pub fn check(
                 Err(e) => return (Err(e.clone()), None),
             };
             let id = device.registration_id.as_str();
-            if let Some(other) = lines_of
-                .get(id)
-                .and_then(|lines| lines.iter().find(|l| **l != row.line))
-            {
+            let other = lines_of.get(id).and_then(|(first, second)| {
+                if *first != row.line {
+                    Some(*first)
+                } else {
+                    *second
+                }
+            });
+            if let Some(other) = other {
                 return (
                     Err(RowError::Duplicate {
                         id: device.registration_id.clone(),
-                        first_line: *other,
+                        first_line: other,
                     }),
                     None,
                 );
@@ -491,7 +499,7 @@ pub fn run(
 
     // Every row's outcome as far as the checks tell; the valid rows' jobs.
     let mut outcomes = Vec::with_capacity(manifest.rows.len());
-    let mut jobs: Vec<(usize, &Device, &Path)> = Vec::new();
+    let mut jobs: Vec<(usize, &Device, &Path)> = Vec::with_capacity(manifest.rows.len());
     for (index, ((row, target), already)) in manifest
         .rows
         .iter()
