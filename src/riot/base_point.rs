@@ -618,6 +618,15 @@ fn mul_generator_small(k: &Scalar, b: &Fe) -> Point {
     acc
 }
 
+/// The public key at the projective point `p`, given `1/z`: checked to be on the curve (by
+/// `p256`), so that a wrong result could never pass as a key.
+fn public_key(p: &Point, z_inv: &Fe) -> Option<PublicKey> {
+    let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
+    let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
+    let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x, &y))?;
+    PublicKey::from_affine(point).ok()
+}
+
 /// The public keys of two private keys, with one field inversion for both, through the
 /// single-use comb (its tables are in the program: nothing is built): one certificate.
 pub fn public_keys(a: &SecretKey, b: &SecretKey) -> Option<(PublicKey, PublicKey)> {
@@ -628,13 +637,7 @@ pub fn public_keys(a: &SecretKey, b: &SecretKey) -> Option<(PublicKey, PublicKey
     // so neither point is the identity and neither z is zero.
     let inv = pa.z.mul(&pb.z).invert();
     let (za_inv, zb_inv) = (inv.mul(&pb.z), inv.mul(&pa.z));
-    let key = |p: &Point, z_inv: &Fe| -> Option<PublicKey> {
-        let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
-        let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
-        let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x, &y))?;
-        PublicKey::from_affine(point).ok()
-    };
-    Some((key(&pa, &za_inv)?, key(&pb, &zb_inv)?))
+    Some((public_key(&pa, &za_inv)?, public_key(&pb, &zb_inv)?))
 }
 
 /// The public keys of many pairs of private keys (a batch). From [`MANY`] pairs on, with the
@@ -723,17 +726,11 @@ pub fn public_keys_many(pairs: &[(&SecretKey, &SecretKey)]) -> Vec<Option<(Publi
     // One inversion for every z.
     let mut z_inv: Vec<Fe> = points.iter().map(|p| p.z).collect();
     invert_all(&mut z_inv, &mut scratch);
-    let key = |p: &Point, z_inv: &Fe| -> Option<PublicKey> {
-        let x = FieldBytes::from(p.x.mul(z_inv).to_be_bytes());
-        let y = FieldBytes::from(p.y.mul(z_inv).to_be_bytes());
-        let point = Option::<AffinePoint>::from(AffinePoint::from_coordinates(&x, &y))?;
-        PublicKey::from_affine(point).ok()
-    };
     points
         .chunks_exact(2)
         .zip(z_inv.chunks_exact(2))
         .map(|(p, z)| match (p, z) {
-            ([pa, pb], [za, zb]) => Some((key(pa, za)?, key(pb, zb)?)),
+            ([pa, pb], [za, zb]) => Some((public_key(pa, za)?, public_key(pb, zb)?)),
             _ => None,
         })
         .collect()
