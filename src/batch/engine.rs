@@ -352,15 +352,18 @@ pub fn check(
     // The names already in the folder, read once: only those rows' files are looked at
     // (a fresh folder costs one listing, not a lookup per row). Compared without case, as
     // the folder may be (macOS, Windows). `None` if the folder cannot be listed (each row's
-    // file is then looked up).
-    let existing: Option<HashSet<std::ffi::OsString>> = match std::fs::read_dir(&options.out_dir) {
-        _ if options.jsonl.is_some() => Some(HashSet::new()),
-        Ok(entries) => entries
-            .map(|entry| entry.map(|e| e.file_name().to_ascii_lowercase()))
-            .collect::<Result<_, _>>()
-            .ok(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
-        Err(_) => None,
+    // file is then looked up), and with `--jsonl`, which writes no file per row.
+    let existing: Option<HashSet<std::ffi::OsString>> = if options.jsonl.is_some() {
+        None
+    } else {
+        match std::fs::read_dir(&options.out_dir) {
+            Ok(entries) => entries
+                .map(|entry| entry.map(|e| e.file_name().to_ascii_lowercase()))
+                .collect::<Result<_, _>>()
+                .ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
+            Err(_) => None,
+        }
     };
     let checked: Vec<(Result<PathBuf, RowError>, Option<Thumbprints>)> = manifest
         .rows
