@@ -2,7 +2,7 @@
 # Runs the tests of the Rust project in the current directory as Windows
 # programs (x86_64-pc-windows-gnu) under Wine, with Debian's toolchain and
 # std built from source (-Zbuild-std). Extra arguments go to `cargo test`
-# (e.g. `scripts/test-windows.sh --test cli -- --nocapture`).
+# (e.g. `scripts/test-windows.sh --test integration verify:: -- --nocapture`).
 # Target dir: target/windows (override with WINDOWS_TARGET_DIR), apart from
 # rustup's builds in target/.
 set -euo pipefail

@@ -4,7 +4,7 @@
 //! injected between the files, are beside it: `src/cli/output_set.rs`.)
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{Case, bin, written_files};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! row error with its message, --keep-going, no partial files after a failure, the summary.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use dps_cert_gen::batch::engine::{self, CertSink, Options, Status};
@@ -370,8 +370,7 @@ fn keep_going_writes_the_good_rows_and_lists_the_bad_ones() {
     let u = uds_hex(0);
     for name in common::names_in(&out) {
         let bytes = std::fs::read(out.join(&name)).unwrap();
-        let text = String::from_utf8_lossy(&bytes).to_lowercase();
-        assert!(!text.contains(&u[..16]), "{name} holds the UDS");
+        common::assert_no_uds(&String::from_utf8_lossy(&bytes), &u);
     }
 }
 
@@ -754,7 +753,7 @@ fn an_interrupted_batch_stops_between_files() {
 
 /// The "done when" run: 100,000 rows, every certificate checked against the single-device
 /// path and the summary. Slow in a debug build; run it with
-/// `cargo test --release --test batch -- --ignored`.
+/// `cargo test --release --test integration batch:: -- --ignored`.
 #[test]
 #[ignore]
 fn a_hundred_thousand_rows() {

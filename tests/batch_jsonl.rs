@@ -3,7 +3,7 @@
 //! `--force`.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

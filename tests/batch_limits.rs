@@ -3,7 +3,7 @@
 //! address-space limit, `ulimit -v`, so that reading or keeping far too much would fail them).
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -92,7 +92,7 @@ fn big_manifest(path: &Path, rows: usize) {
 
 /// The million-row run through the binary (the row cap itself is tested with a small limit
 /// beside the manifest reader). Slow in a debug build: run it with
-/// `cargo test --release --test batch_limits -- --ignored`.
+/// `cargo test --release --test integration batch_limits:: -- --ignored`.
 #[test]
 #[ignore]
 fn a_manifest_of_a_million_rows_is_checked_in_bounded_memory_and_more_is_refused() {

@@ -6,11 +6,10 @@
 #![cfg(test)]
 #![cfg(target_os = "linux")]
 
-mod common;
-#[path = "common/sim_board.rs"]
-mod sim_board;
+use crate::common;
+use crate::common::sim_board;
 
-use common::{bin, case, uds_file};
+use common::{assert_no_uds, bin, case, uds_file};
 use sim_board::{Boot, Firmware, Mode, Outcome, SimBoard};
 use std::os::unix::fs::PermissionsExt;
 
@@ -48,14 +47,6 @@ fn configuration_prompt(port: &str, secs: u64) -> String {
     format!(
         "Put the board in configuration mode: hold button A, press and release Reset, then let go of A (waiting on {port} for up to {secs} s)...\n"
     )
-}
-
-/// Neither the UDS nor any long piece of it, in either case.
-fn assert_no_uds(text: &str, uds: &str) {
-    for s in [uds.to_lowercase(), uds.to_uppercase()] {
-        assert!(!text.contains(&s[..16]), "UDS shown: {text}");
-        assert!(!text.contains(&s[48..]), "UDS shown: {text}");
-    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! vector, and the addresses and region hashes of `fixtures/extra/expected.json`.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::firmware::elf_file::{ElfError, measure_elf};

@@ -4,7 +4,7 @@
 //! prints one `error:` line on standard error.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::Case;
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! DeviceID key is reported as exposed wherever it can be computed.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use dps_cert_gen::cert::inspect::{CertKind, inspect_bytes};

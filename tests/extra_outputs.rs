@@ -2,7 +2,7 @@
 //! against the vectors, the key's mode and warning, all-or-nothing writes, and `--json`.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{Case, bin, cases};
 use serde_json::Value;

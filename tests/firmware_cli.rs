@@ -3,7 +3,7 @@
 //! `fixtures/extra/` (exact error or warning, nothing written), `--flash-origin`, `-v`.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use dps_cert_gen::RegistrationId;
 use std::ffi::OsString;

@@ -2,7 +2,7 @@
 //! ordinary certificates, and input that is not a certificate.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{Case, bin, cases, fixtures};
 use serde_json::Value;

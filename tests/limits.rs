@@ -3,7 +3,7 @@
 //! (`ulimit -v`), so reading a 1 GB file into memory would fail them.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{Case, uds_file};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The map's memory regions and output sections, and the image extent derived from them.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use dps_cert_gen::firmware::consistency::Extent;
 use dps_cert_gen::firmware::map_file::{MapError, MapFile, MemoryRegion, OutputSection};

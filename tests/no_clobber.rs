@@ -3,7 +3,7 @@
 //! 2 and 3).
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{bin, uds_file};
 #[cfg(unix)]

@@ -3,7 +3,7 @@
 #![cfg(test)]
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use common::pty::Pty;
 use common::{case, project_dir, written_files};

@@ -3,7 +3,7 @@
 //! mode 0600); a refused UDS is not repeated, in any part, in the error.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{Case, bin};
 use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys, generate};

@@ -3,9 +3,9 @@
 //! summary (issue 14, item 1).
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
-use common::{bin, uds_file};
+use common::{assert_no_uds, bin, uds_file};
 use dps_cert_gen::text::uds_like::MASK;
 use std::path::{Path, PathBuf};
 
@@ -13,12 +13,6 @@ const UDS: &str = "4f3c1b2a9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a3928171605f
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn assert_no_uds(text: &str, secret: &str) {
-    for spelling in [secret.to_lowercase(), secret.to_uppercase()] {
-        assert!(!text.contains(&spelling), "shows the UDS: {text}");
-    }
 }
 
 const IS_THE_UDS: &str = "error: the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS\n";

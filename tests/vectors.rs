@@ -1,7 +1,7 @@
 //! Every vector case, through the library: intermediate values and the exact certificate.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use dps_cert_gen::derivation::{FirmwareMeasurements, derive_keys};
 use dps_cert_gen::dice::cdi::Cdi;

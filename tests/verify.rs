@@ -2,7 +2,7 @@
 //! the vectors, with its exact message and exit status 1.
 #![cfg(test)]
 
-mod common;
+use crate::common;
 
 use common::{Case, bin, cases, fixtures};
 use serde_json::Value;

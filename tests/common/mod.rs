@@ -1,6 +1,5 @@
 //! Shared by the integration tests: the vector cases from `fixtures/cases.json`.
 #![cfg(test)]
-#![allow(dead_code)]
 
 use serde_json::Value;
 use std::path::PathBuf;
@@ -142,6 +141,8 @@ pub(crate) fn written_files(dir: &std::path::Path) -> Vec<String> {
 
 #[cfg(unix)]
 pub(crate) mod pty;
+#[cfg(target_os = "linux")]
+pub(crate) mod sim_board;
 /// The binary under test.
 pub(crate) fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"));
@@ -233,4 +234,24 @@ pub(crate) fn run_limited(args: &[String], limit_kib: u64) -> std::process::Outp
 #[cfg(not(unix))]
 pub(crate) fn run_limited(args: &[String], _limit_kib: u64) -> std::process::Output {
     bin().args(args).output().unwrap()
+}
+
+/// The one leak check of the suite: neither the UDS (or any other hex secret) nor any piece
+/// of it 16 hex digits long appears in `text`, in any case. Masking that hid only whole
+/// 64-digit runs, or a cut that kept part of one, fails here.
+pub(crate) fn assert_no_uds(text: &str, uds: &str) {
+    let text = text.to_lowercase();
+    let secret = uds.to_lowercase();
+    assert!(
+        secret.len() >= 16,
+        "the secret given to assert_no_uds is too short"
+    );
+    for start in 0..=secret.len() - 16 {
+        let piece = &secret[start..start + 16];
+        assert!(
+            !text.contains(piece),
+            "a 16-digit piece of the secret ({start}..{}) is shown: {text}",
+            start + 16
+        );
+    }
 }
