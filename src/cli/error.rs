@@ -2,7 +2,7 @@
 //! that names this tool's flags added here), and which errors are the input's fault (exit
 //! status 2) and which are not (exit status 1).
 
-use crate::cli::output::OutputError;
+use crate::cli::output::files::OutputError;
 use dps_cert_gen::cert::alias::CertBuildError;
 use dps_cert_gen::derivation::DeriveError;
 use dps_cert_gen::dice::uds::UdsError;
@@ -37,19 +37,19 @@ pub(crate) enum Error {
     Output(#[from] OutputError),
     /// The UDS file or `DPS_UDS` could not be used.
     #[error(transparent)]
-    UdsSource(#[from] crate::cli::uds_source::UdsSourceError),
+    UdsSource(#[from] crate::cli::input::uds_source::UdsSourceError),
     /// A prompt got no answer (end of input, Ctrl-C).
     #[error(transparent)]
-    Prompt(#[from] crate::cli::prompt::PromptError),
+    Prompt(#[from] crate::cli::input::prompt::PromptError),
     /// A certificate to inspect or verify could not be read, or is of the wrong kind.
     #[error(transparent)]
     Certificate(#[from] dps_cert_gen::cert::inspect::CertificateError),
     /// No certificate could be read (none given on a terminal, unreadable, far too large).
     #[error(transparent)]
-    CertInput(#[from] crate::cli::cert_input::CertInputError),
+    CertInput(#[from] crate::cli::input::cert_input::CertInputError),
     /// Extra outputs asked for in a way that cannot work.
     #[error(transparent)]
-    ExtraOutput(#[from] crate::cli::extra_outputs::ExtraOutputError),
+    ExtraOutput(#[from] crate::cli::output::extra_outputs::ExtraOutputError),
     /// The batch command failed (manifest, rows, writes).
     #[error("{}{}", .0, advice::batch(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
@@ -242,7 +242,7 @@ impl Error {
 
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> u8 {
-        if let Error::Prompt(crate::cli::prompt::PromptError::Interrupted) = self {
+        if let Error::Prompt(crate::cli::input::prompt::PromptError::Interrupted) = self {
             return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
         }
         if self.is_input_error() { 2 } else { 1 }

@@ -4,29 +4,20 @@
 //!
 //! [`main`] is the one place that turns a command's result into an exit status.
 
-pub(crate) mod args;
 pub(crate) mod board;
-pub(crate) mod cert_input;
 pub(crate) mod commands;
 pub(crate) mod error;
-pub(crate) mod extra_outputs;
-pub(crate) mod generate_json;
-pub(crate) mod inputs;
-pub(crate) mod next_steps;
+pub(crate) mod input;
 pub(crate) mod output;
-pub(crate) mod output_set;
-pub(crate) mod prompt;
-pub(crate) mod stdout;
-pub(crate) mod style;
+pub(crate) mod pipeline;
 pub(crate) mod sys;
 #[cfg(test)]
 pub(crate) mod test_support;
-pub(crate) mod uds_source;
-pub(crate) mod verbose;
 
 use clap::{Parser, Subcommand};
 use dps_cert_gen::text::uds_like::mask_uds_like;
 use std::process::ExitCode;
+use sys::style;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -3,10 +3,10 @@
 //! report).
 
 use crate::cli::Finish;
-use crate::cli::args::FirmwareArgs;
 use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
-use crate::cli::output::{BatchFiles, JsonLines, write_atomic};
+use crate::cli::input::args::FirmwareArgs;
+use crate::cli::output::files::{BatchFiles, JsonLines, write_atomic};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
@@ -134,7 +134,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     .map_err(BatchError::from)?;
     let measured = args.firmware.resolve()?.measure()?;
     if args.firmware.verbose {
-        for line in crate::cli::verbose::lines(&measured) {
+        for line in crate::cli::output::verbose::lines(&measured) {
             eprintln!("{line}");
         }
     }
@@ -156,18 +156,18 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
     // Never a device, FIFO, link or folder in the summary's place, even with --force.
-    crate::cli::output::check_writable(&summary, true)?;
+    crate::cli::output::files::check_writable(&summary, true)?;
     // Held to the end: a second run into the same folder is refused at once, so that the
     // files and the summary are this run's alone.
     let _out_dir = if options.out_dir.exists() && !options.out_dir.is_dir() {
         None // (refused by the check below)
     } else {
-        Some(crate::cli::output::lock_out_dir(&options.out_dir)?)
+        Some(crate::cli::output::files::lock_out_dir(&options.out_dir)?)
     };
     let checked = engine::check(&manifest, &options, &measurements)?;
     let already = checked.already_written.iter().flatten().count();
     if let Some(path) = &options.jsonl {
-        crate::cli::output::check_writable(path, args.force)?;
+        crate::cli::output::files::check_writable(path, args.force)?;
     }
 
     let total = manifest.rows.len();

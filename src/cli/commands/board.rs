@@ -2,14 +2,17 @@
 //! port: read the registration ID it uses from its boot output, set its UDS in configuration
 //! mode, or do both and write its certificate.
 
-use crate::cli::args::FirmwareArgs;
-use crate::cli::board::steps::{self, Restart, UdsToSet};
+use crate::cli::Finish;
 use crate::cli::commands::generate::{self, Destination, OutputArgs, Request};
 use crate::cli::commands::uds::random_uds;
 use crate::cli::error::Error;
-use crate::cli::output::{OutputError, check_writable, write_atomic};
+use crate::cli::input::args::FirmwareArgs;
+use crate::cli::input::{prompt, uds_source};
+use crate::cli::output::files::{OutputError, check_writable, write_atomic};
+use crate::cli::output::{next_steps, stdout};
+use crate::cli::pipeline::board_steps::{self as steps, Restart, UdsToSet};
+use crate::cli::sys::style;
 use crate::cli::sys::terminal::{self, Terminal};
-use crate::cli::{Finish, next_steps, prompt, stdout, style, uds_source};
 use clap::{Args, Subcommand};
 use dps_cert_gen::board::boot_log::{BootReport, DpsError, DpsOutcome, IdSource, KnownId};
 use dps_cert_gen::board::port_choice::PortRequest;
@@ -259,7 +262,7 @@ fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
         }
         return Ok(random_uds()?);
     }
-    let from_file = crate::cli::args::UdsArgs {
+    let from_file = crate::cli::input::args::UdsArgs {
         uds: None,
         uds_file: args.uds_file.clone(),
     };

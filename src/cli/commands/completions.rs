@@ -1,7 +1,8 @@
 //! `dps-cert-gen completions SHELL`: a completion script for a shell, on standard output.
 
 use crate::cli::error::Error;
-use crate::cli::{Cli, Finish, stdout};
+use crate::cli::output::stdout;
+use crate::cli::{Cli, Finish};
 use clap::CommandFactory;
 
 /// The arguments of `completions`.

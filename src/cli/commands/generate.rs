@@ -1,13 +1,18 @@
 //! The default command: generate the alias certificate and write it as the user asked
 //! (a PEM or DER file, standard output, or bare base64 on one line).
 
-use crate::cli::args::{FirmwareArgs, FirmwareInput, IdArgs, UdsArgs};
+mod inputs;
+
+use crate::cli::Finish;
 use crate::cli::error::Error;
-use crate::cli::extra_outputs::CERT_MODE;
-use crate::cli::output::check_writable;
-use crate::cli::output_set::{PlannedFile, write_all_or_none};
+use crate::cli::input::args::{FirmwareArgs, FirmwareInput, IdArgs, UdsArgs};
+use crate::cli::input::uds_source;
+use crate::cli::output::extra_outputs::CERT_MODE;
+use crate::cli::output::file_set::{PlannedFile, write_all_or_none};
+use crate::cli::output::files::check_writable;
+use crate::cli::output::next_steps;
+use crate::cli::sys::style;
 use crate::cli::sys::terminal::{self, Terminal};
-use crate::cli::{Finish, inputs, next_steps, style, uds_source};
 use clap::{Args, ValueEnum};
 use dps_cert_gen::derivation::{AliasCertificate, FirmwareMeasurements, generate};
 use dps_cert_gen::dice::uds::Uds;
@@ -69,7 +74,7 @@ pub(crate) struct GenerateArgs {
     pub output: OutputArgs,
     /// Extra outputs: DeviceID certificate, alias key, JSON report.
     #[command(flatten)]
-    pub extras: crate::cli::extra_outputs::ExtraOutputArgs,
+    pub extras: crate::cli::output::extra_outputs::ExtraOutputArgs,
 }
 
 /// Where the certificate goes.
@@ -117,7 +122,7 @@ pub(crate) struct Request {
     /// Overwrite an existing file.
     pub force: bool,
     /// The extra outputs asked for.
-    pub extras: crate::cli::extra_outputs::ExtraOutputs,
+    pub extras: crate::cli::output::extra_outputs::ExtraOutputs,
 }
 
 /// What a generation produced.
@@ -132,7 +137,7 @@ pub(crate) struct Outcome {
     /// What `-v/--verbose` prints: files, flash origin, regions, digests, registration ID.
     pub verbose: Vec<String>,
     /// The extra outputs written.
-    pub extras: crate::cli::extra_outputs::ExtraOutputs,
+    pub extras: crate::cli::output::extra_outputs::ExtraOutputs,
 }
 
 impl Outcome {
@@ -168,7 +173,7 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         &mut crate::cli::sys::unbuffered_stdin(),
         interactive,
         &mut Terminal::new(),
-        &mut crate::cli::board::steps::SerialBoard {
+        &mut crate::cli::pipeline::board_steps::SerialBoard {
             timeout: std::time::Duration::from_secs(args.id.timeout),
         },
     )?;
@@ -193,8 +198,8 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
     if request.extras.json {
         // The UDS warnings were shown while the inputs were gathered; the JSON lists them too.
         outcome.warnings.splice(0..0, input_warnings);
-        let json = crate::cli::generate_json::GenerationJson::of(&outcome, request.format);
-        crate::cli::stdout::print_json(&json)?;
+        let json = crate::cli::output::generate_json::GenerationJson::of(&outcome, request.format);
+        crate::cli::output::stdout::print_json(&json)?;
         return Ok(Finish::Success);
     }
     if request.destination != Destination::BareBase64 {
@@ -222,7 +227,7 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
     }
     request.extras.check(&request.destination)?;
     let extra_paths = [&request.extras.device_cert, &request.extras.alias_key];
-    crate::cli::output_set::check_all(
+    crate::cli::output::file_set::check_all(
         extra_paths.into_iter().flatten().map(|p| p.as_path()),
         request.force,
     )?;
@@ -249,14 +254,14 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
     match &request.destination {
         Destination::File(_) => {}
         Destination::Stdout => {
-            crate::cli::stdout::outcome(
+            crate::cli::output::stdout::outcome(
                 stdout
                     .write_all(&request.format.encode(&certificate.der))
                     .and_then(|()| stdout.flush()),
             )?;
         }
         Destination::BareBase64 => {
-            crate::cli::stdout::outcome(
+            crate::cli::output::stdout::outcome(
                 writeln!(stdout, "{}", bare_base64(&certificate.der)).and_then(|()| stdout.flush()),
             )?;
         }
@@ -266,7 +271,7 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
         certificate,
         destination: request.destination.clone(),
         warnings,
-        verbose: crate::cli::verbose::lines_with_id(&measured, &request.registration_id),
+        verbose: crate::cli::output::verbose::lines_with_id(&measured, &request.registration_id),
         extras: request.extras.clone(),
     })
 }

@@ -1,7 +1,8 @@
 //! `dps-cert-gen uds`: a fresh UDS from the operating system's secure random source.
 
+use crate::cli::Finish;
 use crate::cli::error::Error;
-use crate::cli::{Finish, stdout};
+use crate::cli::output::stdout;
 use dps_cert_gen::dice::uds::{Uds, set_dps_uds_line, to_hex};
 use zeroize::Zeroizing;
 

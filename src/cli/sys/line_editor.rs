@@ -5,7 +5,7 @@
 //! the input, escape sequences (arrow keys) are ignored. Visible answers are echoed by the
 //! editor itself; hidden ones never are.
 
-use crate::cli::prompt::Reply;
+use crate::cli::input::prompt::Reply;
 use zeroize::Zeroizing;
 
 /// Ctrl-C: stop.

@@ -10,6 +10,7 @@ pub(crate) mod line_editor;
 pub(crate) mod permissions;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;
+pub(crate) mod style;
 pub(crate) mod terminal;
 
 pub(crate) use interrupt::on_interrupt;

@@ -6,9 +6,9 @@
 //! Unix: [`unix`]; the console's raw mode and key events on Windows: [`windows`]); what each
 //! key does is the same everywhere ([`super::line_editor`]).
 
-use crate::cli::prompt::{Console, Reply};
-use crate::cli::style;
+use crate::cli::input::prompt::{Console, Reply};
 use crate::cli::sys::line_editor::{self, Keys, Screen};
+use crate::cli::sys::style;
 use std::io::{IsTerminal, Write};
 
 #[cfg(unix)]
@@ -126,7 +126,7 @@ impl<I: Input, S: Screen> Console for Terminal<I, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::prompt;
+    use crate::cli::input::prompt;
     use crate::cli::sys::line_editor::doubles::{Recorded, Typed};
     use std::cell::Cell;
     use std::rc::Rc;

@@ -164,7 +164,7 @@ impl IdArgs {
 mod tests {
     use super::*;
     use crate::cli::commands::generate::GenerateArgs;
-    use crate::cli::uds_source::EnvUds;
+    use crate::cli::input::uds_source::EnvUds;
 
     const UDS: &str = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
 

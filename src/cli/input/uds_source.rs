@@ -2,8 +2,8 @@
 //! standard input), or the environment variable `DPS_UDS`, in that order of precedence; the
 //! prompt comes last. Also the warning that `-u` earns.
 
-use crate::cli::args::UdsArgs;
 use crate::cli::error::Error;
+use crate::cli::input::args::UdsArgs;
 use dps_cert_gen::dice::uds::{Uds, UdsDecoration, UdsError};
 use std::ffi::OsStr;
 use std::fmt;

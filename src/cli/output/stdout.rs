@@ -3,7 +3,7 @@
 //! (exit status 1).
 
 use crate::cli::error::Error;
-use crate::cli::output::OutputError;
+use crate::cli::output::files::OutputError;
 use std::io::{self, Write};
 
 /// Applies the rule to the result of a write to standard output.

@@ -100,7 +100,7 @@ pub(crate) struct SerialBoard {
     pub(crate) timeout: Duration,
 }
 
-impl crate::cli::prompt::Board for SerialBoard {
+impl crate::cli::input::prompt::Board for SerialBoard {
     fn found(&mut self) -> Option<String> {
         let ports = link::list_ports().ok()?;
         dps_cert_gen::board::port_choice::choose(&PortRequest::Auto, &ports).ok()

@@ -4,8 +4,8 @@
 //!
 //! The questions talk to a [`Console`]; [`crate::cli::sys::terminal::Terminal`] is the real one.
 
-use crate::cli::args::FirmwareInput;
 use crate::cli::error::Error;
+use crate::cli::input::args::FirmwareInput;
 use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;

@@ -1,13 +1,13 @@
 //! Gathers the generator's inputs: from the command line and the environment, and, when
-//! standard input is a terminal and some are missing, by asking ([`crate::cli::prompt`]). Without a
+//! standard input is a terminal and some are missing, by asking ([`crate::cli::input::prompt`]). Without a
 //! terminal, missing inputs fail at once with one line naming the flags: never a wait for
 //! input that cannot come.
 
-use crate::cli::args::FirmwareInput;
 use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
 use crate::cli::error::Error;
-use crate::cli::prompt::{self, Board, Console};
-use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
+use crate::cli::input::args::FirmwareInput;
+use crate::cli::input::prompt::{self, Board, Console};
+use crate::cli::input::uds_source::{self, COMMAND_LINE_WARNING};
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::registration_id::RegistrationId;
@@ -43,7 +43,7 @@ impl Inputs {
     pub(crate) fn into_request(
         self,
         output: &OutputArgs,
-        extras: crate::cli::extra_outputs::ExtraOutputs,
+        extras: crate::cli::output::extra_outputs::ExtraOutputs,
     ) -> Request {
         Request {
             extras,
@@ -114,7 +114,7 @@ pub(crate) fn gather(
     }
     let uds_note = given_uds.as_ref().and_then(|g| g.origin.note());
     if let Some(decoration) = given_uds.as_ref().and_then(|g| g.decoration) {
-        crate::cli::style::note(&decoration.to_string());
+        crate::cli::sys::style::note(&decoration.to_string());
     }
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
@@ -147,7 +147,7 @@ pub(crate) fn gather(
     if let Some(out) = &args.output.out
         && holds_uds(&uds, &out.to_string_lossy())
     {
-        return Err(crate::cli::output::OutputError::NameHoldsUds.into());
+        return Err(crate::cli::output::files::OutputError::NameHoldsUds.into());
     }
     let registration_id = match (given_id, from_board) {
         (Some(id), _) => {
