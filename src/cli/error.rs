@@ -1,7 +1,10 @@
-//! The command line's error: the wording a user reads (the library's facts, with the advice
+//! How a command ends: [`Finish`] when it did not fail; otherwise the command line's error,
+//! the wording a user reads (the library's facts, with the advice
 //! that names this tool's flags added here), and which errors are the input's fault (exit
 //! status 2) and which are not (exit status 1).
 
+use crate::cli::input::cert_input::CertSourceError;
+use crate::cli::input::uds_source::UdsSourceError;
 use crate::cli::output::files::OutputError;
 use dps_cert_gen::cert::alias::CertBuildError;
 use dps_cert_gen::derivation::DeriveError;
@@ -10,6 +13,16 @@ use dps_cert_gen::firmware::files::FirmwareError;
 use dps_cert_gen::registration_id::IdError;
 use dps_cert_gen::riot::keys::KeyError;
 use thiserror::Error;
+
+/// What a command asks the process to end with, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finish {
+    /// Exit status 0.
+    Success,
+    /// Exit status 1 without an error message: the command has said why (`verify` found
+    /// differences).
+    Mismatch,
+}
 
 /// Any failure of the tool.
 #[derive(Debug, Error)]
@@ -31,13 +44,13 @@ pub(crate) enum Error {
     Derive(#[from] DeriveError),
     /// The system's random source failed.
     #[error(transparent)]
-    Random(#[from] crate::cli::commands::uds::RandomError),
+    Random(#[from] crate::cli::sys::random::RandomError),
     /// An output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
     /// The UDS file or `DPS_UDS` could not be used.
     #[error(transparent)]
-    UdsSource(#[from] crate::cli::input::uds_source::UdsSourceError),
+    UdsSource(UdsSourceError),
     /// A prompt got no answer (end of input, Ctrl-C).
     #[error(transparent)]
     Prompt(#[from] crate::cli::input::prompt::PromptError),
@@ -196,6 +209,25 @@ mod advice {
             BatchError::Threads { .. } => "; try a smaller --jobs",
             BatchError::Manifest(ManifestError::Read { .. }) => "; check the --manifest path",
             _ => "",
+        }
+    }
+}
+
+impl From<UdsSourceError> for Error {
+    fn from(e: UdsSourceError) -> Self {
+        match e {
+            // A bad `-u` is a bad UDS, as when it is parsed anywhere else.
+            UdsSourceError::Flag(e) => Error::Uds(e),
+            e => Error::UdsSource(e),
+        }
+    }
+}
+
+impl From<CertSourceError> for Error {
+    fn from(e: CertSourceError) -> Self {
+        match e {
+            CertSourceError::Input(e) => Error::CertInput(e),
+            CertSourceError::Certificate(e) => Error::Certificate(e),
         }
     }
 }

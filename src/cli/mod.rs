@@ -16,6 +16,7 @@ pub(crate) mod test_support;
 
 use clap::{Parser, Subcommand};
 use dps_cert_gen::text::uds_like::mask_uds_like;
+use error::Finish;
 use std::process::ExitCode;
 use sys::style;
 
@@ -62,16 +63,6 @@ enum Command {
     Board(commands::board::BoardArgs),
 }
 
-/// What a command asks the process to end with, when it did not fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Finish {
-    /// Exit status 0.
-    Success,
-    /// Exit status 1 without an error message: the command has said why (`verify` found
-    /// differences).
-    Mismatch,
-}
-
 /// Runs the command line and decides the exit status.
 pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -87,7 +78,9 @@ pub(crate) fn main() -> ExitCode {
     }
     let result = match cli.command {
         Some(Command::Uds(args)) => commands::uds::exec(&args),
-        Some(Command::Completions(args)) => commands::completions::exec(&args),
+        Some(Command::Completions(args)) => {
+            commands::completions::exec(&args, &mut <Cli as clap::CommandFactory>::command())
+        }
         Some(Command::Inspect(args)) => commands::inspect::exec(&args),
         Some(Command::Verify(args)) => commands::verify::exec(&args),
         Some(Command::Batch(args)) => commands::batch::exec(&args),

@@ -2,10 +2,10 @@
 //! warnings on standard error, a progress bar on a terminal, the summary file, the closing
 //! report).
 
-use crate::cli::Finish;
-use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
+use crate::cli::error::Finish;
 use crate::cli::input::args::FirmwareArgs;
+use crate::cli::output::destination::FormatArg;
 use crate::cli::output::files::{BatchFiles, JsonLines, write_atomic};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};

@@ -1,7 +1,7 @@
 //! `inspect`: explains a certificate (registration ID, keys, FWID, thumbprints, signature).
 
-use crate::cli::Finish;
 use crate::cli::error::Error;
+use crate::cli::error::Finish;
 use crate::cli::input::cert_input::{CertSource, inspect_source};
 use crate::cli::output::stdout;
 

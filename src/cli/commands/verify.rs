@@ -1,7 +1,7 @@
 //! `verify`: the command that reads a certificate, re-derives the one the inputs give, and says whether they match.
 
-use crate::cli::Finish;
 use crate::cli::error::Error;
+use crate::cli::error::Finish;
 use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
 use crate::cli::input::cert_input::{CertSource, inspect_source};
 use crate::cli::input::uds_source;

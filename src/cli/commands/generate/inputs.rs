@@ -3,17 +3,34 @@
 //! terminal, missing inputs fail at once with one line naming the flags: never a wait for
 //! input that cannot come.
 
-use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
 use crate::cli::error::Error;
 use crate::cli::input::args::FirmwareInput;
+use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
 use crate::cli::input::prompt::{self, Board, Console};
 use crate::cli::input::uds_source::{self, COMMAND_LINE_WARNING};
+use crate::cli::output::destination::{Destination, OutputArgs};
+use crate::cli::output::extra_outputs::ExtraOutputs;
+use crate::cli::pipeline::generation::Request;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::registration_id::RegistrationId;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The generator's arguments that say where its inputs come from (and where its output
+/// goes: an existing file is asked about).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Given<'a> {
+    /// Firmware input.
+    pub firmware: &'a FirmwareArgs,
+    /// UDS input.
+    pub uds: &'a UdsArgs,
+    /// Registration ID input.
+    pub id: &'a IdArgs,
+    /// Output.
+    pub output: &'a OutputArgs,
+}
 
 /// Everything the generator needs, validated.
 #[derive(Debug)]
@@ -40,11 +57,7 @@ pub(crate) struct Inputs {
 
 impl Inputs {
     /// The request to run, with the output the user asked for.
-    pub(crate) fn into_request(
-        self,
-        output: &OutputArgs,
-        extras: crate::cli::output::extra_outputs::ExtraOutputs,
-    ) -> Request {
+    pub(crate) fn into_request(self, output: &OutputArgs, extras: ExtraOutputs) -> Request {
         Request {
             extras,
             destination: match self.out_instead {
@@ -97,17 +110,17 @@ fn missing_error(uds: bool, id: bool) -> Error {
 /// UDS, the registration ID; and whether to overwrite an existing output file. Warnings
 /// (`-u` on the command line, a UDS near the tutorial's sample) go to `console` too.
 pub(crate) fn gather(
-    args: &GenerateArgs,
+    args: &Given<'_>,
     dps_uds: Option<&OsStr>,
     stdin: &mut dyn Read,
     interactive: bool,
     console: &mut dyn Console,
-    board: &mut dyn Board,
+    board: &mut dyn Board<Error = Error>,
 ) -> Result<Inputs, Error> {
     if args.uds.uds.is_some() {
         console.warn(COMMAND_LINE_WARNING);
     }
-    let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
+    let given_uds = uds_source::resolve(args.uds, dps_uds, stdin, interactive)?;
     let source_warning = given_uds.as_ref().and_then(|g| g.warning.clone());
     if let Some(w) = &source_warning {
         console.warn(w);

@@ -4,8 +4,7 @@
 //! so that [`crate::cli::sys::line_editor`] gives every key the same meaning on both: Enter,
 //! Backspace, Ctrl-U, Ctrl-C; Ctrl-Z (Windows' end of input) is Ctrl-D.
 
-use super::Input;
-use crate::cli::sys::line_editor::{BACKSPACE, CTRL_C, CTRL_D, CTRL_U, DEL, Keys};
+use crate::cli::sys::line_editor::{BACKSPACE, CTRL_C, CTRL_D, CTRL_U, DEL, Input, Keys};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// The console this process is attached to.
