@@ -10,6 +10,7 @@ use crate::cli::input::prompt::{self, Board, Console};
 use crate::cli::input::uds_source::{self, COMMAND_LINE_WARNING};
 use crate::cli::output::destination::{Destination, OutputArgs};
 use crate::cli::output::extra_outputs::ExtraOutputs;
+use crate::cli::output::files::{OutputError, check_writable};
 use crate::cli::pipeline::generation::Request;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
@@ -160,7 +161,7 @@ pub(crate) fn gather(
     if let Some(out) = &args.output.out
         && holds_uds(&uds, &out.to_string_lossy())
     {
-        return Err(crate::cli::output::files::OutputError::NameHoldsUds.into());
+        return Err(OutputError::NameHoldsUds.into());
     }
     let registration_id = match (given_id, from_board) {
         (Some(id), _) => {
@@ -175,7 +176,7 @@ pub(crate) fn gather(
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
-        && path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && let Err(OutputError::Exists { .. }) = check_writable(&path, false)
     {
         match prompt::ask_overwrite(console, &path)? {
             prompt::Overwrite::Yes => force = true,
