@@ -261,7 +261,13 @@ impl BatchFiles {
     /// Flushes every file written so far, and the folder `dir` they are in, to disk: they
     /// survive a power cut once this returns.
     pub(crate) fn sync(&self, dir: &Path) -> Result<(), OutputError> {
-        let written = self.written.lock().map(|w| w.clone()).unwrap_or_default();
+        // A writer that panicked left the list whole (a push is all it does under the lock):
+        // every file named so far is flushed, never none.
+        let written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         crate::cli::sys::staged_file::sync_files(&written, dir).map_err(|e| OutputError::Write {
             path: dir.to_path_buf(),
             reason: dps_cert_gen::text::io_reason::reason(&e),
@@ -275,9 +281,10 @@ impl dps_cert_gen::batch::engine::CertSink for BatchFiles {
             f.write_all(contents)
         })?
         .persist(path, self.force)?;
-        if let Ok(mut written) = self.written.lock() {
-            written.push(path.to_path_buf());
-        }
+        self.written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(path.to_path_buf());
         Ok(())
     }
 }
