@@ -637,12 +637,17 @@ fn library_batch(
     let options = Options {
         out_dir: dir.path().to_path_buf(),
         format: CertFormat::Pem,
-        force: false,
         keep_going,
         jobs: Some(2),
         jsonl: None,
     };
-    let checked = engine::check(&manifest, &options, &measurements(&firmware_dir())).unwrap();
+    let checked = engine::check(
+        &manifest,
+        &options,
+        &measurements(&firmware_dir()),
+        &engine::NothingThere,
+    )
+    .unwrap();
     let sink = FailingWriter {
         writes: AtomicUsize::new(0),
         fail_at,
@@ -790,4 +795,64 @@ fn a_hundred_thousand_rows() {
         );
     });
     assert_eq!(common::names_in(&out).len(), N + 1);
+}
+
+/// What the command line tells the engine of the output folder, scripted: the engine lists
+/// no folder and reads no file (the folder here does not exist), and goes by what it is told.
+struct ToldFolder {
+    holds: bool,
+}
+
+impl engine::OutputFolder for ToldFolder {
+    fn existing(&self, path: &Path) -> engine::Existing {
+        match path.file_name().and_then(|n| n.to_str()) {
+            Some("dev-01.pem") => engine::Existing::Kept,
+            Some("dev-02.pem") => engine::Existing::NotAFile,
+            _ => engine::Existing::Free,
+        }
+    }
+
+    fn holds(&self, path: &Path, contents: &[u8]) -> bool {
+        assert!(
+            path.ends_with("dev-01.pem"),
+            "asked about {}",
+            path.display()
+        );
+        self.holds && contents.starts_with(b"-----BEGIN CERTIFICATE-----\n")
+    }
+}
+
+#[test]
+fn the_engine_goes_by_what_the_command_line_says_is_in_the_folder() {
+    let text = format!(
+        "uds,registration_id\n{},dev-00\n{},dev-01\n{},dev-02\n",
+        uds_hex(0),
+        uds_hex(1),
+        uds_hex(2)
+    );
+    let manifest = Manifest::parse(Path::new("devices.csv"), text.as_bytes()).unwrap();
+    let options = Options {
+        out_dir: PathBuf::from("no-such-folder-for-the-engine"),
+        format: CertFormat::Pem,
+        keep_going: true,
+        jobs: Some(1),
+        jsonl: None,
+    };
+    let firmware = measurements(&firmware_dir());
+    for holds in [true, false] {
+        let checked = engine::check(&manifest, &options, &firmware, &ToldFolder { holds }).unwrap();
+        let row = |i: usize| match &checked.rows[i] {
+            Ok(path) => format!("ok {}", path.display()),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(
+            row(0),
+            format!("ok {}", options.out_dir.join("dev-00.pem").display())
+        );
+        assert!(checked.already_written[0].is_none());
+        // A kept file holding exactly the row's certificate is done; otherwise refused.
+        assert_eq!(checked.already_written[1].is_some(), holds);
+        assert_eq!(row(1).starts_with("ok "), holds, "{}", row(1));
+        assert!(row(2).contains("is not a regular file"), "{}", row(2));
+    }
 }

@@ -1,13 +1,14 @@
 //! Certificates for many devices from one firmware measurement: every row is checked first
-//! (its own fields, duplicate registration IDs, existing files), then the certificates are
-//! derived and written in parallel, each file atomically, and each device's result is kept
-//! for the summary.
+//! (its own fields, duplicate registration IDs, and what the caller's [`OutputFolder`] says
+//! is at its file), then the certificates are derived and written in parallel, each file
+//! atomically, and each device's result is kept for the summary. The engine lists no folder
+//! and reads no file: the caller (the command line) decides what may be overwritten.
 
 use crate::batch::manifest::{Device, Manifest, RowError};
 use crate::derivation::{DeriveError, FirmwareMeasurements, generate_many};
 use crate::encoding::{CertFormat, Thumbprints};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -121,8 +122,6 @@ pub struct Options {
     pub out_dir: PathBuf,
     /// Certificate file format.
     pub format: CertFormat,
-    /// Overwrite existing files.
-    pub force: bool,
     /// Write the valid rows even when some are invalid, and go on after a failed write.
     pub keep_going: bool,
     /// Worker threads; `None` for one per core.
@@ -314,20 +313,50 @@ impl Checked {
     }
 }
 
+/// What the caller found at a row's file in the output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing there, or a file the caller lets be replaced.
+    Free,
+    /// Something that is never replaced (not a regular file): the row's error.
+    NotAFile,
+    /// A file that is kept: the row counts as written if the file holds exactly the row's
+    /// certificate (a run over its own output), and is refused otherwise.
+    Kept,
+}
+
+/// The output folder as the caller sees it: the engine lists no folder and reads no file.
+pub trait OutputFolder: Sync {
+    /// What is at `path`, a row's certificate file.
+    fn existing(&self, path: &Path) -> Existing;
+    /// Whether the file at `path` holds exactly `contents`.
+    fn holds(&self, path: &Path, contents: &[u8]) -> bool;
+}
+
+/// A folder known to hold none of the batch's files (a new folder, or none written per row).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NothingThere;
+
+impl OutputFolder for NothingThere {
+    fn existing(&self, _path: &Path) -> Existing {
+        Existing::Free
+    }
+    fn holds(&self, _path: &Path, _contents: &[u8]) -> bool {
+        false
+    }
+}
+
 /// Checks every row: its own fields, registration IDs that appear more than once (all such
-/// rows are refused, since which one is right cannot be told), and certificate files that
-/// exist already (unless `force`): one that holds exactly the certificate the row gives
-/// (derived here, from `firmware`) counts as written; any other is the row's error.
+/// rows are refused, since which one is right cannot be told), and what `folder` says is at
+/// its file: a kept file that holds exactly the certificate the row gives (derived here,
+/// from `firmware`) counts as written; any other kept file, or something not a file, is the
+/// row's error. With `jsonl` (no file per row) the folder is not asked.
 pub fn check(
     manifest: &Manifest,
     options: &Options,
     firmware: &FirmwareMeasurements,
+    folder: &dyn OutputFolder,
 ) -> Result<Checked, BatchError> {
-    if options.out_dir.exists() && !options.out_dir.is_dir() {
-        return Err(BatchError::OutDirNotFolder {
-            path: options.out_dir.clone(),
-        });
-    }
     if options.jsonl.is_some()
         && let Some(column) = crate::batch::jsonl::clashing_column(&manifest.extra_columns)
     {
@@ -349,22 +378,6 @@ pub fn check(
                 .or_insert((row.line, None));
         }
     }
-    // The names already in the folder, read once: only those rows' files are looked at
-    // (a fresh folder costs one listing, not a lookup per row). Compared without case, as
-    // the folder may be (macOS, Windows). `None` if the folder cannot be listed (each row's
-    // file is then looked up), and with `--jsonl`, which writes no file per row.
-    let existing: Option<HashSet<std::ffi::OsString>> = if options.jsonl.is_some() {
-        None
-    } else {
-        match std::fs::read_dir(&options.out_dir) {
-            Ok(entries) => entries
-                .map(|entry| entry.map(|e| e.file_name().to_ascii_lowercase()))
-                .collect::<Result<_, _>>()
-                .ok(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
-            Err(_) => None,
-        }
-    };
     let checked: Vec<(Result<PathBuf, RowError>, Option<Thumbprints>)> = manifest
         .rows
         .par_iter()
@@ -393,22 +406,17 @@ pub fn check(
             let path = options.target(id);
             // The one JSON-lines file is checked once, by the caller, and never holds a row
             // already.
-            let may_exist = existing.as_ref().is_none_or(|names| {
-                path.file_name()
-                    .is_some_and(|name| names.contains(&name.to_ascii_lowercase()))
-            });
-            if options.jsonl.is_none() && may_exist {
-                match path.symlink_metadata() {
-                    Ok(meta) if !meta.file_type().is_file() => {
-                        return (Err(RowError::NotAFile { path }), None);
-                    }
-                    Ok(_) if !options.force => {
-                        return match holds_already(&path, device, firmware, options.format) {
+            if options.jsonl.is_none() {
+                match folder.existing(&path) {
+                    Existing::Free => {}
+                    Existing::NotAFile => return (Err(RowError::NotAFile { path }), None),
+                    Existing::Kept => {
+                        return match holds_already(folder, &path, device, firmware, options.format)
+                        {
                             Some(thumbprints) => (Ok(path), Some(thumbprints)),
                             None => (Err(RowError::Exists { path }), None),
                         };
                     }
-                    _ => {}
                 }
             }
             (Ok(path), None)
@@ -421,24 +429,22 @@ pub fn check(
     })
 }
 
-/// The thumbprints of the certificate `device` gives, when the regular file at `path` holds
-/// exactly it (in `format`).
+/// The thumbprints of the certificate `device` gives, when `folder` says the file at `path`
+/// holds exactly it (in `format`).
 fn holds_already(
+    folder: &dyn OutputFolder,
     path: &Path,
     device: &Device,
     firmware: &FirmwareMeasurements,
     format: CertFormat,
 ) -> Option<Thumbprints> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > crate::limits::MAX_FIRMWARE_FILE_BYTES {
-        return None;
-    }
     let issued = issue_many(&[device], firmware, format)
         .into_iter()
         .next()?
         .ok()?;
-    let held = std::fs::read(path).ok()?;
-    (held == issued.contents).then_some(issued.thumbprints)
+    folder
+        .holds(path, &issued.contents)
+        .then_some(issued.thumbprints)
 }
 
 /// Something told of every row done (a progress bar).

@@ -1,8 +1,11 @@
-//! The command line's error: the wording a user reads (the library's facts, with the advice
+//! How a command ends: [`Finish`] when it did not fail; otherwise the command line's error,
+//! the wording a user reads (the library's facts, with the advice
 //! that names this tool's flags added here), and which errors are the input's fault (exit
 //! status 2) and which are not (exit status 1).
 
-use crate::cli::output::OutputError;
+use crate::cli::input::cert_input::CertSourceError;
+use crate::cli::input::uds_source::UdsSourceError;
+use crate::cli::output::files::OutputError;
 use dps_cert_gen::cert::alias::CertBuildError;
 use dps_cert_gen::derivation::DeriveError;
 use dps_cert_gen::dice::uds::UdsError;
@@ -10,6 +13,16 @@ use dps_cert_gen::firmware::files::FirmwareError;
 use dps_cert_gen::registration_id::IdError;
 use dps_cert_gen::riot::keys::KeyError;
 use thiserror::Error;
+
+/// What a command asks the process to end with, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finish {
+    /// Exit status 0.
+    Success,
+    /// Exit status 1 without an error message: the command has said why (`verify` found
+    /// differences).
+    Mismatch,
+}
 
 /// Any failure of the tool.
 #[derive(Debug, Error)]
@@ -31,25 +44,25 @@ pub(crate) enum Error {
     Derive(#[from] DeriveError),
     /// The system's random source failed.
     #[error(transparent)]
-    Random(#[from] crate::cli::commands::uds::RandomError),
+    Random(#[from] crate::cli::sys::random::RandomError),
     /// An output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
     /// The UDS file or `DPS_UDS` could not be used.
     #[error(transparent)]
-    UdsSource(#[from] crate::cli::uds_source::UdsSourceError),
+    UdsSource(UdsSourceError),
     /// A prompt got no answer (end of input, Ctrl-C).
     #[error(transparent)]
-    Prompt(#[from] crate::cli::prompt::PromptError),
+    Prompt(#[from] crate::cli::input::prompt::PromptError),
     /// A certificate to inspect or verify could not be read, or is of the wrong kind.
     #[error(transparent)]
     Certificate(#[from] dps_cert_gen::cert::inspect::CertificateError),
     /// No certificate could be read (none given on a terminal, unreadable, far too large).
     #[error(transparent)]
-    CertInput(#[from] crate::cli::cert_input::CertInputError),
+    CertInput(#[from] crate::cli::input::cert_input::CertInputError),
     /// Extra outputs asked for in a way that cannot work.
     #[error(transparent)]
-    ExtraOutput(#[from] crate::cli::extra_outputs::ExtraOutputError),
+    ExtraOutput(#[from] crate::cli::output::extra_outputs::ExtraOutputError),
     /// The batch command failed (manifest, rows, writes).
     #[error("{}{}", .0, advice::batch(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
@@ -200,6 +213,25 @@ mod advice {
     }
 }
 
+impl From<UdsSourceError> for Error {
+    fn from(e: UdsSourceError) -> Self {
+        match e {
+            // A bad `-u` is a bad UDS, as when it is parsed anywhere else.
+            UdsSourceError::Flag(e) => Error::Uds(e),
+            e => Error::UdsSource(e),
+        }
+    }
+}
+
+impl From<CertSourceError> for Error {
+    fn from(e: CertSourceError) -> Self {
+        match e {
+            CertSourceError::Input(e) => Error::CertInput(e),
+            CertSourceError::Certificate(e) => Error::Certificate(e),
+        }
+    }
+}
+
 impl From<KeyError> for Error {
     fn from(e: KeyError) -> Self {
         Error::Derive(DeriveError::Key(e))
@@ -242,7 +274,7 @@ impl Error {
 
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> u8 {
-        if let Error::Prompt(crate::cli::prompt::PromptError::Interrupted) = self {
+        if let Error::Prompt(crate::cli::input::prompt::PromptError::Interrupted) = self {
             return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
         }
         if self.is_input_error() { 2 } else { 1 }

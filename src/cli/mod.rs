@@ -4,29 +4,21 @@
 //!
 //! [`main`] is the one place that turns a command's result into an exit status.
 
-pub(crate) mod args;
 pub(crate) mod board;
-pub(crate) mod cert_input;
 pub(crate) mod commands;
 pub(crate) mod error;
-pub(crate) mod extra_outputs;
-pub(crate) mod generate_json;
-pub(crate) mod inputs;
-pub(crate) mod next_steps;
+pub(crate) mod input;
 pub(crate) mod output;
-pub(crate) mod output_set;
-pub(crate) mod prompt;
-pub(crate) mod stdout;
-pub(crate) mod style;
+pub(crate) mod pipeline;
 pub(crate) mod sys;
 #[cfg(test)]
 pub(crate) mod test_support;
-pub(crate) mod uds_source;
-pub(crate) mod verbose;
 
 use clap::{Parser, Subcommand};
 use dps_cert_gen::text::uds_like::mask_uds_like;
+use error::Finish;
 use std::process::ExitCode;
+use sys::style;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -71,16 +63,6 @@ enum Command {
     Board(commands::board::BoardArgs),
 }
 
-/// What a command asks the process to end with, when it did not fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Finish {
-    /// Exit status 0.
-    Success,
-    /// Exit status 1 without an error message: the command has said why (`verify` found
-    /// differences).
-    Mismatch,
-}
-
 /// Runs the command line and decides the exit status.
 pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -96,7 +78,9 @@ pub(crate) fn main() -> ExitCode {
     }
     let result = match cli.command {
         Some(Command::Uds(args)) => commands::uds::exec(&args),
-        Some(Command::Completions(args)) => commands::completions::exec(&args),
+        Some(Command::Completions(args)) => {
+            commands::completions::exec(&args, &mut <Cli as clap::CommandFactory>::command())
+        }
         Some(Command::Inspect(args)) => commands::inspect::exec(&args),
         Some(Command::Verify(args)) => commands::verify::exec(&args),
         Some(Command::Batch(args)) => commands::batch::exec(&args),

@@ -4,7 +4,6 @@
 
 pub(crate) mod link;
 pub(crate) mod session;
-pub(crate) mod steps;
 
 // The simulated board: Linux only, since on macOS serialport sets the speed with an ioctl
 // that a pty refuses (ENOTTY), so a pty cannot be opened as a serial port there.

@@ -2,11 +2,13 @@
 //! warnings on standard error, a progress bar on a terminal, the summary file, the closing
 //! report).
 
-use crate::cli::Finish;
-use crate::cli::args::FirmwareArgs;
-use crate::cli::commands::generate::FormatArg;
 use crate::cli::error::Error;
-use crate::cli::output::{BatchFiles, JsonLines, write_atomic};
+use crate::cli::error::Finish;
+use crate::cli::input::args::FirmwareArgs;
+use crate::cli::output::destination::FormatArg;
+use crate::cli::output::files::{
+    BatchFiles, BatchFolder, JsonLines, OutputError, check_writable, write_atomic,
+};
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
@@ -65,7 +67,6 @@ impl BatchArgs {
         Options {
             out_dir: self.out_dir.clone(),
             format: self.format.into(),
-            force: self.force,
             keep_going: self.keep_going,
             jobs: self.jobs.map(usize::from),
             jsonl: self.jsonl.clone(),
@@ -134,7 +135,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     .map_err(BatchError::from)?;
     let measured = args.firmware.resolve()?.measure()?;
     if args.firmware.verbose {
-        for line in crate::cli::verbose::lines(&measured) {
+        for line in crate::cli::output::verbose::lines(&measured) {
             eprintln!("{line}");
         }
     }
@@ -152,22 +153,33 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             .is_ok_and(|bytes| dps_cert_gen::batch::summary::is_summary(format, &bytes))
     };
     let replace_summary = args.force || own_summary();
-    if !replace_summary && summary.symlink_metadata().is_ok_and(|m| m.is_file()) {
+    if let Err(OutputError::Exists { .. }) = check_writable(&summary, replace_summary) {
         return Err(BatchError::SummaryExists { path: summary }.into());
     }
     // Never a device, FIFO, link or folder in the summary's place, even with --force.
-    crate::cli::output::check_writable(&summary, true)?;
+    check_writable(&summary, true)?;
+    if options.out_dir.exists() && !options.out_dir.is_dir() {
+        return Err(BatchError::OutDirNotFolder {
+            path: options.out_dir.clone(),
+        }
+        .into());
+    }
     // Held to the end: a second run into the same folder is refused at once, so that the
     // files and the summary are this run's alone.
-    let _out_dir = if options.out_dir.exists() && !options.out_dir.is_dir() {
-        None // (refused by the check below)
-    } else {
-        Some(crate::cli::output::lock_out_dir(&options.out_dir)?)
+    let _out_dir = crate::cli::output::files::lock_out_dir(&options.out_dir)?;
+    // With --jsonl no file per row is written, so the folder is not listed.
+    let checked = match options.jsonl {
+        None => engine::check(
+            &manifest,
+            &options,
+            &measurements,
+            &BatchFolder::list(&options.out_dir, args.force),
+        )?,
+        Some(_) => engine::check(&manifest, &options, &measurements, &engine::NothingThere)?,
     };
-    let checked = engine::check(&manifest, &options, &measurements)?;
     let already = checked.already_written.iter().flatten().count();
     if let Some(path) = &options.jsonl {
-        crate::cli::output::check_writable(path, args.force)?;
+        check_writable(path, args.force)?;
     }
 
     let total = manifest.rows.len();

@@ -2,29 +2,26 @@
 //! port: read the registration ID it uses from its boot output, set its UDS in configuration
 //! mode, or do both and write its certificate.
 
-use crate::cli::args::FirmwareArgs;
-use crate::cli::board::steps::{self, Restart, UdsToSet};
-use crate::cli::commands::generate::{self, Destination, OutputArgs, Request};
-use crate::cli::commands::uds::random_uds;
-use crate::cli::error::Error;
-use crate::cli::output::{OutputError, check_writable, write_atomic};
+use crate::cli::error::{Error, Finish};
+use crate::cli::input::args::{FirmwareArgs, Timeout};
+use crate::cli::input::{prompt, uds_source};
+use crate::cli::output::destination::{Destination, OutputArgs};
+use crate::cli::output::files::check_writable;
+use crate::cli::output::{next_steps, stdout};
+use crate::cli::pipeline::board_steps::{self as steps, Restart, UdsToSet};
+use crate::cli::pipeline::generation::{self, Request};
+use crate::cli::sys::random::random_uds;
+use crate::cli::sys::style;
 use crate::cli::sys::terminal::{self, Terminal};
-use crate::cli::{Finish, next_steps, prompt, stdout, style, uds_source};
 use clap::{Args, Subcommand};
 use dps_cert_gen::board::boot_log::{BootReport, DpsError, DpsOutcome, IdSource, KnownId};
 use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::sample_uds;
-use dps_cert_gen::dice::uds::{Uds, to_hex};
+use dps_cert_gen::dice::uds::Uds;
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
-
-/// The default of `--timeout`, in seconds.
-pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 60;
-
-/// Permission bits of a `--save-uds` file: the owner's only.
-const UDS_FILE_MODE: u32 = 0o600;
 
 /// The arguments of `board`.
 #[derive(Debug, Args)]
@@ -50,13 +47,13 @@ pub(crate) struct PortArgs {
     #[arg(long = "port", value_name = "PORT", default_value = "auto")]
     pub port: PortRequest,
     /// Give up waiting for the board after this many seconds.
-    #[arg(long = "timeout", value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
+    #[arg(long = "timeout", value_name = "SECS", default_value_t)]
+    pub timeout: Timeout,
 }
 
 impl PortArgs {
     fn timeout(&self) -> Duration {
-        Duration::from_secs(self.timeout)
+        self.timeout.duration()
     }
 }
 
@@ -259,7 +256,7 @@ fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
         }
         return Ok(random_uds()?);
     }
-    let from_file = crate::cli::args::UdsArgs {
+    let from_file = crate::cli::input::args::UdsArgs {
         uds: None,
         uds_file: args.uds_file.clone(),
     };
@@ -277,16 +274,6 @@ fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
         style::warning(&w);
     }
     Ok(uds)
-}
-
-/// Writes a new UDS to `path`: created new, owner-only, never over an existing file.
-pub(crate) fn save_uds(path: &Path, uds: &Uds) -> Result<(), Error> {
-    let mut text = to_hex(uds);
-    text.push('\n');
-    write_atomic(path, text.as_bytes(), false, UDS_FILE_MODE).map_err(|e| match e {
-        OutputError::Exists { path } => Error::SaveUdsExists { path },
-        e => Error::Output(e),
-    })
 }
 
 fn set_uds(args: &SetUdsArgs) -> Result<Finish, Error> {
@@ -334,7 +321,7 @@ fn provision(args: &ProvisionArgs) -> Result<Finish, Error> {
         force: args.output.force,
         extras: Default::default(),
     };
-    let outcome = generate::run(&request, &mut std::io::stdout().lock())?;
+    let outcome = generation::run(&request, &mut std::io::stdout().lock())?;
     for w in &outcome.warnings {
         style::warning(w);
     }

@@ -1,8 +1,9 @@
 //! `inspect`: explains a certificate (registration ID, keys, FWID, thumbprints, signature).
 
-use crate::cli::cert_input::{CertSource, inspect_source};
 use crate::cli::error::Error;
-use crate::cli::{Finish, stdout};
+use crate::cli::error::Finish;
+use crate::cli::input::cert_input::{CertSource, inspect_source};
+use crate::cli::output::stdout;
 
 /// The arguments of `inspect`.
 #[derive(Debug, Clone, Default, clap::Args)]

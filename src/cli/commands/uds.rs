@@ -1,9 +1,10 @@
 //! `dps-cert-gen uds`: a fresh UDS from the operating system's secure random source.
 
 use crate::cli::error::Error;
-use crate::cli::{Finish, stdout};
-use dps_cert_gen::dice::uds::{Uds, set_dps_uds_line, to_hex};
-use zeroize::Zeroizing;
+use crate::cli::error::Finish;
+use crate::cli::output::stdout;
+use crate::cli::sys::random::random_uds;
+use dps_cert_gen::dice::uds::{set_dps_uds_line, to_hex};
 
 /// The arguments of `uds`.
 #[derive(Debug, Clone, clap::Args)]
@@ -22,18 +23,6 @@ pub(crate) fn exec(args: &UdsArgs) -> Result<Finish, Error> {
         &mut std::io::stderr().lock(),
     )?;
     Ok(Finish::Success)
-}
-
-/// Why no UDS could be made.
-#[derive(Debug, thiserror::Error)]
-#[error("the operating system's random source failed ({0}); try again")]
-pub(crate) struct RandomError(String);
-
-/// A new random UDS.
-pub(crate) fn random_uds() -> Result<Uds, RandomError> {
-    let mut bytes = Zeroizing::new([0u8; 32]);
-    getrandom::fill(bytes.as_mut()).map_err(|e| RandomError(e.to_string()))?;
-    Ok(Uds::from_bytes(*bytes))
 }
 
 /// How to set a UDS on the board, shown after it is printed.

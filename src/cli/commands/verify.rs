@@ -1,10 +1,13 @@
 //! `verify`: the command that reads a certificate, re-derives the one the inputs give, and says whether they match.
 
-use crate::cli::args::{FirmwareArgs, IdArgs, UdsArgs};
-use crate::cli::cert_input::{CertSource, inspect_source};
 use crate::cli::error::Error;
+use crate::cli::error::Finish;
+use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
+use crate::cli::input::cert_input::{CertSource, inspect_source};
+use crate::cli::input::uds_source;
+use crate::cli::output::stdout;
+use crate::cli::sys::style;
 use crate::cli::sys::terminal;
-use crate::cli::{Finish, stdout, style, uds_source};
 use clap::Args;
 use dps_cert_gen::derivation::verify::{Verification, compare, require_alias};
 use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
@@ -53,10 +56,10 @@ pub(crate) fn run(
     require_alias(&certificate)?;
     let mut input_warnings = Vec::new();
     if args.uds.uds.is_some() {
-        input_warnings.push(crate::cli::uds_source::COMMAND_LINE_WARNING.to_string());
+        input_warnings.push(crate::cli::input::uds_source::COMMAND_LINE_WARNING.to_string());
     }
     let Some(given) =
-        crate::cli::uds_source::resolve(&args.uds, dps_uds, stdin, stdin_is_terminal)?
+        crate::cli::input::uds_source::resolve(&args.uds, dps_uds, stdin, stdin_is_terminal)?
     else {
         return Err(Error::Missing(
             "-u/--uds (or --uds-file, or DPS_UDS): the board's UDS is needed to re-derive the certificate"
@@ -65,7 +68,7 @@ pub(crate) fn run(
     };
     input_warnings.extend(given.warning.clone());
     if let Some(decoration) = given.decoration {
-        crate::cli::style::note(&decoration.to_string());
+        crate::cli::sys::style::note(&decoration.to_string());
     }
     let uds = given.uds;
     let (registration_id, from_certificate) = match args.id.resolve()? {

@@ -5,7 +5,7 @@
 //! the input, escape sequences (arrow keys) are ignored. Visible answers are echoed by the
 //! editor itself; hidden ones never are.
 
-use crate::cli::prompt::Reply;
+use crate::cli::sys::console::Reply;
 use zeroize::Zeroizing;
 
 /// Ctrl-C: stop.
@@ -23,6 +23,13 @@ pub(crate) const DEL: u8 = 0x7f;
 /// Longest answer kept; the buffer never grows past it, so no copy of a secret is left behind
 /// in a freed allocation.
 pub(crate) const MAX_ANSWER: usize = 512;
+
+/// A terminal (or console) that can be switched to reading key by key.
+pub(crate) trait Input {
+    /// Reads key by key (no echo, no line editing, no signals) until the returned keys are
+    /// dropped, which puts the previous settings back.
+    fn key_by_key(&mut self) -> std::io::Result<Box<dyn Keys + '_>>;
+}
 
 /// Where the keys come from, one byte at a time.
 pub(crate) trait Keys {

@@ -3,13 +3,16 @@
 //! (all-or-nothing) files, flushing to disk, owner-only files, unbuffered standard streams,
 //! signals. Nothing outside this folder names a platform.
 
+pub(crate) mod console;
 pub(crate) mod core_dumps;
 pub(crate) mod folder_lock;
 pub(crate) mod interrupt;
 pub(crate) mod line_editor;
 pub(crate) mod permissions;
+pub(crate) mod random;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;
+pub(crate) mod style;
 pub(crate) mod terminal;
 
 pub(crate) use interrupt::on_interrupt;

@@ -6,9 +6,9 @@
 //! Unix: [`unix`]; the console's raw mode and key events on Windows: [`windows`]); what each
 //! key does is the same everywhere ([`super::line_editor`]).
 
-use crate::cli::prompt::{Console, Reply};
-use crate::cli::style;
-use crate::cli::sys::line_editor::{self, Keys, Screen};
+use crate::cli::sys::console::{Console, Reply};
+use crate::cli::sys::line_editor::{self, Input, Screen};
+use crate::cli::sys::style;
 use std::io::{IsTerminal, Write};
 
 #[cfg(unix)]
@@ -23,13 +23,6 @@ use windows::Console as PlatformInput;
 /// Whether standard input is a terminal, so that questions can be asked.
 pub(crate) fn stdin_is_terminal() -> bool {
     std::io::stdin().is_terminal()
-}
-
-/// A terminal (or console) that can be switched to reading key by key.
-pub(crate) trait Input {
-    /// Reads key by key (no echo, no line editing, no signals) until the returned keys are
-    /// dropped, which puts the previous settings back.
-    fn key_by_key(&mut self) -> std::io::Result<Box<dyn Keys + '_>>;
 }
 
 /// Standard error as the line editor's screen.
@@ -126,7 +119,8 @@ impl<I: Input, S: Screen> Console for Terminal<I, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::prompt;
+    use crate::cli::input::prompt;
+    use crate::cli::sys::line_editor::Keys;
     use crate::cli::sys::line_editor::doubles::{Recorded, Typed};
     use std::cell::Cell;
     use std::rc::Rc;

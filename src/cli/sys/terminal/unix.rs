@@ -1,8 +1,7 @@
 //! Unix: the terminal on standard input read byte by byte in non-canonical mode without echo
 //! or signals (termios), its settings put back when done.
 
-use super::Input;
-use crate::cli::sys::line_editor::Keys;
+use crate::cli::sys::line_editor::{Input, Keys};
 use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex, Termios};
 use std::os::fd::AsFd;
 use zeroize::Zeroize;

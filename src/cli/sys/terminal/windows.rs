@@ -4,8 +4,7 @@
 //! so that [`crate::cli::sys::line_editor`] gives every key the same meaning on both: Enter,
 //! Backspace, Ctrl-U, Ctrl-C; Ctrl-Z (Windows' end of input) is Ctrl-D.
 
-use super::Input;
-use crate::cli::sys::line_editor::{BACKSPACE, CTRL_C, CTRL_D, CTRL_U, DEL, Keys};
+use crate::cli::sys::line_editor::{BACKSPACE, CTRL_C, CTRL_D, CTRL_U, DEL, Input, Keys};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// The console this process is attached to.
@@ -123,7 +122,7 @@ fn bytes_of(key: &KeyEvent, out: &mut [u8; 4]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::prompt::{self, Reply};
+    use crate::cli::input::prompt::{self, Reply};
     use crate::cli::sys::line_editor::doubles::Recorded;
     use crate::cli::sys::terminal::Terminal;
     use std::collections::VecDeque;
@@ -245,7 +244,7 @@ mod tests {
             "no answer to the UDS prompt (end of input); nothing was written"
         );
         let mut c = console(typed("abc"));
-        let reply = crate::cli::prompt::Console::ask_hidden(&mut c, "UDS").unwrap();
+        let reply = crate::cli::input::prompt::Console::ask_hidden(&mut c, "UDS").unwrap();
         assert!(matches!(reply, Reply::End));
         let shown = c.screen().text();
         assert!(shown.ends_with(": \n") && !shown.contains("abc"), "{shown}");
@@ -261,7 +260,7 @@ mod tests {
         events.push(press(KeyCode::Backspace, KeyModifiers::NONE));
         events.extend(typed("1\r"));
         let mut c = console(events);
-        let reply = crate::cli::prompt::Console::ask(&mut c, "MAC", None).unwrap();
+        let reply = crate::cli::input::prompt::Console::ask(&mut c, "MAC", None).unwrap();
         let Reply::Line(line) = reply else {
             panic!("expected a line");
         };

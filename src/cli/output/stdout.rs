@@ -2,30 +2,32 @@
 //! pipe) is a normal end, not a failure; any other failure (a full disk behind `>`) is one
 //! (exit status 1).
 
-use crate::cli::error::Error;
-use crate::cli::output::OutputError;
+use crate::cli::output::files::OutputError;
 use std::io::{self, Write};
 
 /// Applies the rule to the result of a write to standard output.
-pub(crate) fn outcome(result: io::Result<()>) -> Result<(), Error> {
+pub(crate) fn outcome(result: io::Result<()>) -> Result<(), OutputError> {
     match result {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(OutputError::Stdout {
             reason: dps_cert_gen::text::io_reason::reason(&e),
-        }
-        .into()),
+        }),
         _ => Ok(()),
     }
 }
 
 /// Writes `bytes` to standard output and flushes it.
-pub(crate) fn write(bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write(bytes: &[u8]) -> Result<(), OutputError> {
     let mut stdout = io::stdout().lock();
     outcome(stdout.write_all(bytes).and_then(|()| stdout.flush()))
 }
 
 /// Prints `value` as pretty JSON and a line end.
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), OutputError> {
+    #[expect(
+        clippy::expect_used,
+        reason = "the values printed are structs of strings, numbers, booleans, options and lists, derived Serialize: serde_json fails only on a map with non-string keys or a failing Serialize impl, neither of which they have"
+    )]
+    let mut text = serde_json::to_string_pretty(value).expect("JSON of a plain struct");
     text.push('\n');
     write(text.as_bytes())
 }

@@ -1,7 +1,8 @@
 //! The JSON object `--json` prints for a generation: the same facts as the report, for
 //! scripts. Its fields are documented in the README and kept stable.
 
-use crate::cli::commands::generate::{Destination, Outcome};
+use crate::cli::output::destination::Destination;
+use crate::cli::output::report::Outcome;
 use dps_cert_gen::encoding::{CertFormat, Thumbprints, bare_base64};
 use serde::Serialize;
 

@@ -1,7 +1,6 @@
 //! Where a certificate to inspect or verify comes from (a file, or standard input with `-`),
 //! and reading it whole, bounded.
 
-use crate::cli::error::Error;
 use dps_cert_gen::cert::inspect::{CertificateError, Inspection, inspect_bytes};
 use dps_cert_gen::cert::reader::MAX_INPUT_BYTES;
 use std::fmt;
@@ -96,12 +95,21 @@ impl fmt::Display for CertSource {
     }
 }
 
+/// Why a certificate from a file or standard input could not be inspected.
+#[derive(Debug)]
+pub(crate) enum CertSourceError {
+    /// It could not be read.
+    Input(CertInputError),
+    /// What was read is not a certificate of the right kind.
+    Certificate(CertificateError),
+}
+
 /// Reads and inspects a certificate from a file or standard input, for `command`.
 pub(crate) fn inspect_source(
     source: &CertSource,
     command: &'static str,
-) -> Result<Inspection, Error> {
-    let bytes = source.read(command)?;
+) -> Result<Inspection, CertSourceError> {
+    let bytes = source.read(command).map_err(CertSourceError::Input)?;
     inspect_bytes(&bytes, &source.to_string())
-        .map_err(|e| Error::Certificate(CertificateError::from(e)))
+        .map_err(|e| CertSourceError::Certificate(CertificateError::from(e)))
 }

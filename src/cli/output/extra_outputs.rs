@@ -2,8 +2,8 @@
 //! certificate (`--device-cert`, PEM) and the alias private key (`--alias-key`, SEC1 PEM,
 //! mode 0600: the board's secret), plus `--json`, the report as one JSON object.
 
-use crate::cli::commands::generate::Destination;
-use crate::cli::output_set::PlannedFile;
+use crate::cli::output::destination::Destination;
+use crate::cli::output::file_set::PlannedFile;
 use clap::Args;
 use dps_cert_gen::cert::device::device_id_certificate;
 use dps_cert_gen::derivation::AliasCertificate;

@@ -100,7 +100,9 @@ pub(crate) struct SerialBoard {
     pub(crate) timeout: Duration,
 }
 
-impl crate::cli::prompt::Board for SerialBoard {
+impl crate::cli::input::prompt::Board for SerialBoard {
+    type Error = Error;
+
     fn found(&mut self) -> Option<String> {
         let ports = link::list_ports().ok()?;
         dps_cert_gen::board::port_choice::choose(&PortRequest::Auto, &ports).ok()
@@ -193,7 +195,7 @@ pub(crate) fn set_uds(
         },
     )?;
     if let Some(path) = to_set.save {
-        crate::cli::commands::board::save_uds(path, to_set.uds)?;
+        crate::cli::pipeline::new_uds::save_uds(path, to_set.uds)?;
         say(&format!(
             "Saved the new UDS to {} (readable by you only): keep it, the board's certificate is made from it",
             path.display()

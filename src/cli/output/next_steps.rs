@@ -1,8 +1,8 @@
 //! What to do once the certificate is written, shown after a session with prompts: which
 //! portal form to use, and the one-line command for scripts (never with the UDS in it).
 
-use crate::cli::args::FirmwareInput;
-use crate::cli::commands::generate::Destination;
+use crate::cli::input::args::FirmwareInput;
+use crate::cli::output::destination::Destination;
 use dps_cert_gen::registration_id::RegistrationId;
 
 /// Quotes `word` for a POSIX shell when it holds anything but plain path characters.

@@ -4,7 +4,7 @@
 //! [`crate::cli::sys::staged_file`]), then all are given their names; if that fails for one, the files
 //! this run already put in place are removed again.
 
-use crate::cli::output::{OutputError, check_writable};
+use crate::cli::output::files::{OutputError, check_writable};
 use crate::cli::sys::staged_file::StagedFile;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn write_atomic_writes_whole_files_and_never_replaces_without_force() {
-        use crate::cli::output::write_atomic;
+        use crate::cli::output::files::write_atomic;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key.pem");
         write_atomic(&path, b"first", false, 0o600).unwrap();

@@ -1,10 +1,9 @@
 //! Command-line arguments shared by the tool's commands (clap derive), and their
 //! resolution into typed inputs. The binary (`main.rs`) assembles these into its commands.
 
-use crate::cli::error::Error;
 use clap::Args;
 use dps_cert_gen::board::port_choice::PortRequest;
-use dps_cert_gen::dice::uds::{Uds, UdsDecoration};
+use dps_cert_gen::dice::uds::{Uds, UdsDecoration, UdsError};
 use dps_cert_gen::firmware::files::{DEFAULT_PROJECT, FirmwareError};
 pub(crate) use dps_cert_gen::firmware::input::FirmwareInput;
 use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationId};
@@ -99,7 +98,7 @@ impl UdsArgs {
 
     /// Parses the UDS given on the command line, if any (as pasted: see
     /// [`Uds::from_pasted`]), with what was taken off around its digits.
-    pub(crate) fn resolve(&self) -> Result<Option<(Uds, Option<UdsDecoration>)>, Error> {
+    pub(crate) fn resolve(&self) -> Result<Option<(Uds, Option<UdsDecoration>)>, UdsError> {
         match self.text() {
             Some(text) => Ok(Some(Uds::from_pasted(&text)?)),
             None => Ok(None),
@@ -124,6 +123,52 @@ impl Drop for UdsArgs {
     }
 }
 
+/// How long to wait for the board (`--timeout SECS`, of `--board` and of the `board`
+/// commands): its range, default and parser are defined here once; each command words its
+/// help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timeout {
+    secs: u64,
+}
+
+impl Timeout {
+    /// The default, in seconds.
+    const DEFAULT_SECS: u64 = 60;
+    /// The longest wait accepted, in seconds (a day).
+    const MAX_SECS: u64 = 86_400;
+
+    /// The wait.
+    pub(crate) fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.secs)
+    }
+}
+
+impl Default for Timeout {
+    fn default() -> Self {
+        Self {
+            secs: Self::DEFAULT_SECS,
+        }
+    }
+}
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.secs)
+    }
+}
+
+impl clap::builder::ValueParserFactory for Timeout {
+    type Parser =
+        clap::builder::MapValueParser<clap::builder::RangedU64ValueParser<u64>, fn(u64) -> Timeout>;
+
+    fn value_parser() -> Self::Parser {
+        use clap::builder::TypedValueParser;
+        clap::builder::RangedU64ValueParser::<u64>::new()
+            .range(1..=Self::MAX_SECS)
+            .map(|secs| Timeout { secs })
+    }
+}
+
 /// Where the registration ID comes from.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct IdArgs {
@@ -140,8 +185,8 @@ pub(crate) struct IdArgs {
     #[arg(long = "board", value_name = "PORT", conflicts_with_all = ["mac", "firmware_version"])]
     pub board: Option<PortRequest>,
     /// With --board: give up waiting for the board after this many seconds.
-    #[arg(long = "timeout", value_name = "SECS", default_value_t = crate::cli::commands::board::DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
+    #[arg(long = "timeout", value_name = "SECS", default_value_t)]
+    pub timeout: Timeout,
 }
 
 impl IdArgs {
@@ -164,7 +209,7 @@ impl IdArgs {
 mod tests {
     use super::*;
     use crate::cli::commands::generate::GenerateArgs;
-    use crate::cli::uds_source::EnvUds;
+    use crate::cli::input::uds_source::EnvUds;
 
     const UDS: &str = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
 

@@ -2,8 +2,7 @@
 //! standard input), or the environment variable `DPS_UDS`, in that order of precedence; the
 //! prompt comes last. Also the warning that `-u` earns.
 
-use crate::cli::args::UdsArgs;
-use crate::cli::error::Error;
+use crate::cli::input::args::UdsArgs;
 use dps_cert_gen::dice::uds::{Uds, UdsDecoration, UdsError};
 use std::ffi::OsStr;
 use std::fmt;
@@ -48,6 +47,9 @@ impl fmt::Display for Origin {
 /// Why the UDS could not be taken from a file or the environment. Never carries the secret.
 #[derive(Debug, Error)]
 pub(crate) enum UdsSourceError {
+    /// The UDS given with `-u/--uds` is not a UDS.
+    #[error(transparent)]
+    Flag(#[from] UdsError),
     /// The file could not be read.
     #[error("cannot read the UDS file {}: {reason}; check the path given to --uds-file", path.display())]
     Read {
@@ -110,7 +112,7 @@ pub(crate) fn resolve(
     env: Option<&OsStr>,
     stdin: &mut dyn Read,
     stdin_is_terminal: bool,
-) -> Result<Option<GivenUds>, Error> {
+) -> Result<Option<GivenUds>, UdsSourceError> {
     if let Some((uds, decoration)) = args.resolve()? {
         return Ok(Some(GivenUds {
             uds,
@@ -183,9 +185,9 @@ fn read_bounded(input: &mut dyn Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
 }
 
 /// Parses a UDS out of text with surrounding white space.
-fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
+fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, UdsSourceError> {
     if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(UdsSourceError::TooLarge { origin }.into());
+        return Err(UdsSourceError::TooLarge { origin });
     }
     match Uds::from_pasted_bytes(text) {
         Ok((uds, decoration)) => Ok(GivenUds {
@@ -194,7 +196,7 @@ fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, Error> {
             warning: None,
             decoration,
         }),
-        Err(source) => Err(UdsSourceError::Invalid { origin, source }.into()),
+        Err(source) => Err(UdsSourceError::Invalid { origin, source }),
     }
 }
 
@@ -253,7 +255,7 @@ mod tests {
         env: Option<&str>,
         stdin: &str,
         tty: bool,
-    ) -> Result<Option<GivenUds>, Error> {
+    ) -> Result<Option<GivenUds>, UdsSourceError> {
         resolve(
             a,
             env.map(OsStr::new),

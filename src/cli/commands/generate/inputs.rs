@@ -1,19 +1,37 @@
 //! Gathers the generator's inputs: from the command line and the environment, and, when
-//! standard input is a terminal and some are missing, by asking ([`crate::cli::prompt`]). Without a
+//! standard input is a terminal and some are missing, by asking ([`crate::cli::input::prompt`]). Without a
 //! terminal, missing inputs fail at once with one line naming the flags: never a wait for
 //! input that cannot come.
 
-use crate::cli::args::FirmwareInput;
-use crate::cli::commands::generate::{Destination, GenerateArgs, OutputArgs, Request};
 use crate::cli::error::Error;
-use crate::cli::prompt::{self, Board, Console};
-use crate::cli::uds_source::{self, COMMAND_LINE_WARNING};
+use crate::cli::input::args::FirmwareInput;
+use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
+use crate::cli::input::prompt::{self, Board, Console};
+use crate::cli::input::uds_source::{self, COMMAND_LINE_WARNING};
+use crate::cli::output::destination::{Destination, OutputArgs};
+use crate::cli::output::extra_outputs::ExtraOutputs;
+use crate::cli::output::files::{OutputError, check_writable};
+use crate::cli::pipeline::generation::Request;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::registration_id::RegistrationId;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The generator's arguments that say where its inputs come from (and where its output
+/// goes: an existing file is asked about).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Given<'a> {
+    /// Firmware input.
+    pub firmware: &'a FirmwareArgs,
+    /// UDS input.
+    pub uds: &'a UdsArgs,
+    /// Registration ID input.
+    pub id: &'a IdArgs,
+    /// Output.
+    pub output: &'a OutputArgs,
+}
 
 /// Everything the generator needs, validated.
 #[derive(Debug)]
@@ -40,11 +58,7 @@ pub(crate) struct Inputs {
 
 impl Inputs {
     /// The request to run, with the output the user asked for.
-    pub(crate) fn into_request(
-        self,
-        output: &OutputArgs,
-        extras: crate::cli::extra_outputs::ExtraOutputs,
-    ) -> Request {
+    pub(crate) fn into_request(self, output: &OutputArgs, extras: ExtraOutputs) -> Request {
         Request {
             extras,
             destination: match self.out_instead {
@@ -97,24 +111,24 @@ fn missing_error(uds: bool, id: bool) -> Error {
 /// UDS, the registration ID; and whether to overwrite an existing output file. Warnings
 /// (`-u` on the command line, a UDS near the tutorial's sample) go to `console` too.
 pub(crate) fn gather(
-    args: &GenerateArgs,
+    args: &Given<'_>,
     dps_uds: Option<&OsStr>,
     stdin: &mut dyn Read,
     interactive: bool,
     console: &mut dyn Console,
-    board: &mut dyn Board,
+    board: &mut dyn Board<Error = Error>,
 ) -> Result<Inputs, Error> {
     if args.uds.uds.is_some() {
         console.warn(COMMAND_LINE_WARNING);
     }
-    let given_uds = uds_source::resolve(&args.uds, dps_uds, stdin, interactive)?;
+    let given_uds = uds_source::resolve(args.uds, dps_uds, stdin, interactive)?;
     let source_warning = given_uds.as_ref().and_then(|g| g.warning.clone());
     if let Some(w) = &source_warning {
         console.warn(w);
     }
     let uds_note = given_uds.as_ref().and_then(|g| g.origin.note());
     if let Some(decoration) = given_uds.as_ref().and_then(|g| g.decoration) {
-        crate::cli::style::note(&decoration.to_string());
+        crate::cli::sys::style::note(&decoration.to_string());
     }
     if let Some(w) = given_uds.as_ref().and_then(|g| sample_uds::warning(&g.uds)) {
         console.warn(&w);
@@ -147,7 +161,7 @@ pub(crate) fn gather(
     if let Some(out) = &args.output.out
         && holds_uds(&uds, &out.to_string_lossy())
     {
-        return Err(crate::cli::output::OutputError::NameHoldsUds.into());
+        return Err(OutputError::NameHoldsUds.into());
     }
     let registration_id = match (given_id, from_board) {
         (Some(id), _) => {
@@ -162,7 +176,7 @@ pub(crate) fn gather(
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
-        && path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && let Err(OutputError::Exists { .. }) = check_writable(&path, false)
     {
         match prompt::ask_overwrite(console, &path)? {
             prompt::Overwrite::Yes => force = true,

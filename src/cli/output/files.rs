@@ -2,6 +2,9 @@
 //! gets its name: see [`crate::cli::sys::staged_file`]), never over an existing file unless asked.
 
 use crate::cli::sys::staged_file::{StagedFile, Sync};
+use dps_cert_gen::batch::engine::{Existing, OutputFolder};
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -87,8 +90,10 @@ pub(crate) fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
     }
 }
 
-/// Fails early, before any work and before any write, when something other than a regular
-/// file is at `path` (with or without `force`), or a file is there and `force` is off.
+/// The one rule for what may be overwritten, for every output (the batch's files too: see
+/// [`BatchFolder`]). Fails early, before any work and before any write, when something
+/// other than a regular file is at `path` (with or without `force`), or a file is there and
+/// `force` is off.
 pub(crate) fn check_writable(path: &Path, force: bool) -> Result<(), OutputError> {
     let names_folder = path
         .as_os_str()
@@ -182,6 +187,58 @@ impl Drop for OutDir {
     }
 }
 
+/// A batch's output folder as the batch engine sees it: listed once (a fresh folder costs one
+/// listing, not a lookup per row), each row's file then judged by [`check_writable`], the
+/// one rule.
+#[derive(Debug)]
+pub(crate) struct BatchFolder {
+    /// The names in the folder, lower-case (the folder may compare names without case, as
+    /// on macOS and Windows); `None` if it could not be listed: each row's file is then
+    /// looked up.
+    names: Option<HashSet<OsString>>,
+    /// Overwrite existing files.
+    force: bool,
+}
+
+impl BatchFolder {
+    /// Lists `dir` once; existing files are overwritten with `force`.
+    pub(crate) fn list(dir: &Path, force: bool) -> Self {
+        let names = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .map(|entry| entry.map(|e| e.file_name().to_ascii_lowercase()))
+                .collect::<Result<_, _>>()
+                .ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
+            Err(_) => None,
+        };
+        Self { names, force }
+    }
+}
+
+impl OutputFolder for BatchFolder {
+    fn existing(&self, path: &Path) -> Existing {
+        let listed = self.names.as_ref().is_none_or(|names| {
+            path.file_name()
+                .is_some_and(|name| names.contains(&name.to_ascii_lowercase()))
+        });
+        if !listed {
+            return Existing::Free;
+        }
+        match check_writable(path, self.force) {
+            Ok(()) => Existing::Free,
+            Err(OutputError::Exists { .. }) => Existing::Kept,
+            // Not a regular file (a row's file name never ends with a slash).
+            Err(_) => Existing::NotAFile,
+        }
+    }
+
+    fn holds(&self, path: &Path, contents: &[u8]) -> bool {
+        path.symlink_metadata()
+            .is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
+            && std::fs::read(path).is_ok_and(|held| held == contents)
+    }
+}
+
 /// Files staged with [`Sync::Deferred`] and named as they come: a batch's certificates.
 /// [`BatchFiles::sync`] then flushes exactly these files (and their folder) to disk.
 #[derive(Debug, Default)]
@@ -204,7 +261,13 @@ impl BatchFiles {
     /// Flushes every file written so far, and the folder `dir` they are in, to disk: they
     /// survive a power cut once this returns.
     pub(crate) fn sync(&self, dir: &Path) -> Result<(), OutputError> {
-        let written = self.written.lock().map(|w| w.clone()).unwrap_or_default();
+        // A writer that panicked left the list whole (a push is all it does under the lock):
+        // every file named so far is flushed, never none.
+        let written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         crate::cli::sys::staged_file::sync_files(&written, dir).map_err(|e| OutputError::Write {
             path: dir.to_path_buf(),
             reason: dps_cert_gen::text::io_reason::reason(&e),
@@ -218,9 +281,10 @@ impl dps_cert_gen::batch::engine::CertSink for BatchFiles {
             f.write_all(contents)
         })?
         .persist(path, self.force)?;
-        if let Ok(mut written) = self.written.lock() {
-            written.push(path.to_path_buf());
-        }
+        self.written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(path.to_path_buf());
         Ok(())
     }
 }

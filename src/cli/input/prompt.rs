@@ -2,10 +2,11 @@
 //! project name, UDS (hidden), registration ID (or the board's MAC address and firmware
 //! version). A bad answer is explained and asked again; end of input or Ctrl-C stops.
 //!
-//! The questions talk to a [`Console`]; [`crate::cli::sys::terminal::Terminal`] is the real one.
+//! The questions talk to a [`Console`] (`cli::sys::console`); [`crate::cli::sys::terminal::Terminal`]
+//! is the real one.
 
-use crate::cli::args::FirmwareInput;
-use crate::cli::error::Error;
+use crate::cli::input::args::FirmwareInput;
+pub(crate) use crate::cli::sys::console::{Console, Reply};
 use dps_cert_gen::board::port_choice::PortRequest;
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
@@ -14,31 +15,6 @@ use dps_cert_gen::registration_id::{FirmwareVersion, IdError, Mac, RegistrationI
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::Zeroizing;
-
-/// What a prompt got back.
-#[derive(Debug)]
-pub(crate) enum Reply {
-    /// A line, without its line end. Wiped from memory when dropped (it may be a secret).
-    Line(Zeroizing<String>),
-    /// End of input (Ctrl-D, or the terminal went away).
-    End,
-    /// Ctrl-C.
-    Interrupted,
-}
-
-/// Where questions are asked and answers read.
-pub(crate) trait Console {
-    /// Shows `question` (and `default`, if any) and reads a line, echoing what is typed.
-    fn ask(&mut self, question: &str, default: Option<&str>) -> std::io::Result<Reply>;
-    /// Shows `question` and reads a line without echoing anything typed.
-    fn ask_hidden(&mut self, question: &str) -> std::io::Result<Reply>;
-    /// Shows a line of good news (a file found, an answer accepted).
-    fn confirm(&mut self, text: &str);
-    /// Shows a `warning:` line.
-    fn warn(&mut self, text: &str);
-    /// Explains why an answer was refused, before the question is asked again.
-    fn refuse(&mut self, text: &str);
-}
 
 /// Why the questions stopped without an answer.
 #[derive(Debug, Error)]
@@ -173,18 +149,21 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
 pub(crate) trait Board {
     /// The port of the one DevKit plugged in, if there is exactly one.
     fn found(&mut self) -> Option<String>;
+    /// Why the board gave no ID (the caller's error type: the serial session's failures
+    /// are worded above the prompts).
+    type Error: From<PromptError>;
     /// Reads the registration ID from the board on `port` as it boots.
-    fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error>;
+    fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Self::Error>;
 }
 
 /// Asks for the registration ID; when left empty, offers to read it from the board if a
 /// DevKit is plugged in, and otherwise asks for the board's MAC address and firmware version
 /// and builds the ID the board uses.
-pub(crate) fn ask_registration_id(
+pub(crate) fn ask_registration_id<E: From<PromptError>>(
     console: &mut dyn Console,
-    board: &mut dyn Board,
+    board: &mut dyn Board<Error = E>,
     uds: &Uds,
-) -> Result<RegistrationId, Error> {
+) -> Result<RegistrationId, E> {
     if let Some(id) = ask_typed_id(console, uds)? {
         return Ok(id);
     }
@@ -356,6 +335,7 @@ pub(crate) fn ask_overwrite(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::error::Error;
     use std::collections::VecDeque;
 
     /// A console that answers from a script and records everything shown.
@@ -408,6 +388,7 @@ mod tests {
         fn found(&mut self) -> Option<String> {
             None
         }
+        type Error = Error;
         fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error> {
             panic!("read {port:?} with no board found")
         }
@@ -422,6 +403,7 @@ mod tests {
         fn found(&mut self) -> Option<String> {
             Some("/dev/ttyACM0".into())
         }
+        type Error = Error;
         fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error> {
             self.reads.push(port.clone());
             Ok(RegistrationId::new("az-c8934680ec24v1v6v5").unwrap())

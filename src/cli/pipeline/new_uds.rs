@@ -1,0 +1,19 @@
+//! A new UDS saved (`board set-uds` and `board provision` with `--save-uds`): owner-only,
+//! never over an existing file. The UDS itself comes from [`crate::cli::sys::random`].
+
+use crate::cli::error::Error;
+use crate::cli::output::files::{OutputError, write_atomic};
+use dps_cert_gen::dice::uds::{Uds, to_hex};
+
+/// Permission bits of a `--save-uds` file: the owner's only.
+const UDS_FILE_MODE: u32 = 0o600;
+
+/// Writes a new UDS to `path`: created new, owner-only, never over an existing file.
+pub(crate) fn save_uds(path: &std::path::Path, uds: &Uds) -> Result<(), Error> {
+    let mut text = to_hex(uds);
+    text.push('\n');
+    write_atomic(path, text.as_bytes(), false, UDS_FILE_MODE).map_err(|e| match e {
+        OutputError::Exists { path } => Error::SaveUdsExists { path },
+        e => Error::Output(e),
+    })
+}
