@@ -3,6 +3,7 @@
 //! `autotests` off, so a file must be named here to run: `every_test_file_is_a_module` checks.
 #![cfg(test)]
 
+mod architecture;
 mod atomic_outputs;
 mod base_point_edges;
 mod batch;
