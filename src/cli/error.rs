@@ -178,7 +178,10 @@ mod advice {
                 "; this firmware predates DPS support: flash a sketch built with DevKit SDK 1.3.0 or later, then retry"
             }
             SessionError::SetUds(
-                SetUdsError::Usage(_) | SetUdsError::Invalid | SetUdsError::Unrecognised(_),
+                SetUdsError::Usage(_)
+                | SetUdsError::Invalid
+                | SetUdsError::Unrecognised(_)
+                | SetUdsError::TooLong { .. },
             ) => "; retry, and check that the port is the DevKit's",
             _ => "",
         }

@@ -289,7 +289,9 @@ fn a_port_held_by_another_program_is_busy() {
 }
 
 /// The vectors' cases, each read from a simulated board that prints its MAC and version (or,
-/// for a given ID, its HTTP trace), then generated: the certificate is the vector's.
+/// for a given ID, its HTTP trace), then generated: the certificate is the vector's. The one
+/// vector whose ID is 126 `a`s (all hex digits) is refused from a board, as any ID holding 64
+/// hex digits in a row is (it could be the UDS); `-i` still takes it (`tests/verify.rs`).
 #[test]
 fn certificates_from_the_board_equal_the_vectors() {
     use base64::Engine;
@@ -311,10 +313,15 @@ fn certificates_from_the_board_equal_the_vectors() {
             _ => panic!("case without an ID"),
         };
         let r = read(&SimBoard::start(Mode::Normal(boot)));
-        let id = r.registration_id().unwrap().unwrap().id;
         let expected_id = s("registration_id")
             .or_else(|| s("expected_registration_id"))
             .unwrap();
+        if dps_cert_gen::text::uds_like::holds_uds_like(&expected_id) {
+            assert!(r.secret_like_traced_id, "{expected_id}");
+            assert_eq!(r.registration_id().unwrap(), None);
+            continue;
+        }
+        let id = r.registration_id().unwrap().unwrap().id;
         assert_eq!(id.as_str(), expected_id);
         let regions = dps_cert_gen::firmware::measurement::measure_bin_map(
             &dir.join(s("bin").unwrap()),

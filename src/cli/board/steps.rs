@@ -132,6 +132,11 @@ pub(crate) fn no_id_text(report: &BootReport, port: &str, secs: u64) -> String {
         }
         _ => {}
     }
+    if report.secret_like_traced_id {
+        return format!(
+            "{head}: the sketch registers with an ID that holds 64 hex digits in a row, as a UDS does (the ID is not shown: it may be the board's secret); the ID goes into the public certificate, its file name and the DPS portal, so it must never be the UDS: change the sketch's registrationId"
+        );
+    }
     if let Some(id) = &report.unusable_traced_id {
         return format!(
             "{head}: the sketch registers as \"{id}\", which cannot be a certificate's registration ID (a-z, 0-9 and '-'); change the sketch's registrationId"
