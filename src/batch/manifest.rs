@@ -132,6 +132,12 @@ pub enum RowError {
         "the registration_id field is 64 hex digits, as a UDS is (are the uds and registration_id columns swapped?); a registration ID goes into the public certificate, its file name and the summary, so it must never be a UDS"
     )]
     IdLooksLikeUds,
+    /// The registration ID holds a run of 64 or more hex digits (`dev-<UDS>`, `<UDS>0`): a
+    /// UDS may be in it.
+    #[error(
+        "the registration_id field holds 64 or more hex digits in a row, as a UDS does (a UDS pasted into it?); a registration ID goes into the public certificate, its file name and the summary, so it must never hold a UDS"
+    )]
+    IdHoldsUdsLike,
     /// Both a registration ID and a MAC.
     #[error(
         "both registration_id and mac are filled in; give the registration ID, or the MAC and firmware version, not both"
@@ -576,6 +582,13 @@ impl Columns {
                     id_text = crate::text::uds_like::MASK.to_string();
                     return Err(RowError::IdLooksLikeUds);
                 }
+                // (A longer ID is refused for its length first, naming no character of it.)
+                if id_given.len() <= crate::registration_id::DEVICE_MAX_LEN
+                    && crate::text::uds_like::holds_uds_like(id_given)
+                {
+                    id_text = crate::text::uds_like::mask_uds_like(id_given);
+                    return Err(RowError::IdHoldsUdsLike);
+                }
                 id_text = id_given.to_string();
                 if !mac.is_empty() {
                     return Err(RowError::BothIds);
@@ -712,6 +725,42 @@ mod tests {
         );
         assert_eq!(m.rows[4].id_text, "dev-5");
         assert_eq!(errors[5], RowError::EmptyField("uds"));
+    }
+
+    #[test]
+    fn an_id_holding_a_uds_anywhere_is_refused_and_not_repeated() {
+        let upper = SAMPLE_UDS_HEX.to_uppercase();
+        let text = format!(
+            "uds,registration_id\n\
+             {SAMPLE_UDS_HEX},dev-{SAMPLE_UDS_HEX}\n\
+             {SAMPLE_UDS_HEX},{SAMPLE_UDS_HEX}0\n\
+             {SAMPLE_UDS_HEX},x{upper}\n\
+             {SAMPLE_UDS_HEX},{}\n\
+             {SAMPLE_UDS_HEX},{}\n",
+            "a".repeat(126),
+            "a".repeat(127),
+        );
+        let m = parse(&text).unwrap();
+        let errors: Vec<RowError> = m
+            .rows
+            .iter()
+            .map(|r| r.device.clone().unwrap_err())
+            .collect();
+        assert!(
+            errors[..4].iter().all(|e| *e == RowError::IdHoldsUdsLike),
+            "{errors:?}"
+        );
+        assert_eq!(errors[4], RowError::Id(IdError::IdTooLong { len: 127 }));
+        let shown: Vec<&str> = m.rows.iter().map(|r| r.id_text.as_str()).collect();
+        assert_eq!(
+            shown[..4],
+            [
+                "dev-<64 hex digits, hidden>",
+                "<64 hex digits, hidden>",
+                "x<64 hex digits, hidden>",
+                "<64 hex digits, hidden>"
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The batch summary: one entry per manifest row with the registration ID, the certificate
 //! file, its SHA-1 and SHA-256 thumbprints, the status and the error, and the row's extra
-//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS: a cell
-//! that looks like one (64 hex digits: the columns of the manifest swapped) is masked. Text
+//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS: every run
+//! of 64 or more hex digits in a cell (the columns of the manifest swapped, a UDS pasted into
+//! a note) is masked. Text
 //! from the manifest is made safe to open: control characters become `?`, and in the CSV a
 //! cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) starts with `'`, as
 //! OWASP's CSV-injection advice says.
@@ -48,9 +49,9 @@ impl SummaryFormat {
     }
 }
 
-/// Text from the manifest or a message, as the summary holds it: no control characters, and
-/// nothing that looks like a UDS.
-fn safe_text(text: &str) -> String {
+/// Text from the manifest or a message, as the summary (and the JSON-lines file) holds it:
+/// no control characters, and no run of 64 or more hex digits (a UDS in the wrong column).
+pub(crate) fn safe_text(text: &str) -> String {
     crate::text::printable::without_controls(&crate::text::uds_like::mask_uds_like(text))
 }
 

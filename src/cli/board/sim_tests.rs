@@ -338,3 +338,40 @@ fn certificates_from_the_board_equal_the_vectors() {
         assert_eq!(cert.der, want, "{}", s("name").unwrap());
     }
 }
+
+/// Hostile consoles (issue 22, 5, 9, 14): another `INFO:` line is no success, a UDS echoed in
+/// 15-digit groups is quoted with every group hidden, and an endless answer ends at the
+/// deadline having kept a bounded part of it.
+#[test]
+fn hostile_consoles_are_decided_safely() {
+    let uds = Uds::from_hex(SAMPLE_UDS_HEX).unwrap();
+    for firmware in [Firmware::OtherInfo, Firmware::GroupedEcho, Firmware::Flood] {
+        let sim = SimBoard::start(configuration(firmware));
+        let mut link = SerialLink::open(sim.path()).unwrap();
+        let mut console = session::open_console(&mut link, console_wait()).unwrap();
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        let e = console.set_uds(&uds, deadline).unwrap_err();
+        let text = e.to_string();
+        match firmware {
+            Firmware::OtherInfo => assert_eq!(
+                text,
+                "the board's answer to set_dps_uds was not recognised: INFO: Wi-Fi reconnected.??"
+            ),
+            Firmware::GroupedEcho => assert_eq!(
+                text,
+                "the board's answer to set_dps_uds was not recognised: Got: <hidden> <hidden> <hidden> <hidden> 3eae"
+            ),
+            _ => {
+                let SessionError::NoAnswer { lines, .. } = e else {
+                    panic!("{e:?}");
+                };
+                assert!(lines > 64, "{lines}");
+                assert!(text.ends_with("only the first 64 were kept)"), "{text}");
+            }
+        }
+        assert!(
+            dps_cert_gen::text::uds_like::longest_hex_run(&text) < 12,
+            "{text}"
+        );
+    }
+}
