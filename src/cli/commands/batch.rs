@@ -311,6 +311,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         written as f64 / seconds.max(1e-9),
         summary.display()
     );
+    if let Some(note) = manifest.spanning_note() {
+        eprintln!("note: {}", mask_uds_like(&note));
+    }
     if interrupted.load(Ordering::Relaxed) {
         return Err(BatchError::Interrupted {
             written,
