@@ -128,6 +128,13 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             std::path::Path::new("standard input"),
             &mut crate::cli::sys::unbuffered_stdin(),
         )
+    } else if let Some(reason) =
+        crate::cli::sys::input_kind::refusal(&args.manifest, Some("--manifest"))
+    {
+        Err(dps_cert_gen::batch::manifest::ManifestError::Read {
+            path: args.manifest.clone(),
+            reason,
+        })
     } else {
         Manifest::read(&args.manifest)
     }
