@@ -815,3 +815,93 @@ fn a_flooding_console_is_read_in_bounded_memory_and_said_so() {
     );
     assert!(peak_kib < 64 * 1024, "peak {peak_kib} KiB");
 }
+
+/// A pseudo-terminal in its default (cooked) settings, standing for a terminal that is not
+/// the board's serial port (`--port /dev/tty`): the master, a slave descriptor kept open,
+/// and the slave's path.
+fn cooked_terminal() -> (rustix::fd::OwnedFd, rustix::fd::OwnedFd, String) {
+    use rustix::pty::OpenptFlags;
+    let master =
+        rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+            .unwrap();
+    rustix::pty::grantpt(&master).unwrap();
+    rustix::pty::unlockpt(&master).unwrap();
+    let path = rustix::pty::ptsname(&master, Vec::new())
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let slave = rustix::fs::open(
+        path.as_str(),
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    (master, slave, path)
+}
+
+fn settings(fd: &rustix::fd::OwnedFd) -> String {
+    let t = rustix::termios::tcgetattr(fd).unwrap();
+    format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?}",
+        t.input_modes,
+        t.output_modes,
+        t.control_modes,
+        t.local_modes,
+        t.input_speed(),
+        t.special_codes
+    )
+}
+
+/// Issue 22, 12: `--port` naming a terminal that is not a serial port used to leave it raw
+/// (no echo, no line editing) after the run. Every setting is put back: after a timeout,
+/// and after Ctrl-C (exit 130).
+#[test]
+fn a_terminal_given_as_the_port_gets_its_settings_back_on_every_exit() {
+    let (_master, slave, path) = cooked_terminal();
+    let before = settings(&slave);
+    assert!(
+        before.contains("ICANON") && before.contains("ECHO"),
+        "{before}"
+    );
+    let r = run(&["board", "info", "--port", &path, "--timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(settings(&slave), before, "after a timeout");
+
+    // Ctrl-C while the tool waits for the board.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+        .args(["board", "info", "--port", &path, "--timeout", "60"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until the tool has opened the port (made it raw), at most 20 s.
+    let started = std::time::Instant::now();
+    while settings(&slave) == before && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_ne!(settings(&slave), before, "the tool opened the port");
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("Ctrl-C did not end the tool");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).ends_with(
+            "error: interrupted while talking to the board; the serial port's settings are put back\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(settings(&slave), before, "after Ctrl-C");
+}

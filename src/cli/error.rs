@@ -245,7 +245,9 @@ impl Error {
 
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> u8 {
-        if let Error::Prompt(crate::cli::prompt::PromptError::Interrupted) = self {
+        if let Error::Prompt(crate::cli::prompt::PromptError::Interrupted)
+        | Error::Board(crate::cli::board::session::SessionError::Interrupted) = self
+        {
             return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
         }
         if self.is_input_error() { 2 } else { 1 }

@@ -35,6 +35,9 @@ pub(crate) enum SessionError {
     /// The port went away.
     #[error("the serial port was closed (was the board unplugged?)")]
     Closed,
+    /// Ctrl-C (or a termination request) while talking to the board.
+    #[error("interrupted while talking to the board; the serial port's settings are put back")]
+    Interrupted,
     /// No configuration console prompt before the deadline.
     #[error("{}", no_console(*.normal_boot))]
     NoConsole {
@@ -87,6 +90,7 @@ fn read_until<L: Link>(
     match link.read_within(buf, wait) {
         Ok(n) => Ok(Some(n)),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(SessionError::Closed),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(SessionError::Interrupted),
         Err(e) => Err(SessionError::Read(e.to_string())),
     }
 }

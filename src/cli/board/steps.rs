@@ -32,7 +32,9 @@ pub(crate) fn open(
 ) -> Result<(String, SerialLink), Error> {
     let port_error = |source| Error::Port { flag, source };
     let name = link::resolve(request).map_err(port_error)?;
-    let link = SerialLink::open(&name).map_err(port_error)?;
+    let link = SerialLink::open(&name)
+        .map_err(port_error)?
+        .stop_on_interrupt();
     Ok((name, link))
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod input_kind;
 pub(crate) mod interrupt;
 pub(crate) mod line_editor;
 pub(crate) mod permissions;
+pub(crate) mod port_settings;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;
 pub(crate) mod terminal;
