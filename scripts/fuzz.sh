@@ -13,6 +13,10 @@
 #   scripts/fuzz.sh manifest   # one target
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
+# libfuzzer-sys builds libFuzzer from its C++ source.
+if ! command -v c++ >/dev/null && [[ $(id -u) == 0 ]]; then
+    apt-get install -y --no-install-recommends g++ >/dev/null
+fi
 secs="${FUZZ_SECS:-25}"
 host="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
@@ -35,5 +39,5 @@ for t in "${targets[@]}"; do
         echo "fuzz: $t found a fault (status $status); the input is in fuzz/artifacts/$t/" >&2
         exit 1
     fi
-    grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+    grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
 done
