@@ -192,7 +192,11 @@ fn board_output() {
             check(m);
         }
         if let Ok(Some(known)) = r.registration_id() {
-            assert!(longest_hex_run(known.id.as_str()) < 64, "{}", path.display());
+            assert!(
+                longest_hex_run(known.id.as_str()) < 64,
+                "{}",
+                path.display()
+            );
         }
         let mut reader = ConsoleReader::new();
         let mut answer = AnswerCollector::new();
