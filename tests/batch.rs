@@ -156,9 +156,23 @@ fn rows_from_the_vectors_give_the_vectors_certificates() {
             .arg(&manifest)
             .arg("--out-dir")
             .arg(&out)
-            .args(["--format", format])
-            .assert()
-            .success();
+            .args(["--format", format]);
+        // The vector whose ID is 126 `a`s, all hex digits: a manifest's ID holding 64 hex
+        // digits in a row may hold a UDS, so the row is refused (issue 22, 2); `-i` takes it.
+        if dps_cert_gen::text::uds_like::holds_uds_like(&case.expected_id) {
+            let o = cmd.output().unwrap();
+            assert_eq!(o.status.code(), Some(2));
+            assert_eq!(
+                String::from_utf8_lossy(&o.stderr),
+                format!(
+                    "error: {} line 2: the registration_id field holds 64 or more hex digits in a row, as a UDS does (a UDS pasted into it?); a registration ID goes into the public certificate, its file name and the summary, so it must never hold a UDS\nerror: 1 of 1 rows of {} are invalid (listed above); nothing was written: fix them, or use --keep-going to write the valid rows\n",
+                    manifest.display(),
+                    manifest.display()
+                )
+            );
+            continue;
+        }
+        cmd.assert().success();
         let der = case.der();
         let (file, expected) = if format == "pem" {
             (
@@ -855,4 +869,63 @@ fn the_engine_goes_by_what_the_command_line_says_is_in_the_folder() {
         assert_eq!(row(1).starts_with("ok "), holds, "{}", row(1));
         assert!(row(2).contains("is not a regular file"), "{}", row(2));
     }
+}
+
+/// Issue 22, 4: a quote never closed (`...,"never closed`) would take the next device, its
+/// UDS included, into one cell, and the batch would write one board of two with exit 0. It
+/// is an error naming the line, and nothing is written. A quoted field that spans lines and
+/// does close is read, and the count of rows says so.
+#[test]
+fn a_quote_never_closed_is_an_error_and_a_closed_one_spanning_lines_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    std::fs::write(
+        &manifest,
+        format!(
+            "uds,registration_id,note\n{},dev-1,\"never closed\n{},dev-2,x\n",
+            uds_hex(1),
+            uds_hex(2)
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = batch_cmd(&manifest, &out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&o),
+        format!(
+            "error: the manifest {} has a quote (\") on line 2 that is never closed, so everything after it would be one field and the rows below it would be lost; close the quote, or remove it\n",
+            manifest.display()
+        )
+    );
+    assert!(!out.exists() || common::names_in(&out).is_empty());
+
+    // The same quote closed two lines further down: one row that spans three lines.
+    std::fs::write(
+        &manifest,
+        format!(
+            "uds,registration_id,note\n{},dev-1,\"spans\n{},dev-2,x\nhere\"\n{},dev-3,y\n",
+            uds_hex(1),
+            uds_hex(2),
+            uds_hex(3)
+        ),
+    )
+    .unwrap();
+    let o = batch_cmd(&manifest, &out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    let text = stderr_of(&o);
+    assert!(text.contains("Wrote 2 of 2 certificates"), "{text}");
+    assert!(
+        text.ends_with(&format!(
+            "\nnote: 1 of the 2 device rows spans several lines of {} (a quoted field holding line breaks, first on line 2)\n",
+            manifest.display()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(&uds_hex(2)[..16]));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(
+        !summary.contains(&uds_hex(2)),
+        "the swallowed UDS is masked"
+    );
 }

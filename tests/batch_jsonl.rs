@@ -42,8 +42,12 @@ fn uds(i: u8) -> String {
 #[test]
 fn the_vectors_devices_give_their_certificates_one_line_each() {
     // One batch per firmware folder, with IDs that are unique within it (the vectors repeat
-    // IDs across UDS values: those go into the next batch).
-    let cases = common::cases();
+    // IDs across UDS values: those go into the next batch). Not the vector whose ID is 126
+    // `a`s: a manifest's ID holding 64 hex digits in a row is refused (`tests/batch.rs`).
+    let cases: Vec<common::Case> = common::cases()
+        .into_iter()
+        .filter(|c| !dps_cert_gen::text::uds_like::holds_uds_like(&c.expected_id))
+        .collect();
     let mut batches: Vec<(String, Vec<&common::Case>)> = Vec::new();
     for case in &cases {
         let folder = case

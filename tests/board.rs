@@ -518,3 +518,381 @@ fn board_conflicts_with_the_other_id_flags() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
 }
+
+/// Runs the binary with `args`, sampling its peak resident memory (`VmHWM` in
+/// `/proc/PID/status`) until it exits; killed after 60 s. Returns the run and the peak in KiB.
+fn run_measured(args: &[&str]) -> (Run, u64) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+        .args(args)
+        .env_remove("DPS_UDS")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let started = std::time::Instant::now();
+    let mut peak = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the tool did not end within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (
+        Run {
+            code: status.code().unwrap(),
+            stdout,
+            stderr,
+        },
+        peak,
+    )
+}
+
+/// No run of 12 or more hex digits, and none of the UDS's 15-digit groups.
+fn assert_no_uds_group(text: &str, uds: &str) {
+    assert!(
+        dps_cert_gen::text::uds_like::longest_hex_run(text) < 12,
+        "a long hex run: {text}"
+    );
+    for group in uds.to_lowercase().as_bytes().chunks(15) {
+        let group = std::str::from_utf8(group).unwrap();
+        if group.len() == 15 {
+            assert!(!text.contains(group), "a UDS group: {text}");
+        }
+    }
+}
+
+/// Issue 22, 1: a board (or a sketch) that registers with the UDS as its ID is not believed:
+/// `--board`, `board provision` and `board info` refuse it, show no digit of it, and write
+/// nothing; `dev-<UDS>` and the UDS in capitals too.
+#[test]
+fn a_board_that_reports_the_uds_as_its_id_is_refused_and_never_shown() {
+    let c = case("shared-3");
+    let uds = c.uds.to_lowercase();
+    for id in [
+        uds.clone(),
+        format!("dev-{uds}"),
+        format!("{uds}0"),
+        uds.to_uppercase(),
+    ] {
+        let boot = || Boot {
+            custom_id: Some(id.clone()),
+            ..Boot::new(MAC, "1.6.5")
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let uds_path = dir.path().join("board.uds");
+        std::fs::write(&uds_path, format!("{uds}\n")).unwrap();
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).unwrap();
+        let out = out_dir.join("cert.pem");
+        let expected_end = "the sketch registers with an ID that holds 64 hex digits in a row, as a UDS does (the ID is not shown: it may be the board's secret); the ID goes into the public certificate, its file name and the DPS portal, so it must never be the UDS: change the sketch's registrationId\n";
+
+        // Generation with --board (no -o: the file would be named after the ID).
+        let sim = SimBoard::start(Mode::Normal(boot()));
+        let r = run(&[
+            "-b",
+            c.bin.to_str().unwrap(),
+            "-m",
+            c.map.to_str().unwrap(),
+            "--uds-file",
+            uds_path.to_str().unwrap(),
+            "--board",
+            sim.path(),
+            "--timeout",
+            "3",
+        ]);
+        assert_eq!(r.code, 1, "{id}: {}", r.stderr);
+        assert!(r.stderr.ends_with(expected_end), "{id}: {}", r.stderr);
+        assert_no_uds(&format!("{}{}", r.stdout, r.stderr), &uds);
+
+        // board info: no UDS known, the ID is refused all the same.
+        let sim = SimBoard::start(Mode::Normal(boot()));
+        for json in [false, true] {
+            let mut args = vec!["board", "info", "--port", sim.path(), "--timeout", "3"];
+            if json {
+                args.push("--json");
+            }
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{id}: {}", r.stderr);
+            assert!(r.stderr.ends_with(expected_end), "{id}: {}", r.stderr);
+            assert_no_uds(&format!("{}{}", r.stdout, r.stderr), &uds);
+        }
+
+        // board provision: sets the UDS, reboots, then refuses the ID it reads.
+        let sim = SimBoard::start(Mode::Configuration {
+            firmware: Firmware::Quirk,
+            sdk_version: "1.6.5".into(),
+            after_exit: boot(),
+        });
+        let r = run(&[
+            "board",
+            "provision",
+            "--port",
+            sim.path(),
+            "-b",
+            c.bin.to_str().unwrap(),
+            "-m",
+            c.map.to_str().unwrap(),
+            "--uds-file",
+            uds_path.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--timeout",
+            "3",
+        ]);
+        assert_eq!(r.code, 1, "{id}: {}", r.stderr);
+        assert!(r.stderr.ends_with(expected_end), "{id}: {}", r.stderr);
+        assert_no_uds(&format!("{}{}", r.stdout, r.stderr), &uds);
+        assert!(!r.stderr.contains("az iot"), "{}", r.stderr);
+        assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 0, "{id}");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        for name in names {
+            assert_no_uds(&name, &uds);
+        }
+    }
+}
+
+/// Issue 22, 14: any other `INFO:` line is not the UDS stored, and the quote is what the
+/// board said (made visible: 10); nothing is said to be stored, and no `exit` is sent.
+#[test]
+fn another_info_line_is_not_success_and_is_quoted_as_the_board_said_it() {
+    let sim = configuration(Firmware::OtherInfo);
+    let file = uds_file(UDS);
+    let r = run(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--uds-file",
+        file.to_str().unwrap(),
+        "--timeout",
+        "5",
+        "--reboot",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{}error: the board's answer to set_dps_uds was not recognised: INFO: Wi-Fi reconnected.??; retry, and check that the port is the DevKit's\n",
+            configuration_prompt(sim.path(), 5)
+        )
+    );
+    assert!(!r.stderr.contains("stored"));
+    let sent = String::from_utf8(sim.received()).unwrap();
+    assert!(!sent.contains("exit"), "no reboot after a failure");
+}
+
+/// Issue 22, 9: a board that repeats the UDS in 15-digit groups gets none of them quoted:
+/// every run of 12 or more hex digits is hidden before the quote is cut.
+#[test]
+fn a_board_echoing_the_uds_in_groups_shows_no_group() {
+    let sim = configuration(Firmware::GroupedEcho);
+    let file = uds_file(UDS);
+    let r = run(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--uds-file",
+        file.to_str().unwrap(),
+        "--timeout",
+        "5",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with(
+            "error: the board's answer to set_dps_uds was not recognised: Got: <hidden> <hidden> <hidden> <hidden> cdef; retry, and check that the port is the DevKit's\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_no_uds_group(&r.stderr, UDS);
+}
+
+/// Issue 22, 10: bidirectional overrides and zero-width characters in the hub and the
+/// device ID reach the terminal as `?`, as escapes do (text and JSON output).
+#[test]
+fn bidi_and_invisible_characters_from_the_board_are_made_visible() {
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        outcome: Outcome::Assigned,
+        hub: "evil\u{202e}ten.sevired-eruza\u{2066}.hub".into(),
+        device_id: Some("dev\u{200b}ice\u{feff}-1\u{1b}[2J".into()),
+        ..Boot::new(MAC, "1.6.5")
+    }));
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.ends_with(
+            "DPS:              registered to evil?ten.sevired-eruza?.hub as device dev?ice?-1?[2J\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        outcome: Outcome::Assigned,
+        hub: "evil\u{202e}hub".into(),
+        device_id: Some("dev\u{200d}1".into()),
+        ..Boot::new(MAC, "1.6.5")
+    }));
+    let r = run(&[
+        "board",
+        "info",
+        "--port",
+        sim.path(),
+        "--timeout",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["dps"]["hub"], "evil?hub");
+    assert_eq!(json["dps"]["device_id"], "dev?1");
+}
+
+/// Issue 22, 5: a console that answers without end (short lines, as fast as the port takes
+/// them, no prompt) is read in bounded memory, and the tool says what happened.
+#[test]
+fn a_flooding_console_is_read_in_bounded_memory_and_said_so() {
+    let sim = configuration(Firmware::Flood);
+    let file = uds_file(UDS);
+    let (r, peak_kib) = run_measured(&[
+        "board",
+        "set-uds",
+        "--port",
+        sim.path(),
+        "--uds-file",
+        file.to_str().unwrap(),
+        "--timeout",
+        "4",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let tail = r.stderr.lines().last().unwrap();
+    assert!(
+        tail.starts_with("error: the board did not finish answering set_dps_uds in time (it sent ")
+            && tail.ends_with(
+                " lines with no prompt after them, more than any answer of the firmware; only the first 64 were kept)"
+            ),
+        "{tail}"
+    );
+    assert!(peak_kib < 64 * 1024, "peak {peak_kib} KiB");
+}
+
+/// A pseudo-terminal in its default (cooked) settings, standing for a terminal that is not
+/// the board's serial port (`--port /dev/tty`): the master, a slave descriptor kept open,
+/// and the slave's path.
+fn cooked_terminal() -> (rustix::fd::OwnedFd, rustix::fd::OwnedFd, String) {
+    use rustix::pty::OpenptFlags;
+    let master =
+        rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
+            .unwrap();
+    rustix::pty::grantpt(&master).unwrap();
+    rustix::pty::unlockpt(&master).unwrap();
+    let path = rustix::pty::ptsname(&master, Vec::new())
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let slave = rustix::fs::open(
+        path.as_str(),
+        rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    (master, slave, path)
+}
+
+fn settings(fd: &rustix::fd::OwnedFd) -> String {
+    let t = rustix::termios::tcgetattr(fd).unwrap();
+    format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?}",
+        t.input_modes,
+        t.output_modes,
+        t.control_modes,
+        t.local_modes,
+        t.input_speed(),
+        t.special_codes
+    )
+}
+
+/// Issue 22, 12: `--port` naming a terminal that is not a serial port used to leave it raw
+/// (no echo, no line editing) after the run. Every setting is put back: after a timeout,
+/// and after Ctrl-C (exit 130).
+#[test]
+fn a_terminal_given_as_the_port_gets_its_settings_back_on_every_exit() {
+    let (_master, slave, path) = cooked_terminal();
+    let before = settings(&slave);
+    assert!(
+        before.contains("ICANON") && before.contains("ECHO"),
+        "{before}"
+    );
+    let r = run(&["board", "info", "--port", &path, "--timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(settings(&slave), before, "after a timeout");
+
+    // Ctrl-C while the tool waits for the board.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+        .args(["board", "info", "--port", &path, "--timeout", "60"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until the tool has opened the port (made it raw), at most 20 s.
+    let started = std::time::Instant::now();
+    while settings(&slave) == before && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_ne!(settings(&slave), before, "the tool opened the port");
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("Ctrl-C did not end the tool");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).ends_with(
+            "error: interrupted while talking to the board; the serial port's settings are put back\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(settings(&slave), before, "after Ctrl-C");
+}

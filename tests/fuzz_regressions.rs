@@ -151,3 +151,72 @@ fn manifest() {
     }
     assert!(parsed >= 2, "the seed manifests parse");
 }
+
+/// The `board_output` target's rules (fuzz/fuzz_targets/board_output.rs) on its seeds: a boot
+/// log and a console answer in pieces; everything kept bounded, printable, with no run of 12
+/// or more hex digits in board text and no registration ID holding 64.
+#[test]
+fn board_output() {
+    use dps_cert_gen::board::boot_log::BootLog;
+    use dps_cert_gen::board::console::{
+        self, AnswerCollector, ConsoleReader, MAX_ANSWER_LINES, SET_UDS_SUCCESS,
+    };
+    use dps_cert_gen::text::printable::is_unsafe_char;
+    use dps_cert_gen::text::uds_like::longest_hex_run;
+    let check = |text: &str| {
+        assert!(!text.chars().any(is_unsafe_char), "{text:?}");
+        assert!(longest_hex_run(text) < 12, "{text:?}");
+        assert!(text.chars().count() <= 83, "{text:?}");
+    };
+    let found = inputs("board_output");
+    assert!(found.len() >= 9);
+    let mut successes = 0;
+    for (path, data) in found {
+        let Some((&piece, bytes)) = data.split_first() else {
+            continue;
+        };
+        let piece = usize::from(piece % 64) + 1;
+        let mut log = BootLog::new();
+        for chunk in bytes.chunks(piece) {
+            log.feed(chunk);
+        }
+        log.finish();
+        let r = log.report();
+        for text in [&r.dps_version, &r.assigned_hub, &r.unusable_traced_id]
+            .into_iter()
+            .flatten()
+        {
+            check(text);
+        }
+        if let Some(m) = r.dps_error.as_ref().and_then(|e| e.message.as_ref()) {
+            check(m);
+        }
+        if let Ok(Some(known)) = r.registration_id() {
+            assert!(
+                longest_hex_run(known.id.as_str()) < 64,
+                "{}",
+                path.display()
+            );
+        }
+        let mut reader = ConsoleReader::new();
+        let mut answer = AnswerCollector::new();
+        for chunk in bytes.chunks(piece) {
+            answer.take(&reader.feed(chunk));
+        }
+        let got = answer.answer();
+        assert!(got.lines.len() <= MAX_ANSWER_LINES);
+        got.lines.iter().for_each(|l| check(l));
+        match console::classify_set_uds_answer(&got) {
+            Ok(_) => {
+                successes += 1;
+                assert!(got.lines.iter().any(|l| l.trim() == SET_UDS_SUCCESS));
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(!text.chars().any(is_unsafe_char), "{text:?}");
+                assert!(longest_hex_run(&text) < 12, "{}: {text:?}", path.display());
+            }
+        }
+    }
+    assert_eq!(successes, 1, "only the quirk seed stores the UDS");
+}

@@ -281,3 +281,114 @@ fn endless_devices_as_other_inputs_are_refused_in_bounded_memory() {
         assert!(!out.exists());
     }
 }
+
+/// Issue 22, 11: a FIFO given as any input (`-e`, `-b`, `-m`, `--uds-file`, `--manifest`,
+/// `inspect`, `verify`) used to block for ever on opening it; it is refused unopened, at
+/// once. `-b <(cat x.bin)` (a pipe) was read as 0 bytes and blamed on "different builds";
+/// it is refused the same way, saying to save it to a file.
+// Unix only: FIFOs and process substitution.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_pipe_as_an_input_is_refused_at_once() {
+    use std::time::Duration;
+    let case = Case::named("shared-3");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("input.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let f = s(&fifo);
+    // (Not the case's UDS, which draws a warning of its own.)
+    let uds = s(&uds_file(&"0123456789abcdef".repeat(4)));
+    let (bin, map) = (s(&case.bin), s(&case.map));
+    let reason = "it is a FIFO or a pipe (as a shell's <(...) gives) or a socket, not a regular file, and is not read: its writer may never come, or never end";
+    let runs: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["-e", &f, "--uds-file", &uds, "-i", "dev-1"],
+            format!(
+                "error: cannot read {f}: {reason}; save it to a file and give that; check the path"
+            ),
+        ),
+        (
+            vec!["-b", &f, "-m", &map, "--uds-file", &uds, "-i", "dev-1"],
+            format!(
+                "error: cannot read {f}: {reason}; save it to a file and give that; check the path"
+            ),
+        ),
+        (
+            vec!["-b", &bin, "-m", &f, "--uds-file", &uds, "-i", "dev-1"],
+            format!(
+                "error: cannot read {f}: {reason}; save it to a file and give that; check the path"
+            ),
+        ),
+        (
+            vec!["-b", &bin, "-m", &map, "--uds-file", &f, "-i", "dev-1"],
+            format!(
+                "error: cannot read the UDS file {f}: {reason}; save it to a file and give that, or pipe it to --uds-file -; check the path"
+            ),
+        ),
+        (
+            vec![
+                "batch",
+                "-b",
+                &bin,
+                "-m",
+                &map,
+                "--manifest",
+                &f,
+                "--out-dir",
+                "out",
+            ],
+            format!(
+                "error: cannot read the manifest {f}: {reason}; save it to a file and give that, or pipe it to --manifest -"
+            ),
+        ),
+        (
+            vec!["inspect", &f],
+            format!(
+                "error: cannot read {f}: {reason}; save it to a file and give that, or pipe it to inspect -"
+            ),
+        ),
+    ];
+    for (args, starts) in runs {
+        let started = std::time::Instant::now();
+        let o = common::bin()
+            .current_dir(dir.path())
+            .args(&args)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(15), "{args:?} hung");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(&starts), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert!(!dir.path().join("out").exists());
+
+    // Process substitution: a pipe with a writer.
+    let script = format!(
+        "exec '{}' -b <(cat '{bin}') -m '{map}' --uds-file '{uds}' -i dev-1 -o '{}'",
+        env!("CARGO_BIN_EXE_dps-cert-gen"),
+        s(&dir.path().join("out.pem"))
+    );
+    let o = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot read /dev/fd/") && stderr.contains(reason),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("another build") && !stderr.contains("different build"),
+        "not blamed on another build: {stderr}"
+    );
+    assert!(!dir.path().join("out.pem").exists());
+}

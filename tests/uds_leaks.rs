@@ -276,3 +276,107 @@ fn an_output_path_holding_the_uds_is_refused() {
     );
     assert!(common::names_in(dir.path()).is_empty());
 }
+
+/// Issue 22, 2: an ID that holds the UDS anywhere (`dev-<UDS>`, `<UDS>x`, `0<UDS>` in
+/// capitals) is refused as the UDS itself is, and nothing is written.
+#[test]
+fn an_id_holding_the_uds_anywhere_is_refused() {
+    for id in [
+        format!("dev-{UDS}"),
+        format!("{UDS}x"),
+        format!("0{}", UDS.to_uppercase()),
+        format!("{UDS}0"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = bin()
+            .current_dir(dir.path())
+            .args(common::devkit_a_bin_map())
+            .arg("--uds-file")
+            .arg(uds_file(UDS))
+            .args(["-i", &id])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{id}");
+        assert_eq!(stderr(&output), IS_THE_UDS, "{id}");
+        assert!(
+            common::names_in(dir.path()).is_empty(),
+            "nothing is written"
+        );
+    }
+}
+
+/// Issue 22, 2 and 3: a manifest whose IDs and cells hold a UDS inside longer text or longer
+/// runs of digits (`dev-<UDS>`, `<UDS>0`, either case): the rows are refused, and neither the
+/// summary (CSV, JSON), the JSON-lines file nor a message holds a digit run of it.
+#[test]
+fn a_uds_inside_a_manifest_cell_reaches_no_output() {
+    for jsonl in [false, true] {
+        for summary_json in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let manifest = dir.path().join("devices.csv");
+            let text = format!(
+                "uds,registration_id,note,{}0\n\
+                 {},dev-{},{}0,x\n\
+                 {},{}x,ok,x\n\
+                 {},dev-3,{}0,dev-{}\n",
+                uds_of(9),
+                uds_of(1),
+                uds_of(1),
+                uds_of(1).to_uppercase(),
+                uds_of(2),
+                uds_of(2).to_uppercase(),
+                uds_of(3),
+                uds_of(3),
+                uds_of(3)
+            );
+            std::fs::write(&manifest, text).unwrap();
+            let out = dir.path().join("out");
+            let jsonl_path = dir.path().join("certs.jsonl");
+            let mut cmd = batch(&manifest, &out);
+            cmd.arg("--keep-going");
+            if jsonl {
+                cmd.arg("--jsonl").arg(&jsonl_path);
+            }
+            if summary_json {
+                cmd.arg("--summary-json");
+            }
+            let output = cmd.output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            let summary_name = if summary_json {
+                "summary.json"
+            } else {
+                "summary.csv"
+            };
+            let mut seen = stderr(&output);
+            seen.push_str(&std::fs::read_to_string(out.join(summary_name)).unwrap());
+            if jsonl {
+                let lines = std::fs::read_to_string(&jsonl_path).unwrap();
+                assert_eq!(lines.lines().count(), 1, "dev-3 only: {lines}");
+                let v: serde_json::Value =
+                    serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+                assert_eq!(v["registration_id"], "dev-3");
+                assert_eq!(v["note"], MASK);
+                assert_eq!(v[MASK], format!("dev-{MASK}"));
+                seen.push_str(&lines);
+            } else {
+                let mut names = common::names_in(&out);
+                names.sort();
+                assert_eq!(names, ["dev-3.pem", summary_name]);
+            }
+            for i in [1u8, 2, 3, 9] {
+                let u = uds_of(i);
+                assert!(
+                    !seen.to_lowercase().contains(&u[..16]),
+                    "UDS {i} shown: {seen}"
+                );
+            }
+            assert!(
+                seen.contains(&format!(
+                    "{} line 2: the registration_id field holds 64 or more hex digits in a row",
+                    manifest.display()
+                )),
+                "{seen}"
+            );
+        }
+    }
+}

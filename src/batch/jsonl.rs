@@ -1,7 +1,9 @@
 //! The JSON-lines output of a batch (`batch --jsonl`): one line per written certificate,
 //! `{"registration_id":…,"certificate_der_base64":…,"sha1_thumbprint":…,"sha256_thumbprint":…}`
 //! followed by the manifest's extra columns, in that order, as strings. This is what a bulk
-//! enrollment script reads; it never holds a UDS.
+//! enrollment script reads; it never holds a UDS: the extra columns' names and values are
+//! held to the summary's rule (every run of 64 or more hex digits masked, control characters
+//! shown as `?`).
 
 use crate::encoding::Thumbprints;
 use base64::Engine;
@@ -50,9 +52,9 @@ pub fn line(
     line.push(b'"');
     for (name, value) in extra_columns.iter().zip(extra) {
         line.push(b',');
-        push_string(&mut line, name);
+        push_string(&mut line, &crate::text::record_cell::safe_text(name));
         line.push(b':');
-        push_string(&mut line, value);
+        push_string(&mut line, &crate::text::record_cell::safe_text(value));
     }
     line.extend_from_slice(b"}\n");
     line
@@ -67,18 +69,32 @@ mod tests {
         let der = [0x30u8, 0x03, 0x02, 0x01, 0x05];
         let t = Thumbprints::of(&der);
         let cols = vec!["station".to_string(), "note \"q\"".to_string()];
-        let vals = vec!["line-1".to_string(), "a\nb".to_string()];
+        let vals = vec!["line-1".to_string(), "a\u{202e}b".to_string()];
         let bytes = line("dev-1", &der, &t, &cols, &vals);
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(
             text,
             format!(
-                "{{\"registration_id\":\"dev-1\",\"certificate_der_base64\":\"MAMCAQU=\",\"sha1_thumbprint\":\"{}\",\"sha256_thumbprint\":\"{}\",\"station\":\"line-1\",\"note \\\"q\\\"\":\"a\\nb\"}}\n",
+                "{{\"registration_id\":\"dev-1\",\"certificate_der_base64\":\"MAMCAQU=\",\"sha1_thumbprint\":\"{}\",\"sha256_thumbprint\":\"{}\",\"station\":\"line-1\",\"note \\\"q\\\"\":\"a?b\"}}\n",
                 t.sha1, t.sha256
             )
         );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v["note \"q\""], "a\nb");
+        assert_eq!(v["note \"q\""], "a?b");
+    }
+
+    #[test]
+    fn extra_columns_are_masked_as_the_summary_masks_them() {
+        let uds = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
+        let der = [0x30u8, 0x00];
+        let t = Thumbprints::of(&der);
+        let cols = vec![format!("{uds}"), "note".to_string()];
+        let vals = vec![format!("{}0", uds.to_uppercase()), format!("see {uds}")];
+        let text = String::from_utf8(line("dev-1", &der, &t, &cols, &vals)).unwrap();
+        assert!(!text.to_lowercase().contains(&uds[..16]), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["<64 hex digits, hidden>"], "<64 hex digits, hidden>");
+        assert_eq!(v["note"], "see <64 hex digits, hidden>");
     }
 
     #[test]

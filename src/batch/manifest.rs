@@ -84,6 +84,15 @@ pub enum ManifestError {
         /// The manifest.
         path: PathBuf,
     },
+    /// A quoted field opened and never closed: it would take in every row after it as one
+    /// cell (those devices silently missing).
+    #[error("the manifest {} has a quote (\") on line {line} that is never closed, so everything after it would be one field and the rows below it would be lost; close the quote, or remove it", path.display())]
+    UnclosedQuote {
+        /// The manifest.
+        path: PathBuf,
+        /// The line where the field's opening quote is.
+        line: u64,
+    },
     /// More device rows than the limit ([`MAX_ROWS`]).
     #[error("the manifest {} has more than {} device rows; split it into manifests of at most {} rows", path.display(), thousands(*limit), thousands(*limit))]
     TooManyRows {
@@ -132,6 +141,12 @@ pub enum RowError {
         "the registration_id field is 64 hex digits, as a UDS is (are the uds and registration_id columns swapped?); a registration ID goes into the public certificate, its file name and the summary, so it must never be a UDS"
     )]
     IdLooksLikeUds,
+    /// The registration ID holds a run of 64 or more hex digits (`dev-<UDS>`, `<UDS>0`): a
+    /// UDS may be in it.
+    #[error(
+        "the registration_id field holds 64 or more hex digits in a row, as a UDS does (a UDS pasted into it?); a registration ID goes into the public certificate, its file name and the summary, so it must never hold a UDS"
+    )]
+    IdHoldsUdsLike,
     /// Both a registration ID and a MAC.
     #[error(
         "both registration_id and mac are filled in; give the registration ID, or the MAC and firmware version, not both"
@@ -213,6 +228,35 @@ pub struct Manifest {
     pub extra_columns: Vec<String>,
     /// The device rows, in file order.
     pub rows: Vec<Row>,
+    /// Device rows that span more than one line (a quoted field holding a line break), and
+    /// the first line of the first of them: told with the row count, since such a field can
+    /// take in what looks like rows of their own.
+    pub spanning: Option<Spanning>,
+}
+
+/// Device rows that span more than one line of the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spanning {
+    /// How many rows do.
+    pub rows: usize,
+    /// The first line of the first of them.
+    pub first_line: u64,
+}
+
+impl Manifest {
+    /// The note that goes with the row count when some rows span several lines: `1 of the 3
+    /// device rows spans several lines (a quoted field holding line breaks, first on line 4)`.
+    pub fn spanning_note(&self) -> Option<String> {
+        let s = self.spanning?;
+        let verb = if s.rows == 1 { "spans" } else { "span" };
+        Some(format!(
+            "{} of the {} device rows {verb} several lines of {} (a quoted field holding line breaks, first on line {})",
+            s.rows,
+            self.rows.len(),
+            self.path.display(),
+            s.first_line
+        ))
+    }
 }
 
 impl Manifest {
@@ -270,6 +314,12 @@ impl Manifest {
         bytes: &[u8],
         max_rows: usize,
     ) -> Result<Self, ManifestError> {
+        if let Some(line) = unclosed_quote(bytes) {
+            return Err(ManifestError::UnclosedQuote {
+                path: path.to_path_buf(),
+                line,
+            });
+        }
         let mut records = Records::new(bytes);
         let Some(header) = records.next_record() else {
             return Err(ManifestError::Empty {
@@ -280,12 +330,20 @@ impl Manifest {
         // Sized once: a growing vector would move the rows (each holding a UDS) to a larger
         // buffer and free the old one unwiped.
         let mut rows = Vec::with_capacity(row_capacity(bytes));
+        let mut spanning: Option<Spanning> = None;
         while let Some(record) = records.next_record() {
             if rows.len() == max_rows {
                 return Err(ManifestError::TooManyRows {
                     path: path.to_path_buf(),
                     limit: max_rows,
                 });
+            }
+            if record.data.iter().any(|b| *b == b'\n' || *b == b'\r') {
+                let s = spanning.get_or_insert(Spanning {
+                    rows: 0,
+                    first_line: record.line,
+                });
+                s.rows += 1;
             }
             rows.push(columns.row(&record));
         }
@@ -298,8 +356,47 @@ impl Manifest {
             path: path.to_path_buf(),
             extra_columns: columns.extra_names,
             rows,
+            spanning,
         })
     }
+}
+
+/// The line of a quoted field that is never closed, if any, read as the CSV parser reads
+/// (a field is quoted when it starts with `"`; `""` inside it is one quote; a quote inside an
+/// unquoted field is a character): such a field runs to the end of the file.
+fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::FieldStart;
+    let mut line = 1u64;
+    let mut opened = 1u64;
+    let mut after_cr = false;
+    for &b in bytes {
+        let newline = b == b'\r' || (b == b'\n' && !after_cr);
+        let is_break = b == b'\r' || b == b'\n';
+        after_cr = b == b'\r';
+        state = match (state, b) {
+            (State::FieldStart, b'"') => {
+                opened = line;
+                State::Quoted
+            }
+            (State::Quoted, b'"') => State::QuoteInQuoted,
+            (State::Quoted, _) => State::Quoted,
+            (State::QuoteInQuoted, b'"') => State::Quoted,
+            (_, b',') => State::FieldStart,
+            (_, _) if is_break => State::FieldStart,
+            _ => State::Unquoted,
+        };
+        if newline {
+            line += 1;
+        }
+    }
+    (state == State::Quoted).then_some(opened)
 }
 
 /// An upper bound on the device rows in `bytes` (every record but the last ends with a line
@@ -576,6 +673,13 @@ impl Columns {
                     id_text = crate::text::uds_like::MASK.to_string();
                     return Err(RowError::IdLooksLikeUds);
                 }
+                // (A longer ID is refused for its length first, naming no character of it.)
+                if id_given.len() <= crate::registration_id::DEVICE_MAX_LEN
+                    && crate::text::uds_like::holds_uds_like(id_given)
+                {
+                    id_text = crate::text::uds_like::mask_uds_like(id_given);
+                    return Err(RowError::IdHoldsUdsLike);
+                }
                 id_text = id_given.to_string();
                 if !mac.is_empty() {
                     return Err(RowError::BothIds);
@@ -712,6 +816,86 @@ mod tests {
         );
         assert_eq!(m.rows[4].id_text, "dev-5");
         assert_eq!(errors[5], RowError::EmptyField("uds"));
+    }
+
+    #[test]
+    fn an_id_holding_a_uds_anywhere_is_refused_and_not_repeated() {
+        let upper = SAMPLE_UDS_HEX.to_uppercase();
+        let text = format!(
+            "uds,registration_id\n\
+             {SAMPLE_UDS_HEX},dev-{SAMPLE_UDS_HEX}\n\
+             {SAMPLE_UDS_HEX},{SAMPLE_UDS_HEX}0\n\
+             {SAMPLE_UDS_HEX},x{upper}\n\
+             {SAMPLE_UDS_HEX},{}\n\
+             {SAMPLE_UDS_HEX},{}\n",
+            "a".repeat(126),
+            "a".repeat(127),
+        );
+        let m = parse(&text).unwrap();
+        let errors: Vec<RowError> = m
+            .rows
+            .iter()
+            .map(|r| r.device.clone().unwrap_err())
+            .collect();
+        assert!(
+            errors[..4].iter().all(|e| *e == RowError::IdHoldsUdsLike),
+            "{errors:?}"
+        );
+        assert_eq!(errors[4], RowError::Id(IdError::IdTooLong { len: 127 }));
+        let shown: Vec<&str> = m.rows.iter().map(|r| r.id_text.as_str()).collect();
+        assert_eq!(
+            shown[..4],
+            [
+                "dev-<64 hex digits, hidden>",
+                "<64 hex digits, hidden>",
+                "x<64 hex digits, hidden>",
+                "<64 hex digits, hidden>"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_naming_its_line() {
+        let text = format!(
+            "uds,registration_id,note\n{SAMPLE_UDS_HEX},dev-1,\"never closed\n{SAMPLE_UDS_HEX},dev-2,x\n"
+        );
+        assert_eq!(
+            parse(&text).unwrap_err().to_string(),
+            "the manifest devices.csv has a quote (\") on line 2 that is never closed, so everything after it would be one field and the rows below it would be lost; close the quote, or remove it"
+        );
+        // Escaped quotes, quotes inside unquoted fields, CR-only lines: the line is right.
+        let text = format!(
+            "uds,registration_id,note\r{SAMPLE_UDS_HEX},dev-1,\"a \"\"b\"\"\"\r{SAMPLE_UDS_HEX},dev-2,5\"\r{SAMPLE_UDS_HEX},dev-3,\"x\r"
+        );
+        assert!(matches!(
+            parse(&text),
+            Err(ManifestError::UnclosedQuote { line: 4, .. })
+        ));
+        // Closed quotes, one spanning lines: read, and the rows that span lines are told.
+        let text = format!(
+            "uds,registration_id,note\n{SAMPLE_UDS_HEX},dev-1,\"a\"\"\"\n{SAMPLE_UDS_HEX},dev-2,\"two\nlines\"\n{SAMPLE_UDS_HEX},dev-3,x\"y\n"
+        );
+        let m = parse(&text).unwrap();
+        assert_eq!(m.rows.len(), 3);
+        assert_eq!(
+            m.spanning,
+            Some(Spanning {
+                rows: 1,
+                first_line: 3
+            })
+        );
+        assert_eq!(
+            m.spanning_note().unwrap(),
+            "1 of the 3 device rows spans several lines of devices.csv (a quoted field holding line breaks, first on line 3)"
+        );
+        assert_eq!(m.rows[2].line, 5);
+        assert_eq!(m.rows[2].extra, ["x\"y"]);
+        assert_eq!(
+            parse(&format!("uds,registration_id\n{SAMPLE_UDS_HEX},dev-1\n"))
+                .unwrap()
+                .spanning,
+            None
+        );
     }
 
     #[test]

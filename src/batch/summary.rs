@@ -1,12 +1,14 @@
 //! The batch summary: one entry per manifest row with the registration ID, the certificate
 //! file, its SHA-1 and SHA-256 thumbprints, the status and the error, and the row's extra
-//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS: a cell
-//! that looks like one (64 hex digits: the columns of the manifest swapped) is masked. Text
+//! columns; as CSV (`summary.csv`) or JSON (`summary.json`). It never holds a UDS: every run
+//! of 64 or more hex digits in a cell (the columns of the manifest swapped, a UDS pasted into
+//! a note) is masked. Text
 //! from the manifest is made safe to open: control characters become `?`, and in the CSV a
 //! cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) starts with `'`, as
 //! OWASP's CSV-injection advice says.
 
 use crate::batch::engine::{Outcome, Status};
+use crate::text::record_cell::safe_text;
 use serde_json::{Map, Value, json};
 
 /// The summary's columns before the manifest's extra columns.
@@ -46,12 +48,6 @@ impl SummaryFormat {
             SummaryFormat::Json => json(extra_columns, outcomes),
         }
     }
-}
-
-/// Text from the manifest or a message, as the summary holds it: no control characters, and
-/// nothing that looks like a UDS.
-fn safe_text(text: &str) -> String {
-    crate::text::printable::without_controls(&crate::text::uds_like::mask_uds_like(text))
 }
 
 /// A CSV cell that no spreadsheet runs as a formula: one starting with `=`, `+`, `-`, `@`

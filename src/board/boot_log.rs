@@ -1,11 +1,13 @@
 //! The board's boot output in normal mode (spec 2): an incremental parser that recognises,
 //! line by line and never by position, the MAC address, the firmware version, the
 //! registration ID in the HTTP trace and what DPS answered, and the rule for when the
-//! registration ID is known.
+//! registration ID is known. Text the board printed is kept only as [`board_text`]: long
+//! hex runs hidden, printable, short; and an ID holding 64 hex digits in a row (a sketch
+//! registering with its UDS) is never taken as the registration ID.
 
 use crate::board::lines::LineSplitter;
 use crate::registration_id::{FirmwareVersion, Mac, RegistrationId};
-use crate::text::printable::printable;
+use crate::text::printable::board_text;
 use thiserror::Error;
 
 /// The line of stars' middle line, printed at every boot in every mode (spec 2.1).
@@ -54,6 +56,9 @@ pub enum BootEvent {
     TracedId(RegistrationId),
     /// An ID in the HTTP trace that the certificate cannot hold (printable).
     UnusableTracedId(String),
+    /// An ID in the HTTP trace that holds a run of 64 or more hex digits, as a UDS is: not
+    /// taken (and not kept: it may be the board's secret).
+    SecretLikeTracedId,
     /// `DiceInit failed!`: no UDS set, or an unusable one.
     DiceInitFailed,
     /// A `4xxxxx` error reply from DPS.
@@ -87,6 +92,8 @@ pub struct BootReport {
     pub traced_id: Option<RegistrationId>,
     /// An ID in the HTTP trace that is not a valid registration ID for the certificate.
     pub unusable_traced_id: Option<String>,
+    /// An ID in the HTTP trace held 64 or more hex digits in a row (maybe the UDS): refused.
+    pub secret_like_traced_id: bool,
     /// A second, different ID in the HTTP trace (another sketch, after a reset).
     pub other_traced_id: Option<RegistrationId>,
     /// `DiceInit failed!` was seen.
@@ -163,8 +170,13 @@ impl BootReport {
     }
 
     /// The registration ID, once known: built from the two lines, or taken from the HTTP
-    /// trace; when both are seen (or the trace showed two IDs) they must agree.
+    /// trace; when both are seen (or the trace showed two IDs) they must agree. Never known
+    /// once the trace showed an ID holding 64 hex digits in a row: the board registers with
+    /// that one, which may be its UDS.
     pub fn registration_id(&self) -> Result<Option<KnownId>, IdConflict> {
+        if self.secret_like_traced_id {
+            return Ok(None);
+        }
         if let (Some(first), Some(other)) = (&self.traced_id, &self.other_traced_id) {
             return Err(IdConflict {
                 built: first.clone(),
@@ -232,6 +244,7 @@ impl BootReport {
             BootEvent::UnusableTracedId(id) => {
                 self.unusable_traced_id.get_or_insert_with(|| id.clone());
             }
+            BootEvent::SecretLikeTracedId => self.secret_like_traced_id = true,
             BootEvent::DiceInitFailed => self.dice_init_failed = true,
             BootEvent::DpsError(e) => {
                 self.dps_error.get_or_insert_with(|| e.clone());
@@ -300,10 +313,17 @@ impl BootLog {
             && let Some(e) = self.report.dps_error.as_mut()
             && e.message.is_none()
         {
-            e.message = Some(printable(message));
+            e.message = Some(board_text(message));
             self.awaiting_message = false;
         }
-        recognise(line, events);
+        let known: Vec<RegistrationId> = self
+            .report
+            .traced_id
+            .iter()
+            .cloned()
+            .chain(self.report.built_id())
+            .collect();
+        recognise_with(line, events, &known);
         for event in events.iter().skip(start) {
             if let BootEvent::DpsError(e) = event {
                 self.awaiting_message |= e.message.is_none() && self.report.dps_error.is_none();
@@ -315,6 +335,12 @@ impl BootLog {
 
 /// The facts in one line (no line end), in the order [`BootEvent`] lists them.
 pub fn recognise(line: &str, events: &mut Vec<BootEvent>) {
+    recognise_with(line, events, &[]);
+}
+
+/// [`recognise`], with the registration IDs already known: a device ID equal to one of them
+/// (or to an ID traced in the same line) is kept whole; any other is [`board_text`].
+fn recognise_with(line: &str, events: &mut Vec<BootEvent>, known: &[RegistrationId]) {
     if line.contains(BANNER) {
         events.push(BootEvent::Banner);
     }
@@ -344,12 +370,20 @@ pub fn recognise(line: &str, events: &mut Vec<BootEvent>) {
         events.push(BootEvent::FirmwareVersion(v));
     }
     if let Some(v) = after(line, "DPS Version:").and_then(first_word) {
-        events.push(BootEvent::DpsVersion(printable(v)));
+        events.push(BootEvent::DpsVersion(board_text(v)));
     }
+    let mut traced = Vec::new();
     for id in traced_ids(line) {
-        events.push(match RegistrationId::new(id) {
-            Ok(id) => BootEvent::TracedId(id),
-            Err(_) => BootEvent::UnusableTracedId(printable(id)),
+        events.push(if crate::text::uds_like::holds_uds_like(id) {
+            BootEvent::SecretLikeTracedId
+        } else {
+            match RegistrationId::new(id) {
+                Ok(id) => {
+                    traced.push(id.clone());
+                    BootEvent::TracedId(id)
+                }
+                Err(_) => BootEvent::UnusableTracedId(board_text(id)),
+            }
         });
     }
     if line.contains("DiceInit failed!") {
@@ -360,7 +394,7 @@ pub fn recognise(line: &str, events: &mut Vec<BootEvent>) {
     {
         events.push(BootEvent::DpsError(DpsError {
             code,
-            message: json_string(line, "message").map(printable),
+            message: json_string(line, "message").map(board_text),
         }));
     }
     if line.contains("Failure encountered on registration!")
@@ -372,10 +406,15 @@ pub fn recognise(line: &str, events: &mut Vec<BootEvent>) {
         .map(|rest| rest.trim().trim_end_matches('!').trim())
         .or_else(|| json_string(line, "assignedHub"));
     if let Some(hub) = hub.filter(|h| !h.is_empty()) {
-        events.push(BootEvent::AssignedHub(printable(hub)));
+        events.push(BootEvent::AssignedHub(board_text(hub)));
     }
     if let Some(d) = json_string(line, "deviceId").filter(|d| !d.is_empty()) {
-        events.push(BootEvent::DeviceId(printable(d)));
+        let is_known = known.iter().chain(&traced).any(|id| id.as_str() == d);
+        events.push(BootEvent::DeviceId(if is_known {
+            d.to_string()
+        } else {
+            board_text(d)
+        }));
     }
 }
 
@@ -666,6 +705,62 @@ mod tests {
         let mut log = BootLog::new();
         log.feed(b"Registration Information received from service: evil\x1b[2Jhub!\r\n");
         assert_eq!(log.report().assigned_hub.as_deref(), Some("evil?[2Jhub"));
+    }
+
+    const UDS: &str = "19e25a259d0c2be03a02d416c05c48ccd0cc7d1743458aae1cb488b074993eae";
+
+    #[test]
+    fn an_id_holding_a_uds_is_never_the_registration_id() {
+        for traced in [
+            UDS.to_string(),
+            format!("dev-{UDS}"),
+            format!("{UDS}0"),
+            UDS.to_uppercase(),
+        ] {
+            let text = format!(
+                "PUT /s/registrations/{traced}/register?x HTTP/1.1\r\n{{ \"registrationId\":\"{traced}\" }}\r\n"
+            );
+            let log = parse_in_pieces(&text, 7);
+            let r = log.report();
+            assert!(r.secret_like_traced_id, "{traced}");
+            assert_eq!(r.traced_id, None);
+            assert_eq!(r.unusable_traced_id, None);
+            assert_eq!(r.registration_id().unwrap(), None);
+            assert!(!format!("{r:?}").contains(&UDS[..12]), "{r:?}");
+        }
+        // Even with the MAC and version seen: the board registers with the traced ID, so the
+        // one built from them is not its ID either.
+        let text =
+            format!("{MAC_LINE}{VERSION_LINE}PUT /s/registrations/{UDS}/register HTTP/1.1\r\n");
+        let r = parse_in_pieces(&text, 5).report().clone();
+        assert!(r.built_id().is_some());
+        assert_eq!(r.registration_id().unwrap(), None);
+    }
+
+    #[test]
+    fn board_text_hides_hex_runs_and_invisible_characters() {
+        let groups = "19e25a259d0c2be-03a02d416c05c48-ccd0cc7d1743458-aae1cb488b07499-3eae";
+        let text = format!(
+            "{{\"errorCode\":401002,\"message\":\"{groups}\"}}\r\nRegistration Information received from service: hub\u{202e}ten.{UDS}!\r\n{{\"deviceId\":\"x{groups}\u{200b}\"}}\r\nInfo:    DPS Version: 1.1.0\u{2066}{UDS}\r\n"
+        );
+        let log = parse_in_pieces(&text, 3);
+        let r = log.report();
+        assert_eq!(
+            r.dps_error.as_ref().unwrap().message.as_deref(),
+            Some("<hidden>-<hidden>-<hidden>-<hidden>-3eae")
+        );
+        assert_eq!(r.assigned_hub.as_deref(), Some("hub?ten.<hidden>"));
+        assert_eq!(
+            r.device_id.as_deref(),
+            Some("x<hidden>-<hidden>-<hidden>-<hidden>-3eae?")
+        );
+        assert_eq!(r.dps_version.as_deref(), Some("1.1.0?<hidden>"));
+        // The device ID that is the board's registration ID is kept whole.
+        let text = "{\"registrationId\":\"az-c8934680ec24v1v3v0\",\"deviceId\":\"az-c8934680ec24v1v3v0\"}\r\n";
+        assert_eq!(
+            parse_in_pieces(text, 4).report().device_id.as_deref(),
+            Some("az-c8934680ec24v1v3v0")
+        );
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The board's configuration console (spec 3): recognising its banner, header and prompt in
 //! what the port delivers, building the commands (CR-terminated; the UDS lower-cased in
 //! zeroized memory), and deciding from the board's answer whether `set_dps_uds` worked.
+//! Everything kept of what the board says is bounded (a line, an answer, the command
+//! listing), and the bound being hit is told, never silently decided on.
 
 use crate::board::boot_log::BANNER;
 use crate::board::lines::LineSplitter;
 use crate::dice::uds::Uds;
 use crate::registration_id::FirmwareVersion;
-use crate::text::printable::printable;
+use crate::text::printable::board_text;
 use thiserror::Error;
 use zeroize::Zeroizing;
 
@@ -18,6 +20,12 @@ pub const PROMPT: &[u8] = b"# ";
 
 /// The success line of `set_dps_uds`.
 pub const SET_UDS_SUCCESS: &str = "INFO: Set DPS UDS successfully.";
+
+/// Most lines kept of one answer: the longest the firmware gives (`help`) has a dozen.
+pub const MAX_ANSWER_LINES: usize = 64;
+
+/// Most commands kept from the console's listing: the firmware has ten.
+pub const MAX_LISTED_COMMANDS: usize = 64;
 
 /// One thing recognised in the console's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +41,7 @@ pub enum ConsoleEvent {
     /// The prompt's line ended: the echo of what was typed (not given: it may hold a secret
     /// on firmware that does not mask it).
     EchoEnded,
-    /// Any other line (made printable).
+    /// Any other line (made printable, long hex runs hidden).
     Line(String),
 }
 
@@ -45,6 +53,7 @@ pub struct ConsoleReader {
     banner: bool,
     header: bool,
     commands: Vec<String>,
+    commands_cut: bool,
 }
 
 impl ConsoleReader {
@@ -87,9 +96,16 @@ impl ConsoleReader {
         self.header
     }
 
-    /// The commands the firmware listed (empty until the list was seen).
+    /// The commands the firmware listed (empty until the list was seen), at most
+    /// [`MAX_LISTED_COMMANDS`].
     pub fn commands(&self) -> &[String] {
         &self.commands
+    }
+
+    /// Whether the board listed more commands than [`MAX_LISTED_COMMANDS`] (the rest were
+    /// not kept).
+    pub fn commands_cut(&self) -> bool {
+        self.commands_cut
     }
 
     /// Whether the console is at its prompt (nothing typed after it yet).
@@ -109,20 +125,27 @@ impl ConsoleReader {
         if let Some(rest) = line.strip_prefix(" - ")
             && let Some((name, _)) = rest.split_once(':')
             && !name.is_empty()
+            && name.len() <= 32
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
-            self.commands.push(name.to_string());
+            if self.commands.len() < MAX_LISTED_COMMANDS {
+                self.commands.push(name.to_string());
+            } else {
+                self.commands_cut = true;
+            }
             return ConsoleEvent::CommandListed(name.to_string());
         }
-        ConsoleEvent::Line(printable(line))
+        ConsoleEvent::Line(board_text(line))
     }
 }
 
-/// The lines of a command's answer: what came after the echo and before the next prompt.
+/// The lines of a command's answer: what came after the echo and before the next prompt; at
+/// most [`MAX_ANSWER_LINES`] are kept (each at most a quote's length), the rest counted.
 #[derive(Debug, Default, Clone)]
 pub struct AnswerCollector {
     echo_ended: bool,
     lines: Vec<String>,
+    dropped: usize,
     done: bool,
 }
 
@@ -143,7 +166,11 @@ impl AnswerCollector {
                 ConsoleEvent::EchoEnded => self.echo_ended = true,
                 ConsoleEvent::Prompt if self.echo_ended => self.done = true,
                 ConsoleEvent::Line(l) if self.echo_ended && !l.trim().is_empty() => {
-                    self.lines.push(l.clone());
+                    if self.lines.len() < MAX_ANSWER_LINES {
+                        self.lines.push(l.clone());
+                    } else {
+                        self.dropped = self.dropped.saturating_add(1);
+                    }
                 }
                 _ => {}
             }
@@ -151,10 +178,32 @@ impl AnswerCollector {
         self.done
     }
 
-    /// The answer's lines so far.
+    /// The answer's lines so far (the first [`MAX_ANSWER_LINES`]).
     pub fn lines(&self) -> &[String] {
         &self.lines
     }
+
+    /// The answer as far as it is known: its lines, and how many more were not kept.
+    pub fn answer(&self) -> Answer {
+        Answer {
+            lines: self.lines.clone(),
+            dropped: self.dropped,
+        }
+    }
+
+    /// How many lines came after the first [`MAX_ANSWER_LINES`] (not kept).
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+}
+
+/// A command's answer: its first lines, and how many more the board sent.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The first [`MAX_ANSWER_LINES`] non-blank lines (made printable, long hex runs hidden).
+    pub lines: Vec<String>,
+    /// Lines that came after those, not kept.
+    pub dropped: usize,
 }
 
 /// A command line ended by CR, for a command with no secret argument (`help`, `exit`).
@@ -207,10 +256,35 @@ pub enum SetUdsError {
     /// Nothing the spec describes.
     #[error("the board's answer to set_dps_uds was not recognised: {0}")]
     Unrecognised(String),
+    /// Longer than any answer the firmware gives: not decided on, since the lines not kept
+    /// could say anything.
+    #[error(
+        "the board answered set_dps_uds with {lines} lines, more than the {MAX_ANSWER_LINES} this tool reads (the firmware answers with one or two), so whether it stored the UDS is not known; it began: {first}"
+    )]
+    TooLong {
+        /// Lines the board sent.
+        lines: usize,
+        /// The first line (made printable, long hex runs hidden).
+        first: String,
+    },
 }
 
-/// Decides from the answer's lines only (spec 3.2): an `ERROR:` line fails, the `INFO:`
-/// line succeeds (with or without the `Invalid UDS.` quirk before it).
+/// Decides from the whole answer (spec 3.2): one longer than the tool keeps is not decided
+/// on; otherwise as [`classify_set_uds`].
+pub fn classify_set_uds_answer(answer: &Answer) -> Result<SetUdsOk, SetUdsError> {
+    if answer.dropped > 0 {
+        return Err(SetUdsError::TooLong {
+            lines: answer.lines.len().saturating_add(answer.dropped),
+            first: answer.lines.first().map(|l| quote(l)).unwrap_or_default(),
+        });
+    }
+    classify_set_uds(&answer.lines)
+}
+
+/// Decides from the answer's lines only (spec 3.2): an `ERROR:` line fails; the board's own
+/// success line, `INFO: Set DPS UDS successfully.` and nothing else, succeeds (with or
+/// without the `Invalid UDS.` quirk before it). Any other `INFO:` line (`INFO: Wi-Fi
+/// reconnected.`) is not a success.
 pub fn classify_set_uds(lines: &[String]) -> Result<SetUdsOk, SetUdsError> {
     let trimmed: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
     if let Some(e) = trimmed.iter().find(|l| l.starts_with("ERROR:")) {
@@ -223,7 +297,7 @@ pub fn classify_set_uds(lines: &[String]) -> Result<SetUdsOk, SetUdsError> {
         return Err(SetUdsError::NotSupported(quote(e)));
     }
     let invalid = trimmed.iter().position(|l| *l == "Invalid UDS.");
-    if let Some(ok) = trimmed.iter().position(|l| l.starts_with("INFO:")) {
+    if let Some(ok) = trimmed.iter().position(|l| *l == SET_UDS_SUCCESS) {
         return Ok(match invalid {
             Some(i) if i < ok => SetUdsOk::SetWithQuirk,
             _ => SetUdsOk::Set,
@@ -253,26 +327,11 @@ pub fn sdk_version(lines: &[String]) -> Option<FirmwareVersion> {
     })
 }
 
-/// Board text for a message: printable, and any run of 16 or more hex digits hidden, so
-/// that not even a board that echoes its input could put a UDS in a message.
+/// Board text for a message: any run of 12 or more hex digits hidden first, then printable
+/// and cut, so that not even a board that echoes its input could put a UDS (or part of one)
+/// in a message.
 fn quote(text: &str) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_hexdigit() {
-            run.push(c);
-            continue;
-        }
-        if run.len() >= 16 {
-            out.push_str("<hidden>");
-        } else {
-            out.push_str(&run);
-        }
-        run.clear();
-        out.push(c);
-    }
-    out.pop();
-    printable(&out)
+    board_text(text)
 }
 
 #[cfg(test)]
@@ -401,6 +460,62 @@ mod tests {
     }
 
     #[test]
+    fn only_the_boards_own_success_line_is_success() {
+        for other in [
+            "INFO: Wi-Fi reconnected.",
+            "INFO: Set DPS UDS successfully",
+            "INFO: Set DPS UDS successfully. (not really)",
+            "INFO:",
+        ] {
+            let e = classify_set_uds(&lines(&[other])).unwrap_err();
+            assert_eq!(e, SetUdsError::Unrecognised(other.to_string()), "{other}");
+            assert_eq!(
+                e.to_string(),
+                format!("the board's answer to set_dps_uds was not recognised: {other}")
+            );
+        }
+        assert_eq!(
+            classify_set_uds(&lines(&["Invalid UDS.", "INFO: Wi-Fi reconnected."])),
+            Err(SetUdsError::Invalid)
+        );
+        // Noise around the board's own line does not hide it.
+        assert_eq!(
+            classify_set_uds(&lines(&[
+                "INFO: Wi-Fi reconnected.",
+                "  INFO: Set DPS UDS successfully.  "
+            ])),
+            Ok(SetUdsOk::Set)
+        );
+    }
+
+    #[test]
+    fn an_answer_longer_than_the_bound_is_kept_bounded_and_not_decided_on() {
+        let mut r = ConsoleReader::new();
+        r.feed(b"\r\n# ");
+        let mut a = AnswerCollector::new();
+        a.take(&r.feed(b"set_dps_uds ****\r\n"));
+        for _ in 0..10_000 {
+            assert!(!a.take(&r.feed(b"INFO: noise noise noise\r\n")));
+        }
+        assert!(a.take(&r.feed(b"INFO: Set DPS UDS successfully.\r\n# ")));
+        assert_eq!(a.lines().len(), MAX_ANSWER_LINES);
+        let answer = a.answer();
+        assert_eq!(answer.dropped, 10_001 - MAX_ANSWER_LINES);
+        let e = classify_set_uds_answer(&answer).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the board answered set_dps_uds with 10001 lines, more than the 64 this tool reads (the firmware answers with one or two), so whether it stored the UDS is not known; it began: INFO: noise noise noise"
+        );
+        // A listing of endless commands is bounded too, and says so.
+        let mut r = ConsoleReader::new();
+        for i in 0..1000 {
+            r.feed(format!(" - cmd{i}: Help.\r\n").as_bytes());
+        }
+        assert_eq!(r.commands().len(), MAX_LISTED_COMMANDS);
+        assert!(r.commands_cut());
+    }
+
+    #[test]
     fn quoted_board_text_never_holds_a_uds() {
         let e = classify_set_uds(&lines(&[&format!("weird {SAMPLE_UDS_HEX} echo")])).unwrap_err();
         assert_eq!(
@@ -408,6 +523,24 @@ mod tests {
             "the board's answer to set_dps_uds was not recognised: weird <hidden> echo"
         );
         assert!(!e.to_string().contains(&SAMPLE_UDS_HEX[..16]));
+        // Masked before it is cut: a UDS starting near the cut leaves no digit behind; in
+        // 15-digit groups, or 12, no group is shown.
+        let late = format!("{} {SAMPLE_UDS_HEX}", "x".repeat(64));
+        let e = classify_set_uds(&lines(&[&late])).unwrap_err().to_string();
+        assert!(!e.contains(&SAMPLE_UDS_HEX[..4]), "{e}");
+        for size in [12, 15, 16] {
+            let groups: Vec<&str> = SAMPLE_UDS_HEX
+                .as_bytes()
+                .chunks(size)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            let e = classify_set_uds(&lines(&[&groups.join(" ")]))
+                .unwrap_err()
+                .to_string();
+            for g in groups.iter().filter(|g| g.len() == size) {
+                assert!(!e.contains(g), "{size}: {e}");
+            }
+        }
         assert_eq!(
             quote("ERROR: Failed to write EEPROM: 0x06."),
             "ERROR: Failed to write EEPROM: 0x06."

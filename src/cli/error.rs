@@ -191,7 +191,10 @@ mod advice {
                 "; this firmware predates DPS support: flash a sketch built with DevKit SDK 1.3.0 or later, then retry"
             }
             SessionError::SetUds(
-                SetUdsError::Usage(_) | SetUdsError::Invalid | SetUdsError::Unrecognised(_),
+                SetUdsError::Usage(_)
+                | SetUdsError::Invalid
+                | SetUdsError::Unrecognised(_)
+                | SetUdsError::TooLong { .. },
             ) => "; retry, and check that the port is the DevKit's",
             _ => "",
         }
@@ -274,7 +277,9 @@ impl Error {
 
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> u8 {
-        if let Error::Prompt(crate::cli::input::prompt::PromptError::Interrupted) = self {
+        if let Error::Prompt(crate::cli::input::prompt::PromptError::Interrupted)
+        | Error::Board(crate::cli::board::session::SessionError::Interrupted) = self
+        {
             return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
         }
         if self.is_input_error() { 2 } else { 1 }

@@ -150,6 +150,20 @@ impl Uds {
         Self::from_hex(text.trim()).is_ok_and(|other| other.0 == self.0)
     }
 
+    /// Whether `text` holds this UDS in hex anywhere, in either case (`dev-<UDS>`, `<UDS>0`,
+    /// `x<UDS>`): compared digit by digit where it stands, so that no copy of the secret is
+    /// made. A registration ID or an output path that holds the UDS is refused.
+    pub fn is_within(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let digit = |b: u8| char::from(b).to_digit(16);
+        (0..bytes.len().saturating_sub(UDS_HEX_DIGITS - 1)).any(|start| {
+            self.0.iter().enumerate().all(|(i, byte)| {
+                let at = |k: usize| bytes.get(start + 2 * i + k).copied().and_then(digit);
+                at(0) == Some(u32::from(byte >> 4)) && at(1) == Some(u32::from(byte & 0x0f))
+            })
+        })
+    }
+
     /// Wraps 32 raw bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
@@ -270,6 +284,35 @@ mod tests {
         other.replace_range(0..1, "0");
         assert!(!uds.is_written_as(&other));
         assert!(!uds.is_written_as("my-device-01"));
+    }
+
+    #[test]
+    fn tells_its_own_hex_anywhere_in_a_text() {
+        let uds = Uds::from_hex(SAMPLE_UDS_HEX).unwrap();
+        let upper = SAMPLE_UDS_HEX.to_uppercase();
+        let mut mixed = SAMPLE_UDS_HEX.to_string();
+        mixed.replace_range(0..10, &upper[..10]);
+        for text in [
+            SAMPLE_UDS_HEX.to_string(),
+            format!("dev-{SAMPLE_UDS_HEX}"),
+            format!("{SAMPLE_UDS_HEX}x"),
+            format!("{SAMPLE_UDS_HEX}0"),
+            format!("00{upper}11"),
+            format!("/tmp/{mixed}.pem"),
+        ] {
+            assert!(uds.is_within(&text), "{text}");
+        }
+        let mut other = SAMPLE_UDS_HEX.to_string();
+        other.replace_range(63..64, "0");
+        for text in [
+            other.clone(),
+            SAMPLE_UDS_HEX[1..].to_string(),
+            format!("{}-{}", &SAMPLE_UDS_HEX[..32], &SAMPLE_UDS_HEX[32..]),
+            "my-device-01".to_string(),
+            String::new(),
+        ] {
+            assert!(!uds.is_within(&text), "{text}");
+        }
     }
 
     #[test]

@@ -3,4 +3,5 @@
 
 pub mod io_reason;
 pub mod printable;
+pub mod record_cell;
 pub mod uds_like;

@@ -82,6 +82,10 @@ pub(crate) struct Boot {
     pub(crate) outcome: Outcome,
     /// Line ends `\r` and `\n` alone among the `\r\n` ones.
     pub(crate) mixed_line_ends: bool,
+    /// The hub DPS assigns ([`HUB`] by default): a hostile board may print anything there.
+    pub(crate) hub: String,
+    /// The device ID DPS gives (the registration ID by default).
+    pub(crate) device_id: Option<String>,
 }
 
 impl Boot {
@@ -94,6 +98,8 @@ impl Boot {
             custom_id: None,
             outcome: Outcome::NoAnswer,
             mixed_line_ends: false,
+            hub: HUB.into(),
+            device_id: None,
         }
     }
 
@@ -138,8 +144,10 @@ impl Boot {
                 );
             }
             Outcome::Assigned => {
+                let hub = &self.hub;
+                let device = self.device_id.clone().unwrap_or_else(|| id.clone());
                 t += &format!(
-                    "HTTP/1.1 202 Accepted\r\n{{\"operationId\":\"4.0b1f2c3d.9e8f\",\"status\":\"assigning\"}}\r\nGET /0ne00000A0A/registrations/{id}/operations/4.0b1f2c3d.9e8f?api-version=2019-03-31 HTTP/1.1\r\nHTTP/1.1 200 OK\r\n{{\"operationId\":\"4.0b1f2c3d.9e8f\",\"status\":\"assigned\",\"registrationState\":{{\"registrationId\":\"{id}\",\"assignedHub\":\"{HUB}\",\"deviceId\":\"{id}\",\"status\":\"assigned\"}}}}\r\nRegistration Information received from service: {HUB}!\r\n"
+                    "HTTP/1.1 202 Accepted\r\n{{\"operationId\":\"4.0b1f2c3d.9e8f\",\"status\":\"assigning\"}}\r\nGET /0ne00000A0A/registrations/{id}/operations/4.0b1f2c3d.9e8f?api-version=2019-03-31 HTTP/1.1\r\nHTTP/1.1 200 OK\r\n{{\"operationId\":\"4.0b1f2c3d.9e8f\",\"status\":\"assigned\",\"registrationState\":{{\"registrationId\":\"{id}\",\"assignedHub\":\"{hub}\",\"deviceId\":\"{device}\",\"status\":\"assigned\"}}}}\r\nRegistration Information received from service: {hub}!\r\n"
                 );
             }
         }
@@ -174,6 +182,14 @@ pub(crate) enum Firmware {
     VerifyFailure,
     /// Before SDK 1.3.0: no such command.
     NoDpsCommand,
+    /// Hostile: answers `set_dps_uds` with another `INFO:` line (and invisible characters),
+    /// storing nothing.
+    OtherInfo,
+    /// Hostile: answers `set_dps_uds` by repeating the UDS in 15-digit groups.
+    GroupedEcho,
+    /// Hostile: answers `set_dps_uds` with short lines, as fast as the port takes them, and
+    /// never a prompt.
+    Flood,
 }
 
 /// What the board does when the tool opens the port.
@@ -268,6 +284,7 @@ impl SimBoard {
             state: State::Reset,
             received: Arc::clone(&received),
             stored_uds: Arc::clone(&stored_uds),
+            flooding: false,
         };
         let stop_flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || board.run(&stop_flag));
@@ -338,7 +355,13 @@ struct Board {
     state: State,
     received: Arc<Mutex<Vec<u8>>>,
     stored_uds: Arc<Mutex<Vec<String>>>,
+    /// [`Firmware::Flood`] after `set_dps_uds`: the output is topped up for ever.
+    flooding: bool,
 }
+
+/// What a flooding board repeats: short lines, so that each costs a host that keeps them the
+/// most memory for the bytes sent.
+const FLOOD: &str = "x\r\n";
 
 impl Board {
     fn run(&mut self, stop: &AtomicBool) {
@@ -368,6 +391,9 @@ impl Board {
                         self.say(&t);
                     }
                 }
+            }
+            if self.flooding && self.out.len() < 1 << 16 {
+                self.say(&FLOOD.repeat(4096));
             }
             let now = Instant::now();
             if !self.out.is_empty() && now >= next_write {
@@ -401,6 +427,7 @@ impl Board {
                 let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
                 self.say("\r\n");
                 match self.run_command(&line) {
+                    Some(_) if self.flooding => {}
                     Some(answer) => self.say(&format!("{answer}\r\n# ")),
                     None => {
                         self.say("Reboot\r\n");
@@ -463,6 +490,21 @@ impl Board {
                 Some(uds) => {
                     let uds = uds.to_string();
                     match firmware {
+                        Firmware::OtherInfo => {
+                            "INFO: Wi-Fi reconnected.\u{202e}\u{200b}".to_string()
+                        }
+                        Firmware::GroupedEcho => {
+                            let groups: Vec<String> = uds
+                                .as_bytes()
+                                .chunks(15)
+                                .map(|g| String::from_utf8_lossy(g).into_owned())
+                                .collect();
+                            format!("Got: {}", groups.join(" "))
+                        }
+                        Firmware::Flood => {
+                            self.flooding = true;
+                            String::new()
+                        }
                         Firmware::EepromFailure => {
                             "ERROR: Failed to write EEPROM: 0x06.".to_string()
                         }

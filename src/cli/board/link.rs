@@ -94,14 +94,21 @@ pub(crate) fn resolve(request: &PortRequest) -> Result<String, LinkError> {
     Ok(port_choice::choose(request, &ports)?)
 }
 
-/// An open serial port.
+/// An open serial port. Its terminal settings as they were before are put back when it is
+/// dropped (after the port is closed); a Ctrl-C or termination request while it is open
+/// makes its reads fail with [`io::ErrorKind::Interrupted`], so that every wait ends and the
+/// port is dropped on the way out.
 pub(crate) struct SerialLink {
     port: Box<dyn SerialPort>,
+    interrupted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    // Declared after `port`: dropped after it, so the settings are put back last.
+    _settings: crate::cli::sys::port_settings::SavedPortSettings,
 }
 
 impl SerialLink {
     /// Opens `name` at 115200 8N1, no flow control, for this program alone.
     pub(crate) fn open(name: &str) -> Result<Self, LinkError> {
+        let settings = crate::cli::sys::port_settings::SavedPortSettings::save(name);
         let port = serialport::new(name, BAUD)
             .data_bits(DataBits::Eight)
             .parity(Parity::None)
@@ -110,7 +117,18 @@ impl SerialLink {
             .timeout(Duration::from_millis(50))
             .open()
             .map_err(|e| open_error(name, &e))?;
-        Ok(Self { port })
+        Ok(Self {
+            port,
+            interrupted: std::sync::Arc::default(),
+            _settings: settings,
+        })
+    }
+
+    /// From now on, a Ctrl-C or termination request ends every wait on the port (see
+    /// [`crate::cli::sys::on_interrupt`]; a second one ends the process at once).
+    pub(crate) fn stop_on_interrupt(mut self) -> Self {
+        self.interrupted = crate::cli::sys::on_interrupt();
+        self
     }
 }
 
@@ -141,6 +159,9 @@ fn port_exists(name: &str) -> bool {
 
 impl Link for SerialLink {
     fn read_within(&mut self, buf: &mut [u8], wait: Duration) -> io::Result<usize> {
+        if self.interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
         self.port
             .set_timeout(wait.max(Duration::from_millis(1)))
             .map_err(io::Error::from)?;

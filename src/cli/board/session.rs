@@ -5,7 +5,7 @@
 use dps_cert_gen::Uds;
 use dps_cert_gen::board::boot_log::{BootEvent, BootLog, BootMode, BootReport, IdSource, KnownId};
 use dps_cert_gen::board::console::{
-    self, AnswerCollector, ConsoleEvent, ConsoleReader, SetUdsError, SetUdsOk,
+    self, Answer, AnswerCollector, ConsoleEvent, ConsoleReader, SetUdsError, SetUdsOk,
 };
 use dps_cert_gen::registration_id::FirmwareVersion;
 use std::io;
@@ -35,6 +35,9 @@ pub(crate) enum SessionError {
     /// The port went away.
     #[error("the serial port was closed (was the board unplugged?)")]
     Closed,
+    /// Ctrl-C (or a termination request) while talking to the board.
+    #[error("interrupted while talking to the board; the serial port's settings are put back")]
+    Interrupted,
     /// No configuration console prompt before the deadline.
     #[error("{}", no_console(*.normal_boot))]
     NoConsole {
@@ -42,14 +45,27 @@ pub(crate) enum SessionError {
         normal_boot: bool,
     },
     /// The console did not finish its answer before the deadline.
-    #[error("the board did not finish answering {command} in time")]
+    #[error("the board did not finish answering {command} in time{}", flood(*.lines))]
     NoAnswer {
         /// The command (never its argument).
         command: &'static str,
+        /// Lines the board sent with no prompt after them.
+        lines: usize,
     },
     /// The board's answer to `set_dps_uds` says it did not work.
     #[error(transparent)]
     SetUds(#[from] SetUdsError),
+}
+
+fn flood(lines: usize) -> String {
+    if lines > console::MAX_ANSWER_LINES {
+        format!(
+            " (it sent {lines} lines with no prompt after them, more than any answer of the firmware; only the first {} were kept)",
+            console::MAX_ANSWER_LINES
+        )
+    } else {
+        String::new()
+    }
 }
 
 fn no_console(normal_boot: bool) -> &'static str {
@@ -74,6 +90,7 @@ fn read_until<L: Link>(
     match link.read_within(buf, wait) {
         Ok(n) => Ok(Some(n)),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(SessionError::Closed),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(SessionError::Interrupted),
         Err(e) => Err(SessionError::Read(e.to_string())),
     }
 }
@@ -115,6 +132,10 @@ pub(crate) fn read_boot<L: Link>(
             on_event(&event);
         }
         let report = log.report();
+        if report.secret_like_traced_id {
+            // Refused whatever follows: the board registers with that ID.
+            break;
+        }
         let id = report.registration_id();
         let id_settled = !matches!(id, Ok(None));
         let confirmed = matches!(
@@ -191,24 +212,28 @@ pub(crate) fn open_console<L: Link>(
 }
 
 impl<L: Link> Console<'_, L> {
-    /// Sends one command line (CR-terminated) and returns its answer's lines, read until the
-    /// next prompt. `name` is what errors may show of it.
+    /// Sends one command line (CR-terminated) and returns its answer (its first lines, and
+    /// how many more came), read until the next prompt. `name` is what errors may show of it.
     pub(crate) fn command(
         &mut self,
         bytes: &[u8],
         name: &'static str,
         deadline: Instant,
-    ) -> Result<Vec<String>, SessionError> {
+    ) -> Result<Answer, SessionError> {
         send(self.link, bytes)?;
         let mut answer = AnswerCollector::new();
         let mut buf = [0u8; 512];
         loop {
             let Some(n) = read_until(self.link, &mut buf, deadline)? else {
-                return Err(SessionError::NoAnswer { command: name });
+                let got = answer.answer();
+                return Err(SessionError::NoAnswer {
+                    command: name,
+                    lines: got.lines.len().saturating_add(got.dropped),
+                });
             };
             let events = self.reader.feed(buf.get(..n).unwrap_or_default());
             if answer.take(&events) {
-                return Ok(answer.lines().to_vec());
+                return Ok(answer.answer());
             }
         }
     }
@@ -220,8 +245,8 @@ impl<L: Link> Console<'_, L> {
         deadline: Instant,
     ) -> Result<SetUdsOk, SessionError> {
         let command = console::set_uds_command(uds);
-        let lines = self.command(&command, "set_dps_uds", deadline)?;
-        Ok(console::classify_set_uds(&lines)?)
+        let answer = self.command(&command, "set_dps_uds", deadline)?;
+        Ok(console::classify_set_uds_answer(&answer)?)
     }
 
     /// `version`: the SDK version the flashed sketch was built with.
@@ -233,8 +258,8 @@ impl<L: Link> Console<'_, L> {
         &mut self,
         deadline: Instant,
     ) -> Result<Option<FirmwareVersion>, SessionError> {
-        let lines = self.command(&console::command("version"), "version", deadline)?;
-        Ok(console::sdk_version(&lines))
+        let answer = self.command(&console::command("version"), "version", deadline)?;
+        Ok(console::sdk_version(&answer.lines))
     }
 
     /// The commands the firmware listed in its banner (empty if the banner was missed).

@@ -289,7 +289,9 @@ fn a_port_held_by_another_program_is_busy() {
 }
 
 /// The vectors' cases, each read from a simulated board that prints its MAC and version (or,
-/// for a given ID, its HTTP trace), then generated: the certificate is the vector's.
+/// for a given ID, its HTTP trace), then generated: the certificate is the vector's. The one
+/// vector whose ID is 126 `a`s (all hex digits) is refused from a board, as any ID holding 64
+/// hex digits in a row is (it could be the UDS); `-i` still takes it (`tests/verify.rs`).
 #[test]
 fn certificates_from_the_board_equal_the_vectors() {
     use base64::Engine;
@@ -311,10 +313,15 @@ fn certificates_from_the_board_equal_the_vectors() {
             _ => panic!("case without an ID"),
         };
         let r = read(&SimBoard::start(Mode::Normal(boot)));
-        let id = r.registration_id().unwrap().unwrap().id;
         let expected_id = s("registration_id")
             .or_else(|| s("expected_registration_id"))
             .unwrap();
+        if dps_cert_gen::text::uds_like::holds_uds_like(&expected_id) {
+            assert!(r.secret_like_traced_id, "{expected_id}");
+            assert_eq!(r.registration_id().unwrap(), None);
+            continue;
+        }
+        let id = r.registration_id().unwrap().unwrap().id;
         assert_eq!(id.as_str(), expected_id);
         let regions = dps_cert_gen::firmware::measurement::measure_bin_map(
             &dir.join(s("bin").unwrap()),
@@ -329,5 +336,42 @@ fn certificates_from_the_board_equal_the_vectors() {
             .decode(s("alias_cert_der_base64").unwrap())
             .unwrap();
         assert_eq!(cert.der, want, "{}", s("name").unwrap());
+    }
+}
+
+/// Hostile consoles (issue 22, 5, 9, 14): another `INFO:` line is no success, a UDS echoed in
+/// 15-digit groups is quoted with every group hidden, and an endless answer ends at the
+/// deadline having kept a bounded part of it.
+#[test]
+fn hostile_consoles_are_decided_safely() {
+    let uds = Uds::from_hex(SAMPLE_UDS_HEX).unwrap();
+    for firmware in [Firmware::OtherInfo, Firmware::GroupedEcho, Firmware::Flood] {
+        let sim = SimBoard::start(configuration(firmware));
+        let mut link = SerialLink::open(sim.path()).unwrap();
+        let mut console = session::open_console(&mut link, console_wait()).unwrap();
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        let e = console.set_uds(&uds, deadline).unwrap_err();
+        let text = e.to_string();
+        match firmware {
+            Firmware::OtherInfo => assert_eq!(
+                text,
+                "the board's answer to set_dps_uds was not recognised: INFO: Wi-Fi reconnected.??"
+            ),
+            Firmware::GroupedEcho => assert_eq!(
+                text,
+                "the board's answer to set_dps_uds was not recognised: Got: <hidden> <hidden> <hidden> <hidden> 3eae"
+            ),
+            _ => {
+                let SessionError::NoAnswer { lines, .. } = e else {
+                    panic!("{e:?}");
+                };
+                assert!(lines > 64, "{lines}");
+                assert!(text.ends_with("only the first 64 were kept)"), "{text}");
+            }
+        }
+        assert!(
+            dps_cert_gen::text::uds_like::longest_hex_run(&text) < 12,
+            "{text}"
+        );
     }
 }

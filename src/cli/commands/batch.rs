@@ -129,6 +129,13 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             std::path::Path::new("standard input"),
             &mut crate::cli::sys::unbuffered_stdin(),
         )
+    } else if let Some(reason) =
+        crate::cli::sys::input_kind::refusal(&args.manifest, Some("--manifest"))
+    {
+        Err(dps_cert_gen::batch::manifest::ManifestError::Read {
+            path: args.manifest.clone(),
+            reason,
+        })
     } else {
         Manifest::read(&args.manifest)
     }
@@ -323,6 +330,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         written as f64 / seconds.max(1e-9),
         summary.display()
     );
+    if let Some(note) = manifest.spanning_note() {
+        eprintln!("note: {}", mask_uds_like(&note));
+    }
     if interrupted.load(Ordering::Relaxed) {
         return Err(BatchError::Interrupted {
             written,

@@ -64,9 +64,23 @@ impl FirmwareArgs {
         self.project.as_deref().unwrap_or(DEFAULT_PROJECT)
     }
 
-    /// Resolves the files to read (see [`FirmwareInput::locate`]).
+    /// Resolves the files to read (see [`FirmwareInput::locate`]); a FIFO or a socket among
+    /// them is refused unopened (it could wait for ever; a `.bin` is read at offsets).
     pub(crate) fn resolve(&self) -> Result<FirmwareInput, FirmwareError> {
         let pair = self.bin.as_deref().zip(self.map.as_deref());
+        let given = [
+            self.elf.as_deref(),
+            self.bin.as_deref(),
+            self.map.as_deref(),
+        ];
+        for path in given.into_iter().flatten() {
+            if let Some(reason) = crate::cli::sys::input_kind::refusal(path, None) {
+                return Err(FirmwareError::Read {
+                    path: path.to_path_buf(),
+                    reason,
+                });
+            }
+        }
         FirmwareInput::locate(
             self.elf.as_deref(),
             pair,

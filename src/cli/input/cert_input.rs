@@ -61,6 +61,14 @@ impl CertSource {
         if *self == CertSource::Stdin && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return Err(CertInputError::NoInput { command });
         }
+        if let CertSource::File(path) = self
+            && let Some(reason) = crate::cli::sys::input_kind::refusal(path, Some(command))
+        {
+            return Err(CertInputError::Unreadable {
+                source_name: self.to_string(),
+                reason,
+            });
+        }
         let mut bytes = Vec::new();
         let result = match self {
             CertSource::File(path) => std::fs::File::open(path)

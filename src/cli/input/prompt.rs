@@ -203,7 +203,7 @@ fn ask_typed_id(
             return Ok(None);
         }
         // The UDS pasted a second time lands here: the same rule as for -i, asked again.
-        if uds.is_written_as(text) {
+        if uds.is_within(text) {
             console.refuse(&IdError::IsTheUds.to_string());
             continue;
         }

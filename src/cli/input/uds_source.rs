@@ -161,6 +161,9 @@ fn read_file(path: &Path) -> Result<(Zeroizing<Vec<u8>>, bool), UdsSourceError> 
     if path.is_dir() {
         return Err(fail("it is a folder, not a file".to_string()));
     }
+    if let Some(reason) = crate::cli::sys::input_kind::refusal(path, Some("--uds-file")) {
+        return Err(fail(reason));
+    }
     let mut file = std::fs::File::open(path).map_err(|e| {
         fail(match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),

@@ -32,7 +32,9 @@ pub(crate) fn open(
 ) -> Result<(String, SerialLink), Error> {
     let port_error = |source| Error::Port { flag, source };
     let name = link::resolve(request).map_err(port_error)?;
-    let link = SerialLink::open(&name).map_err(port_error)?;
+    let link = SerialLink::open(&name)
+        .map_err(port_error)?
+        .stop_on_interrupt();
     Ok((name, link))
 }
 
@@ -133,6 +135,11 @@ pub(crate) fn no_id_text(report: &BootReport, port: &str, secs: u64) -> String {
             );
         }
         _ => {}
+    }
+    if report.secret_like_traced_id {
+        return format!(
+            "{head}: the sketch registers with an ID that holds 64 hex digits in a row, as a UDS does (the ID is not shown: it may be the board's secret); the ID goes into the public certificate, its file name and the DPS portal, so it must never be the UDS: change the sketch's registrationId"
+        );
     }
     if let Some(id) = &report.unusable_traced_id {
         return format!(

@@ -6,9 +6,11 @@
 pub(crate) mod console;
 pub(crate) mod core_dumps;
 pub(crate) mod folder_lock;
+pub(crate) mod input_kind;
 pub(crate) mod interrupt;
 pub(crate) mod line_editor;
 pub(crate) mod permissions;
+pub(crate) mod port_settings;
 pub(crate) mod random;
 pub(crate) mod staged_file;
 pub(crate) mod std_streams;

@@ -74,19 +74,19 @@ impl Inputs {
     }
 }
 
-/// Refuses a registration ID that is the UDS (either case): it would go into the public
-/// certificate, its file name and the portal. The message repeats neither.
+/// Refuses a registration ID that is or holds the UDS (either case, anywhere in it: `dev-<UDS>`,
+/// `<UDS>0`): it would go into the public certificate, its file name and the portal. The
+/// message repeats neither.
 fn refuse_uds_as_id(uds: &Uds, id: &str) -> Result<(), Error> {
-    if uds.is_written_as(id) {
+    if uds.is_within(id) {
         return Err(dps_cert_gen::registration_id::IdError::IsTheUds.into());
     }
     Ok(())
 }
 
-/// Whether `text` holds `uds` as a run of 64 hex digits (either case).
+/// Whether `text` holds `uds` anywhere (either case, whatever surrounds it).
 fn holds_uds(uds: &Uds, text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_hexdigit())
-        .any(|run| uds.is_written_as(run))
+    uds.is_within(text)
 }
 
 /// The flags to name when inputs are missing and cannot be asked for.
