@@ -193,7 +193,7 @@ pub(crate) fn set_uds(
         },
     )?;
     if let Some(path) = to_set.save {
-        crate::cli::commands::board::save_uds(path, to_set.uds)?;
+        crate::cli::commands::board::save_uds(path, to_set.uds, "--save-uds")?;
         say(&format!(
             "Saved the new UDS to {} (readable by you only): keep it, the board's certificate is made from it",
             path.display()

@@ -255,7 +255,10 @@ impl InfoJson {
 fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
     if let Some(save) = &args.save_uds {
         if save.symlink_metadata().is_ok() {
-            return Err(Error::SaveUdsExists { path: save.clone() });
+            return Err(Error::SaveUdsExists {
+                path: save.clone(),
+                flag: "--save-uds",
+            });
         }
         return Ok(random_uds()?);
     }
@@ -279,12 +282,13 @@ fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
     Ok(uds)
 }
 
-/// Writes a new UDS to `path`: created new, owner-only, never over an existing file.
-pub(crate) fn save_uds(path: &Path, uds: &Uds) -> Result<(), Error> {
+/// Writes a new UDS to `path`: created new, owner-only, never over an existing file; `flag`
+/// named the file.
+pub(crate) fn save_uds(path: &Path, uds: &Uds, flag: &'static str) -> Result<(), Error> {
     let mut text = to_hex(uds);
     text.push('\n');
     write_atomic(path, text.as_bytes(), false, UDS_FILE_MODE).map_err(|e| match e {
-        OutputError::Exists { path } => Error::SaveUdsExists { path },
+        OutputError::Exists { path } => Error::SaveUdsExists { path, flag },
         e => Error::Output(e),
     })
 }

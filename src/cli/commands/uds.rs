@@ -3,6 +3,8 @@
 use crate::cli::error::Error;
 use crate::cli::{Finish, stdout};
 use dps_cert_gen::dice::uds::{Uds, set_dps_uds_line, to_hex};
+use std::io::Write as _;
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// The arguments of `uds`.
@@ -11,10 +13,25 @@ pub(crate) struct UdsArgs {
     /// How many UDS values to print, one per line (one per board).
     #[arg(long = "count", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     count: u32,
+    /// Save the new UDS to this file instead of printing it: a new file, readable by you only; never overwritten.
+    #[arg(long = "save", value_name = "PATH", conflicts_with = "count")]
+    save: Option<PathBuf>,
 }
 
 /// Prints the values, and on standard error how to set them.
 pub(crate) fn exec(args: &UdsArgs) -> Result<Finish, Error> {
+    if let Some(path) = &args.save {
+        let uds = random_uds()?;
+        crate::cli::commands::board::save_uds(path, &uds, "--save")?;
+        // The value stays in the file: the board command reads it from there.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "Saved a new UDS to {}, readable by you only.\nSet it on the board {HOW_TO_SET}:\n  dps-cert-gen board set-uds --uds-file {}\n{SECRET}",
+            path.display(),
+            crate::cli::next_steps::shell_word(&path.display().to_string()),
+        );
+        return Ok(Finish::Success);
+    }
     print_new(
         args.count,
         std::io::IsTerminal::is_terminal(&std::io::stdout()),
@@ -35,6 +52,9 @@ pub(crate) fn random_uds() -> Result<Uds, RandomError> {
     getrandom::fill(bytes.as_mut()).map_err(|e| RandomError(e.to_string()))?;
     Ok(Uds::from_bytes(*bytes))
 }
+
+/// The warning after a new UDS.
+const SECRET: &str = "Keep it secret: anyone who has it can make certificates in the board's name.";
 
 /// How to set a UDS on the board, shown after it is printed.
 const HOW_TO_SET: &str = "in configuration mode\n(hold A, press and release Reset, let go of A)";
@@ -67,8 +87,6 @@ pub(crate) fn print_new(
         result => stdout::outcome(result)?,
     }
     // The guidance is a courtesy: a closed standard error is no reason to fail.
-    const SECRET: &str =
-        "Keep it secret: anyone who has it can make certificates in the board's name.";
     let _ = match (count, last) {
         (1, Some(uds)) if out_is_terminal => writeln!(
             err,
