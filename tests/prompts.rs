@@ -104,7 +104,7 @@ fn bad_answers_are_asked_again_and_the_uds_never_shows() {
     t.expect("Project name [DevKitDPS]: ");
     t.send_line("Nope");
     t.expect(
-        "try again: no Nope.ino.elf, or Nope.ino.bin and Nope.ino.map, in . and ./.build; type the name of the sketch you built",
+        "try again: no Nope.ino.elf, or Nope.ino.bin and Nope.ino.map, in . and ./.build; type the name of the sketch you built (run from its folder), or stop with Ctrl-C and give the files with -e, or -b and\r\n-m\r\n",
     );
     t.expect("Project name [DevKitDPS]: ");
     t.send_line("DevKitDPS.ino.bin");
@@ -126,8 +126,9 @@ fn bad_answers_are_asked_again_and_the_uds_never_shows() {
     t.send("xy\x7f\x7f");
     t.send_line(&case.uds.to_uppercase());
     t.expect("UDS accepted (64 hex digits)");
+    // Wrapped at a space to the terminal's 200 columns (COLUMNS does not apply on a terminal).
     t.expect(
-        "warning: this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`",
+        "warning: this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with\r\n`set_dps_uds`",
     );
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");

@@ -22,6 +22,7 @@ const PROBE_AFTER: Duration = Duration::from_secs(1);
 
 /// One line of what the tool is doing, on standard error.
 pub(crate) fn say(text: &str) {
+    let text = crate::cli::style::wrap(text, 0, crate::cli::style::width());
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
