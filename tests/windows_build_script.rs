@@ -1,7 +1,8 @@
 //! `scripts/build-windows-exe.sh` says what it is doing: a line per stage and cargo's own
 //! progress on standard error, the `.exe`'s path alone on standard output. Run with stand-ins
 //! for the environment script, cargo, objdump and Wine (the real build takes minutes).
-#![cfg(all(test, unix))]
+#![cfg(test)]
+#![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
