@@ -150,7 +150,18 @@ fn out_path_and_standard_output() {
 
     let out = shared0(dir.path()).args(["-o", "-"]).output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), pem_of(&case.der()));
+    assert_eq!(
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        pem_of(&case.der())
+    );
+    assert!(
+        stderr_of(&out).contains(&format!(
+            "Wrote the certificate to standard output\n  registration ID: {}\n",
+            case.expected_id
+        )),
+        "{}",
+        stderr_of(&out)
+    );
     let out = shared0(dir.path())
         .args(["-o", "-", "--format", "der"])
         .output()

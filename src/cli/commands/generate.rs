@@ -141,7 +141,9 @@ impl Outcome {
         let t = self.certificate.thumbprints();
         let target = match &self.destination {
             Destination::File(p) => p.display().to_string(),
-            Destination::Stdout | Destination::BareBase64 => "standard output".to_string(),
+            Destination::Stdout | Destination::BareBase64 => {
+                "the certificate to standard output".to_string()
+            }
         };
         let mut report = format!(
             "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
