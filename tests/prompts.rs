@@ -150,10 +150,13 @@ fn given_inputs_skip_their_prompts() {
     let dir = project_dir("devkit-a", "");
     let env = [("NO_COLOR", "1"), ("DPS_UDS", case.uds.as_str())];
     let mut t = Pty::spawn(&["-p", "DevKitDPS"], dir.path(), &env);
+    // Where the UDS question is skipped, not after the certificate.
+    t.expect("note: UDS taken from the DPS_UDS environment variable\r\n");
     t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
+    assert_eq!(shown.matches("note: UDS taken from").count(), 1, "{shown}");
     assert!(!shown.contains("Project name"), "{shown}");
     assert!(!shown.contains("UDS (64"), "{shown}");
     assert!(shown.contains("warning: this UDS is the sample published in the DevKit tutorial"));

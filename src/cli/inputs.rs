@@ -31,8 +31,9 @@ pub(crate) struct Inputs {
     /// The warnings about the UDS already shown on the console (given with `-u`; the
     /// tutorial's sample or near it), for a report that lists every warning (`--json`).
     pub warnings: Vec<String>,
-    /// Where the UDS came from, when it was not typed or given with `-u`: shown once the
-    /// certificate is made.
+    /// Where the UDS came from, when it was not typed or given with `-u`, and not yet shown
+    /// (a session with questions shows it where the UDS question is skipped): shown once
+    /// the certificate is made.
     pub uds_note: Option<String>,
     /// The file chosen at the prompt instead of one that exists.
     pub out_instead: Option<PathBuf>,
@@ -133,6 +134,15 @@ pub(crate) fn gather(
         prompt::ask_project(console, Path::new("."))?
     } else {
         args.firmware.resolve()?
+    };
+    // In a session with questions, where the UDS came from is said where its question is
+    // skipped; otherwise once the certificate is made.
+    let uds_note = match uds_note {
+        Some(note) if asking => {
+            crate::cli::style::note(&note);
+            None
+        }
+        note => note,
     };
     let uds = match given_uds {
         Some(given) => given.uds,
