@@ -241,6 +241,23 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
     assert_eq!(certificate(&out), case.der());
+
+    // The file holds this very certificate now: nothing is asked, nothing written.
+    let before = std::fs::metadata(&out).unwrap().modified().unwrap();
+    let mut t = Pty::spawn(&[], dir.path(), &env);
+    t.expect("Project name");
+    t.send_line("");
+    t.expect("Registration ID (empty: build it");
+    t.send_line(&case.expected_id);
+    t.expect(&format!(
+        "{}.pem holds this certificate already, byte for byte: nothing written\r\n",
+        case.expected_id
+    ));
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("Overwrite it?"), "{shown}");
+    assert!(!shown.contains("-3.pem"), "{shown}");
+    assert_eq!(std::fs::metadata(&out).unwrap().modified().unwrap(), before);
 }
 
 #[cfg(target_os = "linux")]

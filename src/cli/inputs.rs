@@ -169,10 +169,22 @@ pub(crate) fn gather(
     };
     let mut force = args.output.force;
     let mut out_instead = None;
+    // A file that holds this very certificate already is not asked about: the run says so
+    // and writes nothing.
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
         && path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && (args.extras.outputs().writes_files()
+            || !crate::cli::commands::generate::holds(
+                &path,
+                &crate::cli::commands::generate::certificate_file(
+                    &firmware,
+                    &uds,
+                    &registration_id,
+                    args.output.format.into(),
+                )?,
+            ))
     {
         match prompt::ask_overwrite(console, &path)? {
             prompt::Overwrite::Yes => force = true,

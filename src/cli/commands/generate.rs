@@ -4,7 +4,7 @@
 use crate::cli::args::{FirmwareArgs, FirmwareInput, IdArgs, UdsArgs};
 use crate::cli::error::Error;
 use crate::cli::extra_outputs::CERT_MODE;
-use crate::cli::output::check_writable;
+use crate::cli::output::{OutputError, check_writable};
 use crate::cli::output_set::{PlannedFile, write_all_or_none};
 use crate::cli::sys::terminal::{self, Terminal};
 use crate::cli::{Finish, inputs, next_steps, style, uds_source};
@@ -14,7 +14,7 @@ use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::encoding::{CertFormat, bare_base64};
 use dps_cert_gen::registration_id::RegistrationId;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// File format of the certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -133,6 +133,8 @@ pub(crate) struct Outcome {
     pub verbose: Vec<String>,
     /// The extra outputs written.
     pub extras: crate::cli::extra_outputs::ExtraOutputs,
+    /// The certificate file was there already with exactly these bytes: nothing was written.
+    pub unchanged: bool,
 }
 
 impl Outcome {
@@ -145,8 +147,13 @@ impl Outcome {
                 "the certificate to standard output".to_string()
             }
         };
+        let wrote = if self.unchanged {
+            format!("{target} holds this certificate already, byte for byte: nothing written")
+        } else {
+            format!("Wrote {target}")
+        };
         let mut report = format!(
-            "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
+            "{wrote}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
             self.certificate.registration_id, t.sha1, t.sha256
         );
         if let Some(p) = &self.extras.device_cert {
@@ -219,8 +226,17 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
 /// Checks the destination, measures the firmware, derives the certificate, and writes it.
 /// Bytes for standard output go to `stdout`; nothing is written when any step fails.
 pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> {
+    // A file there already (and no --force) is refused unless it holds this very certificate
+    // (then there is nothing to write): the run goes on to find out. Not with extra outputs,
+    // which would have to be written anyway.
+    let mut exists = None;
     if let Destination::File(path) = &request.destination {
-        check_writable(path, request.force)?;
+        match check_writable(path, request.force) {
+            Err(e @ OutputError::Exists { .. }) if !request.extras.writes_files() => {
+                exists = Some(e);
+            }
+            result => result?,
+        }
     }
     request.extras.check(&request.destination)?;
     let extra_paths = [&request.extras.device_cert, &request.extras.alias_key];
@@ -234,6 +250,19 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
     warnings.extend(measured.warnings.iter().cloned());
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let certificate = generate(&request.uds, &measurements, &request.registration_id)?;
+    if let (Some(e), Destination::File(path)) = (exists, &request.destination) {
+        if !holds(path, &request.format.encode(&certificate.der)) {
+            return Err(e.into());
+        }
+        return Ok(Outcome {
+            certificate,
+            destination: request.destination.clone(),
+            warnings,
+            verbose: crate::cli::verbose::lines_with_id(&measured, &request.registration_id),
+            extras: request.extras.clone(),
+            unchanged: true,
+        });
+    }
     let mut files = request.extras.files(&certificate)?;
     // The certificate file and the extra outputs: all of them, or none.
     if let Destination::File(path) = &request.destination {
@@ -270,5 +299,27 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
         warnings,
         verbose: crate::cli::verbose::lines_with_id(&measured, &request.registration_id),
         extras: request.extras.clone(),
+        unchanged: false,
     })
+}
+
+/// Whether the file at `path` holds exactly `bytes` (read no further than one byte more).
+pub(crate) fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut found = Vec::with_capacity(bytes.len() + 1);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(&mut found))
+        .is_ok_and(|_| found == bytes)
+}
+
+/// The bytes of the certificate file `firmware`, `uds` and `id` give in `format`.
+pub(crate) fn certificate_file(
+    firmware: &FirmwareInput,
+    uds: &Uds,
+    id: &RegistrationId,
+    format: CertFormat,
+) -> Result<Vec<u8>, Error> {
+    let measured = firmware.measure()?;
+    let certificate = generate(uds, &FirmwareMeasurements::of(&measured.regions), id)?;
+    Ok(format.encode(&certificate.der).into())
 }
