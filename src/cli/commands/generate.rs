@@ -321,5 +321,5 @@ pub(crate) fn certificate_file(
 ) -> Result<Vec<u8>, Error> {
     let measured = firmware.measure()?;
     let certificate = generate(uds, &FirmwareMeasurements::of(&measured.regions), id)?;
-    Ok(format.encode(&certificate.der).into())
+    Ok(format.encode(&certificate.der))
 }
