@@ -11,6 +11,7 @@ pub(crate) mod commands;
 pub(crate) mod error;
 pub(crate) mod extra_outputs;
 pub(crate) mod generate_json;
+mod help_examples;
 pub(crate) mod inputs;
 pub(crate) mod next_steps;
 pub(crate) mod output;

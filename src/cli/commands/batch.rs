@@ -26,6 +26,15 @@ const MAX_WARNINGS_SHOWN: usize = 10;
 
 /// Arguments of `dps-cert-gen batch`.
 #[derive(Debug, Clone, Args)]
+#[command(after_help = "\
+The manifest's header row names uds and registration_id (or uds, mac and
+firmware_version); then one row per board, each with its own UDS.
+
+Examples:
+  dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
+  dps-cert-gen batch -e DevKitDPS.ino.elf --manifest - --out-dir certs -j 2
+  dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs \\
+    --jsonl certs.jsonl --keep-going")]
 pub(crate) struct BatchArgs {
     /// Firmware input, measured once for all devices.
     #[command(flatten)]

@@ -16,6 +16,13 @@ const NAME: &str = "dps-cert-gen";
 
 /// The arguments of `completions`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Examples (the README says where each shell looks for them):
+  source <(dps-cert-gen completions bash)        in ~/.bashrc
+  dps-cert-gen completions zsh > ~/.zfunc/_dps-cert-gen
+  dps-cert-gen completions fish > ~/.config/fish/completions/dps-cert-gen.fish
+  dps-cert-gen.exe completions powershell | Out-String | Invoke-Expression
+                                                 in $PROFILE (PowerShell)")]
 pub(crate) struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]

@@ -9,6 +9,11 @@ use zeroize::Zeroizing;
 
 /// The arguments of `uds`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Examples:
+  dps-cert-gen uds                     a new UDS, and the set_dps_uds line to type
+  dps-cert-gen uds --save board1.uds   into a new file readable by you only
+  dps-cert-gen uds --count 20          20 values, one a line, one per board")]
 pub(crate) struct UdsArgs {
     /// How many UDS values to print, one per line (one per board).
     #[arg(long = "count", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
