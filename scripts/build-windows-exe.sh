@@ -5,7 +5,8 @@
 # libwinpthread-1.dll), and runs `NAME.exe --version` under Wine.
 #   scripts/build-windows-exe.sh [BIN_NAME] [extra cargo build args...]
 #   scripts/build-windows-exe.sh --check-imports FILE.exe   (only the DLL check)
-# BIN_NAME defaults to dps-cert-gen. Prints the .exe's path on success.
+# BIN_NAME defaults to dps-cert-gen. Prints the .exe's path on success (standard output);
+# a line per stage and cargo's progress go to standard error.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 check_imports() {
@@ -39,6 +40,9 @@ if [[ ${1:-} == --check-imports ]]; then
     exit 0
 fi
 
+stage() { echo "build-windows-exe: $*" >&2; }
+
+stage "setting up the cross toolchain and Wine (apt packages, the Wine prefix: once)"
 # shellcheck source=windows-env.sh
 source "$here/windows-env.sh"
 
@@ -48,8 +52,9 @@ target_dir="${WINDOWS_TARGET_DIR:-target/windows}"
 target=x86_64-pc-windows-gnu
 
 lock_before="$(sha256sum Cargo.lock 2>/dev/null || true)"
+stage "building $bin.exe (release, with the standard library from source: several minutes the first time)"
 cargo build --locked --release -Zbuild-std --target "$target" \
-    --target-dir "$target_dir" --bin "$bin" --quiet "$@"
+    --target-dir "$target_dir" --bin "$bin" "$@"
 if [[ "$(sha256sum Cargo.lock 2>/dev/null || true)" != "$lock_before" ]]; then
     echo "build-windows-exe: Cargo.lock was modified" >&2
     exit 1
@@ -57,9 +62,11 @@ fi
 exe="$target_dir/$target/release/$bin.exe"
 [[ -f $exe ]] || { echo "build-windows-exe: $exe not built" >&2; exit 1; }
 
+stage "checking the DLLs $exe imports"
 check_imports "$exe"
 
 # Smoke test: it starts and exits 0 under Wine.
+stage "starting it under Wine ($bin.exe --version)"
 if ! out="$(wine "$exe" --version 2>&1)"; then
     echo "build-windows-exe: '$exe --version' failed under Wine:" >&2
     echo "$out" >&2

@@ -500,6 +500,17 @@ fn a_run_over_its_own_output_counts_identical_files_as_done() {
             .collect()
     };
     assert_eq!(thumbs(&summary), thumbs(&String::from_utf8(first).unwrap()));
+    // Once all are there, a run says so in one line: no "Wrote 0 of 30", no rate.
+    let done = batch_cmd(&manifest, &out).output().unwrap();
+    assert_eq!(done.status.code(), Some(0));
+    assert_eq!(
+        stderr_of(&done),
+        format!(
+            "All 30 certificates were in {} already with exactly these contents (an earlier run's): nothing to write; summary: {}\n",
+            out.display(),
+            out.join("summary.csv").display()
+        )
+    );
     // A file with other contents is an error for its row, and nothing is written.
     std::fs::write(out.join("dev-05.pem"), "not this one").unwrap();
     std::fs::remove_file(out.join("dev-06.pem")).unwrap();

@@ -150,7 +150,18 @@ fn out_path_and_standard_output() {
 
     let out = shared0(dir.path()).args(["-o", "-"]).output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), pem_of(&case.der()));
+    assert_eq!(
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        pem_of(&case.der())
+    );
+    assert!(
+        stderr_of(&out).contains(&format!(
+            "Wrote the certificate to standard output\n  registration ID: {}\n",
+            case.expected_id
+        )),
+        "{}",
+        stderr_of(&out)
+    );
     let out = shared0(dir.path())
         .args(["-o", "-", "--format", "der"])
         .output()
@@ -190,6 +201,24 @@ fn existing_file_needs_force() {
     shared0(dir.path()).arg("--force").assert().success();
     assert_eq!(fs::read_to_string(&target).unwrap(), pem_of(&case.der()));
     assert_eq!(common::names_in(dir.path()), vec![format!("{ID}.pem")]);
+    // Run again: the file holds this very certificate, which is said, and it is a success.
+    let out = shared0(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr_without_uds_warnings(&out).starts_with(&format!(
+            "{ID}.pem holds this certificate already, byte for byte: nothing written\n  registration ID: {ID}\n"
+        )),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(fs::read_to_string(&target).unwrap(), pem_of(&case.der()));
+    // In DER it is another file's contents: refused as before.
+    let out = shared0(dir.path())
+        .args(["--format", "der", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

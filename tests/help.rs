@@ -70,3 +70,29 @@ fn the_main_help_is_short_and_points_to_the_readme() {
         "Make the X.509 certificate an MXChip AZ3166 DevKit presents to Azure IoT Hub DPS\n"
     ));
 }
+
+#[test]
+fn board_set_uds_without_its_uds_names_both_ways() {
+    const MISSING: &str = "error: missing the UDS to set: give --uds-file PATH (a file holding it, - for standard input), or --new-uds --save-uds PATH (a new one, saved to a new file first)\n";
+    // provision: found once the firmware is checked, before the board is touched.
+    let out = Command::cargo_bin("dps-cert-gen")
+        .unwrap()
+        .args(["board", "provision", "-p", "DevKitDPS", "--build-dir"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/devkit-a"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), MISSING);
+    let out = Command::cargo_bin("dps-cert-gen")
+        .unwrap()
+        .args(["board", "set-uds", "--port", "/dev/ttyNOPE"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), MISSING);
+    // The verify example reads the UDS from a file, not from -u (shell history).
+    let text = help(&["verify"], "--help", "100");
+    assert!(text.contains(
+        "  dps-cert-gen verify enrolled.pem -p DevKitDPS --uds-file uds.txt -i my-device-01\n"
+    ));
+}

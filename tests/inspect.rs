@@ -313,6 +313,14 @@ fn garbage_gets_a_clear_error_and_exit_2() {
             "error: {d}hello.txt is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
         )
     );
+    // `echo hello`: five letters of base64 that do not decode, and no certificate's "MI" start:
+    // not a certificate at all, not one "cut short".
+    assert_eq!(
+        inspect_error(b"hello\n", "echo.txt", dir.path()),
+        format!(
+            "error: {d}echo.txt is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER\n"
+        )
+    );
     assert_eq!(
         inspect_error(b" \n\r\n", "empty.pem", dir.path()),
         format!("error: {d}empty.pem is empty; give a certificate as PEM, bare base64 or DER\n")

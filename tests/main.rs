@@ -12,6 +12,7 @@ mod batch_limits;
 mod board;
 mod cli_generate;
 mod common;
+mod completions;
 mod dice_hash_reference;
 mod elf_input;
 mod exit_status;
@@ -23,6 +24,7 @@ mod help;
 mod inspect;
 mod limits;
 mod map_sections;
+mod messages;
 mod no_clobber;
 mod prompts;
 mod properties;
@@ -33,6 +35,7 @@ mod uds_leaks;
 mod uds_sources;
 mod vectors;
 mod verify;
+mod windows_build_script;
 mod wycheproof_ecdsa;
 
 /// Every `tests/*.rs` file is a module of this crate: with `autotests` off, a file left out

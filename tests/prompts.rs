@@ -104,7 +104,7 @@ fn bad_answers_are_asked_again_and_the_uds_never_shows() {
     t.expect("Project name [DevKitDPS]: ");
     t.send_line("Nope");
     t.expect(
-        "try again: no Nope.ino.elf, or Nope.ino.bin and Nope.ino.map, in . and ./.build; type the name of the sketch you built",
+        "try again: no Nope.ino.elf, or Nope.ino.bin and Nope.ino.map, in . and ./.build; type the name of the sketch you built (run from its folder), or stop with Ctrl-C and give the files with -e, or -b and\r\n-m\r\n",
     );
     t.expect("Project name [DevKitDPS]: ");
     t.send_line("DevKitDPS.ino.bin");
@@ -126,8 +126,9 @@ fn bad_answers_are_asked_again_and_the_uds_never_shows() {
     t.send("xy\x7f\x7f");
     t.send_line(&case.uds.to_uppercase());
     t.expect("UDS accepted (64 hex digits)");
+    // Wrapped at a space to the terminal's 200 columns (COLUMNS does not apply on a terminal).
     t.expect(
-        "warning: this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with `set_dps_uds`",
+        "warning: this UDS differs from the sample published in the DevKit tutorial in only 2 of its 64 hex digits, so it is easy to guess; make a real one with `dps-cert-gen uds` and set it on the board with\r\n`set_dps_uds`",
     );
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
@@ -149,10 +150,13 @@ fn given_inputs_skip_their_prompts() {
     let dir = project_dir("devkit-a", "");
     let env = [("NO_COLOR", "1"), ("DPS_UDS", case.uds.as_str())];
     let mut t = Pty::spawn(&["-p", "DevKitDPS"], dir.path(), &env);
+    // Where the UDS question is skipped, not after the certificate.
+    t.expect("note: UDS taken from the DPS_UDS environment variable\r\n");
     t.expect("Registration ID (empty: build it");
     t.send_line(&case.expected_id);
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
+    assert_eq!(shown.matches("note: UDS taken from").count(), 1, "{shown}");
     assert!(!shown.contains("Project name"), "{shown}");
     assert!(!shown.contains("UDS (64"), "{shown}");
     assert!(shown.contains("warning: this UDS is the sample published in the DevKit tutorial"));
@@ -237,6 +241,23 @@ fn an_existing_file_is_kept_unless_the_user_agrees() {
     let (code, shown) = t.finish();
     assert_eq!(code, 0, "{shown}");
     assert_eq!(certificate(&out), case.der());
+
+    // The file holds this very certificate now: nothing is asked, nothing written.
+    let before = std::fs::metadata(&out).unwrap().modified().unwrap();
+    let mut t = Pty::spawn(&[], dir.path(), &env);
+    t.expect("Project name");
+    t.send_line("");
+    t.expect("Registration ID (empty: build it");
+    t.send_line(&case.expected_id);
+    t.expect(&format!(
+        "{}.pem holds this certificate already, byte for byte: nothing written\r\n",
+        case.expected_id
+    ));
+    let (code, shown) = t.finish();
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("Overwrite it?"), "{shown}");
+    assert!(!shown.contains("-3.pem"), "{shown}");
+    assert_eq!(std::fs::metadata(&out).unwrap().modified().unwrap(), before);
 }
 
 #[cfg(target_os = "linux")]

@@ -18,7 +18,7 @@ fn short_with_install_and_the_first_commands_early() {
     );
     let head: String = text.lines().take(60).collect::<Vec<_>>().join("\n");
     for needle in [
-        "cargo install --path .",
+        "cargo install --locked --path .",
         "dps-cert-gen -e fixtures/devkit-a/DevKitDPS.ino.elf",
         "cargo test --locked",
         "takes a few minutes",
@@ -97,4 +97,32 @@ fn the_prompt_transcript_is_the_real_one() {
     ] {
         assert!(text.contains(line), "{line}");
     }
+}
+
+#[test]
+fn the_fixtures_page_says_which_sources_name_a_commit() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let page = std::fs::read_to_string(format!("{root}/fixtures/README.md")).unwrap();
+    let sources =
+        std::fs::read_to_string(format!("{root}/fixtures/external-certs/SOURCES.md")).unwrap();
+    // The rows without a commit (last column empty) are the ones the page names.
+    let without: Vec<&str> = sources
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.ends_with("| |"))
+        .filter_map(|l| l.split(" | ").next())
+        .collect();
+    assert_eq!(
+        without,
+        [
+            "| azure-iot-sdk-c-custom_hsm-riot-device-cert.pem",
+            "| control-baltimore-root.pem"
+        ]
+    );
+    assert!(page.contains(
+        "the azure-iot-sdk-c\nsample's older version and the Baltimore control have none recorded"
+    ));
+    // Not "the device firmware was built without optimisation": the board's RIoT code is
+    // the SDK's prebuilt core library.
+    assert!(!page.contains("which is how the device firmware was built"));
+    assert!(page.contains("prebuilt in\nthe SDK's core library (GCC 6.3.1, `-Os`)"));
 }

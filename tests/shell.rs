@@ -66,6 +66,63 @@ fn uds_count_prints_one_value_a_line() {
 }
 
 #[test]
+fn uds_save_makes_a_new_owner_only_file_and_never_overwrites_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("uds.txt");
+    let out = tool()
+        .current_dir(dir.path())
+        .args(["uds", "--save", "uds.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let value = text.strip_suffix('\n').unwrap();
+    assert!(is_uds(value), "{text:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "Saved a new UDS to uds.txt, readable by you only.\n\
+         Set it on the board in configuration mode\n\
+         (hold A, press and release Reset, let go of A):\n  \
+         dps-cert-gen board set-uds --uds-file uds.txt\n\
+         Keep it secret: anyone who has it can make certificates in the board's name.\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The file is used without the warning a 0644 `uds > uds.txt` earns.
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let out = tool()
+        .current_dir(dir.path())
+        .arg("--build-dir")
+        .arg(fixtures.join("devkit-a"))
+        .args(["--uds-file", "uds.txt", "-i", "dev-1", "--bare-base64"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "note: UDS read from uds.txt (--uds-file)\n"
+    );
+    // Never over an existing file: the first value stays.
+    let out = tool()
+        .current_dir(dir.path())
+        .args(["uds", "--save", "uds.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: uds.txt already exists (it may hold another board's UDS) and --save never overwrites a file; choose a new file name\n"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}
+
+#[test]
 fn completion_scripts_for_each_shell() {
     for (shell, marker) in [
         ("bash", "complete -F _dps__cert__gen"),

@@ -41,6 +41,14 @@ pub enum ManifestError {
         /// The manifest.
         path: PathBuf,
     },
+    /// The file starts as UTF-16 but is not.
+    #[error("the manifest {}: {source}; save it as UTF-8 CSV", path.display())]
+    Utf16 {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: crate::text::utf16::Utf16Error,
+    },
     /// The header is not UTF-8.
     #[error("the header row of the manifest {} is not UTF-8 text; save the file as UTF-8 CSV", path.display())]
     HeaderNotUtf8 {
@@ -314,6 +322,14 @@ impl Manifest {
         bytes: &[u8],
         max_rows: usize,
     ) -> Result<Self, ManifestError> {
+        // UTF-16 with its byte order mark (Windows PowerShell 5.1's `>`, Excel's "Unicode
+        // Text") is read as the UTF-8 it holds.
+        let decoded =
+            crate::text::utf16::decode_with_bom(bytes).map_err(|source| ManifestError::Utf16 {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let bytes = decoded.as_deref().map_or(bytes, Vec::as_slice);
         if let Some(line) = unclosed_quote(bytes) {
             return Err(ManifestError::UnclosedQuote {
                 path: path.to_path_buf(),
@@ -762,6 +778,40 @@ mod tests {
             .map(|r| r.device.as_ref().unwrap().registration_id.as_str())
             .collect();
         assert_eq!(ids, vec!["dev-1", "dev-2", "dev-3"]);
+    }
+
+    #[test]
+    fn utf16_manifests_with_a_byte_order_mark_are_read() {
+        let text = format!("uds,registration_id,note\r\n{SAMPLE_UDS_HEX},dev-1,caf\u{e9}\r\n");
+        for little in [true, false] {
+            let mut bytes = if little {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
+            for unit in text.encode_utf16() {
+                bytes.extend(if little {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+            let m = Manifest::parse(Path::new("devices.csv"), &bytes).unwrap();
+            assert_eq!(m.rows.len(), 1);
+            assert_eq!(m.extra_columns, ["note"]);
+            let row = m.rows.first().unwrap();
+            assert_eq!(row.line, 2);
+            assert_eq!(row.extra, ["caf\u{e9}"]);
+            let device = row.device.as_ref().unwrap();
+            assert_eq!(device.registration_id.as_str(), "dev-1");
+            assert_eq!(hex::encode(device.uds.as_bytes()), SAMPLE_UDS_HEX);
+        }
+        assert_eq!(
+            Manifest::parse(Path::new("devices.csv"), &[0xFE, 0xFF, 0xD8, 0x00])
+                .unwrap_err()
+                .to_string(),
+            "the manifest devices.csv: it starts with a UTF-16 byte order mark but is not valid UTF-16 text; save it as UTF-8 CSV"
+        );
     }
 
     #[test]

@@ -231,13 +231,22 @@ pub fn decode_certificate(
             source_name: name(),
         });
     }
-    let der = LENIENT_BASE64
-        .decode(body.as_bytes())
-        .map_err(|e| CertReadError::BadBase64 {
-            source_name: name(),
-            what: "the text",
-            reason: base64_reason(&e),
-        })?;
+    let der = LENIENT_BASE64.decode(body.as_bytes()).map_err(|e| {
+        // A certificate's DER starts with a SEQUENCE of a long-form length (30 81..84),
+        // "MI" in base64: other text (`echo hello`) is no certificate at all, not one cut
+        // short.
+        if body.starts_with("MI") {
+            CertReadError::BadBase64 {
+                source_name: name(),
+                what: "the text",
+                reason: base64_reason(&e),
+            }
+        } else {
+            CertReadError::Unrecognised {
+                source_name: name(),
+            }
+        }
+    })?;
     Ok(CertificateInput {
         der,
         encoding: InputEncoding::Base64,
@@ -332,6 +341,26 @@ mod tests {
     fn base64_text_starting_with_zero_is_not_taken_for_der() {
         // '0' is 0x30, the SEQUENCE tag; "0M" would claim 77 bytes of contents.
         assert_eq!(der_prefix(b"0MAB"), None);
+    }
+
+    #[test]
+    fn text_that_is_no_certificate_is_not_called_cut_short() {
+        for text in ["hello\n", "hello world", "x"] {
+            assert_eq!(
+                decode_certificate(text.as_bytes(), "standard input")
+                    .unwrap_err()
+                    .to_string(),
+                "standard input is not a certificate: expected PEM (-----BEGIN CERTIFICATE-----), bare base64, or DER"
+            );
+        }
+        // The start of a certificate's base64 is one, cut short.
+        let cut = &body().concat()[..101];
+        assert_eq!(
+            decode_certificate(cut.as_bytes(), "standard input")
+                .unwrap_err()
+                .to_string(),
+            "standard input is not a certificate: the text is not valid base64 (it ends in the middle of a character group: it looks cut short); give a certificate as PEM, bare base64 or DER"
+        );
     }
 
     #[test]

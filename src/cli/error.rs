@@ -87,11 +87,13 @@ pub(crate) enum Error {
         "{0}; press Reset once and run again (if the sketch sets its own registrationId, that is the one to enroll)"
     )]
     IdConflict(#[from] dps_cert_gen::board::boot_log::IdConflict),
-    /// `--save-uds` names a file that exists.
-    #[error("{} already exists (it may hold another board's UDS) and --save-uds never overwrites a file; choose a new file name", path.display())]
+    /// `--save-uds` (`board`) or `--save` (`uds`) names a file that exists.
+    #[error("{} already exists (it may hold another board's UDS) and {flag} never overwrites a file; choose a new file name", path.display())]
     SaveUdsExists {
         /// The file.
         path: std::path::PathBuf,
+        /// The option that named it.
+        flag: &'static str,
     },
 }
 

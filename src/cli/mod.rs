@@ -7,6 +7,8 @@
 pub(crate) mod board;
 pub(crate) mod commands;
 pub(crate) mod error;
+#[cfg(test)]
+mod help_examples;
 pub(crate) mod input;
 pub(crate) mod output;
 pub(crate) mod pipeline;

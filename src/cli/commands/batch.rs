@@ -17,7 +17,7 @@ use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::text::uds_like::mask_uds_like;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -28,6 +28,15 @@ const MAX_WARNINGS_SHOWN: usize = 10;
 
 /// Arguments of `dps-cert-gen batch`.
 #[derive(Debug, Clone, Args)]
+#[command(after_help = "\
+The manifest's header row names uds and registration_id (or uds, mac and
+firmware_version); then one row per board, each with its own UDS.
+
+Examples:
+  dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
+  dps-cert-gen batch -e DevKitDPS.ino.elf --manifest - --out-dir certs -j 2
+  dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs \\
+    --jsonl certs.jsonl --keep-going")]
 pub(crate) struct BatchArgs {
     /// Firmware input, measured once for all devices.
     #[command(flatten)]
@@ -114,6 +123,48 @@ fn unwrite(outcomes: &mut [engine::Outcome], interrupted: bool) {
         o.status = Status::NotWritten;
         o.error = Some(why.to_string());
     }
+}
+
+/// Fewer certificates than this get no rate: over a few files, a rate says nothing.
+const RATE_FROM: usize = 100;
+
+/// What the batch says at its end: the certificates found done already (one line for them
+/// all: a re-run over a large batch would otherwise print thousands), and those written to
+/// `written_to` in `seconds`, with the rate for a batch large enough to have one.
+fn closing_lines(
+    written: usize,
+    already: usize,
+    total: usize,
+    out_dir: &Path,
+    written_to: &Path,
+    seconds: f64,
+    summary: &Path,
+) -> String {
+    if already == total {
+        return format!(
+            "All {total} certificates were in {} already with exactly these contents (an earlier run's): nothing to write; summary: {}",
+            out_dir.display(),
+            summary.display()
+        );
+    }
+    let mut text = String::new();
+    if already > 0 {
+        text = format!(
+            "{already} of {total} certificates were in {} already with exactly these contents (an earlier run's): counted as done\n",
+            out_dir.display()
+        );
+    }
+    let rate = if written >= RATE_FROM {
+        format!(" ({:.0} per second)", written as f64 / seconds.max(1e-9))
+    } else {
+        String::new()
+    };
+    text.push_str(&format!(
+        "Wrote {written} of {total} certificates to {} in {seconds:.2} s{rate}; summary: {}",
+        written_to.display(),
+        summary.display()
+    ));
+    text
 }
 
 /// Runs the batch: validates everything, then writes the certificates and the summary.
@@ -316,19 +367,17 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .iter()
         .filter(|o| o.status == Status::Written)
         .count();
-    if already > 0 {
-        // One line for them all: a re-run over a large batch would otherwise print thousands.
-        eprintln!(
-            "{already} of {total} certificates were in {} already with exactly these contents (an earlier run's): counted as done",
-            options.out_dir.display()
-        );
-    }
-    let seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "Wrote {written} of {total} certificates to {} in {seconds:.2} s ({:.0} per second); summary: {}",
-        options.jsonl.as_ref().unwrap_or(&options.out_dir).display(),
-        written as f64 / seconds.max(1e-9),
-        summary.display()
+        "{}",
+        closing_lines(
+            written,
+            already,
+            total,
+            &options.out_dir,
+            options.jsonl.as_ref().unwrap_or(&options.out_dir),
+            started.elapsed().as_secs_f64(),
+            &summary,
+        )
     );
     if let Some(note) = manifest.spanning_note() {
         eprintln!("note: {}", mask_uds_like(&note));
@@ -358,4 +407,31 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .into());
     }
     Ok(Finish::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_closing_lines_give_a_rate_only_to_a_large_batch_and_none_when_all_was_done() {
+        let (out, summary) = (Path::new("certs"), Path::new("certs/summary.csv"));
+        assert_eq!(
+            closing_lines(2, 0, 2, out, out, 0.019, summary),
+            "Wrote 2 of 2 certificates to certs in 0.02 s; summary: certs/summary.csv"
+        );
+        assert_eq!(
+            closing_lines(1000, 0, 1000, out, out, 0.5, summary),
+            "Wrote 1000 of 1000 certificates to certs in 0.50 s (2000 per second); summary: certs/summary.csv"
+        );
+        assert_eq!(
+            closing_lines(0, 5, 5, out, out, 0.01, summary),
+            "All 5 certificates were in certs already with exactly these contents (an earlier run's): nothing to write; summary: certs/summary.csv"
+        );
+        assert_eq!(
+            closing_lines(3, 2, 5, out, Path::new("all.jsonl"), 0.01, summary),
+            "2 of 5 certificates were in certs already with exactly these contents (an earlier run's): counted as done\n\
+             Wrote 3 of 5 certificates to all.jsonl in 0.01 s; summary: certs/summary.csv"
+        );
+    }
 }

@@ -25,6 +25,11 @@ use std::time::Duration;
 
 /// The arguments of `board`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  dps-cert-gen board info
+  dps-cert-gen board set-uds --new-uds --save-uds board1.uds --reboot
+  dps-cert-gen board provision -p DevKitDPS --new-uds --save-uds board1.uds")]
 pub(crate) struct BoardArgs {
     #[command(subcommand)]
     command: BoardCommand,
@@ -59,6 +64,10 @@ impl PortArgs {
 
 /// The arguments of `board info`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  dps-cert-gen board info                      the one DevKit plugged in
+  dps-cert-gen board info --port COM3 --json   for scripts")]
 pub(crate) struct InfoArgs {
     #[command(flatten)]
     port: PortArgs,
@@ -71,12 +80,7 @@ pub(crate) struct InfoArgs {
 #[derive(Clone, Args)]
 pub(crate) struct BoardUdsArgs {
     /// Read the UDS to set from a file ('-' for standard input); 64 hex digits.
-    #[arg(
-        long = "uds-file",
-        value_name = "PATH",
-        required_unless_present = "new_uds",
-        conflicts_with = "new_uds"
-    )]
+    #[arg(long = "uds-file", value_name = "PATH", conflicts_with = "new_uds")]
     uds_file: Option<PathBuf>,
     /// Make a new UDS from the operating system's secure random source (needs --save-uds).
     #[arg(long = "new-uds", requires = "save_uds")]
@@ -98,6 +102,14 @@ impl std::fmt::Debug for BoardUdsArgs {
 
 /// The arguments of `board set-uds`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+The UDS: --uds-file PATH (a file holding it), or --new-uds --save-uds PATH (a
+new one, saved to a new file first). The board must be in configuration mode:
+hold A, press and release Reset, let go of A.
+
+Examples:
+  dps-cert-gen board set-uds --new-uds --save-uds board1.uds --reboot
+  dps-cert-gen board set-uds --uds-file board1.uds --port /dev/ttyACM0")]
 pub(crate) struct SetUdsArgs {
     #[command(flatten)]
     port: PortArgs,
@@ -110,6 +122,12 @@ pub(crate) struct SetUdsArgs {
 
 /// The arguments of `board provision`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+The UDS: --uds-file PATH, or --new-uds --save-uds PATH (as for set-uds).
+
+Examples:
+  dps-cert-gen board provision -p DevKitDPS --new-uds --save-uds board1.uds
+  dps-cert-gen board provision -e app.ino.elf --uds-file board1.uds -o board1.pem")]
 pub(crate) struct ProvisionArgs {
     #[command(flatten)]
     port: PortArgs,
@@ -250,9 +268,17 @@ impl InfoJson {
 /// The UDS for `set-uds` and `provision`: read from `--uds-file` (asked for, hidden, with
 /// `--uds-file -` on a terminal), or made new (`--save-uds` checked to be free first).
 fn uds_to_set(args: &BoardUdsArgs) -> Result<Uds, Error> {
+    if args.uds_file.is_none() && !args.new_uds {
+        return Err(Error::Missing(
+            "the UDS to set: give --uds-file PATH (a file holding it, - for standard input), or --new-uds --save-uds PATH (a new one, saved to a new file first)".to_string(),
+        ));
+    }
     if let Some(save) = &args.save_uds {
         if save.symlink_metadata().is_ok() {
-            return Err(Error::SaveUdsExists { path: save.clone() });
+            return Err(Error::SaveUdsExists {
+                path: save.clone(),
+                flag: "--save-uds",
+            });
         }
         return Ok(random_uds()?);
     }

@@ -47,6 +47,7 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         uds: &args.uds,
         id: &args.id,
         output: &args.output,
+        extras: &args.extras,
     };
     let inputs = inputs::gather(
         &given,

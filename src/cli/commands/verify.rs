@@ -22,7 +22,7 @@ Exit status: 0 identical, 1 different (each difference named, most likely cause 
 2 bad input.
 
 Example:
-  dps-cert-gen verify enrolled.pem -p DevKitDPS -u <UDS> -i my-device-01")]
+  dps-cert-gen verify enrolled.pem -p DevKitDPS --uds-file uds.txt -i my-device-01")]
 pub(crate) struct VerifyArgs {
     /// The certificate to check (PEM, bare base64 or DER; '-' reads standard input).
     #[arg(value_name = "CERT")]

@@ -66,6 +66,14 @@ pub(crate) enum UdsSourceError {
         /// Where it came from.
         origin: Origin,
     },
+    /// The text starts as UTF-16 but is not.
+    #[error("{origin}: {source}; save it as plain text (UTF-8) holding just the 64 hex digits")]
+    Utf16 {
+        /// Where it came from.
+        origin: Origin,
+        /// What is wrong with it.
+        source: dps_cert_gen::text::utf16::Utf16Error,
+    },
     /// The text is not a UDS.
     #[error("{origin}: {source}")]
     Invalid {
@@ -187,11 +195,17 @@ fn read_bounded(input: &mut dyn Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
     Ok(text)
 }
 
-/// Parses a UDS out of text with surrounding white space.
+/// Parses a UDS out of text with surrounding white space: UTF-8 (or ASCII), or UTF-16 with
+/// its byte order mark (Windows PowerShell 5.1's `uds > uds.txt`).
 fn parse(text: &[u8], origin: Origin) -> Result<GivenUds, UdsSourceError> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(UdsSourceError::TooLarge { origin });
     }
+    let decoded = match dps_cert_gen::text::utf16::decode_with_bom(text) {
+        Ok(decoded) => decoded,
+        Err(source) => return Err(UdsSourceError::Utf16 { origin, source }),
+    };
+    let text = decoded.as_deref().map_or(text, Vec::as_slice);
     match Uds::from_pasted_bytes(text) {
         Ok((uds, decoration)) => Ok(GivenUds {
             uds,
@@ -312,6 +326,41 @@ mod tests {
         assert_eq!(g.origin, Origin::Stdin);
         assert_eq!(hex::encode(g.uds.as_bytes()), OTHER);
         assert!(resolve_with(&dash, None, OTHER, true).unwrap().is_none());
+    }
+
+    #[test]
+    fn utf16_files_with_a_byte_order_mark_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("uds.txt");
+        for little in [true, false] {
+            // As PowerShell 5.1 writes `uds > uds.txt`: the mark, the digits, CR LF.
+            let mut bytes = if little {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
+            for unit in format!("{OTHER}\r\n").encode_utf16() {
+                bytes.extend(if little {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+            std::fs::write(&file, &bytes).unwrap();
+            let g = resolve_with(&args(None, Some(&file)), None, "", false)
+                .unwrap()
+                .unwrap();
+            assert_eq!(hex::encode(g.uds.as_bytes()), OTHER);
+        }
+        std::fs::write(&file, [0xFF, 0xFE, b'0']).unwrap();
+        let e = resolve_with(&args(None, Some(&file)), None, "", false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "--uds-file {}: it starts with a UTF-16 byte order mark but is not valid UTF-16 text; save it as plain text (UTF-8) holding just the 64 hex digits",
+                file.display()
+            )
+        );
     }
 
     #[test]

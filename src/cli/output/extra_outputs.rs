@@ -108,6 +108,11 @@ impl ExtraOutputs {
         Ok(())
     }
 
+    /// Whether files besides the certificate are asked for.
+    pub(crate) fn writes_files(&self) -> bool {
+        self.device_cert.is_some() || self.alias_key.is_some()
+    }
+
     /// The files to write besides the certificate.
     pub(crate) fn files(
         &self,

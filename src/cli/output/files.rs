@@ -233,10 +233,19 @@ impl OutputFolder for BatchFolder {
     }
 
     fn holds(&self, path: &Path, contents: &[u8]) -> bool {
-        path.symlink_metadata()
-            .is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
-            && std::fs::read(path).is_ok_and(|held| held == contents)
+        holds(path, contents)
     }
+}
+
+/// Whether `path` is a regular file holding exactly `bytes` (read no further than one byte
+/// more): the one test of "already written" for a single certificate and a batch's.
+pub(crate) fn holds(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut found = Vec::with_capacity(bytes.len() + 1);
+    path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && std::fs::File::open(path)
+            .and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(&mut found))
+            .is_ok_and(|_| found == bytes)
 }
 
 /// Files staged with [`Sync::Deferred`] and named as they come: a batch's certificates.

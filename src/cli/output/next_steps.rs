@@ -6,7 +6,7 @@ use crate::cli::output::destination::Destination;
 use dps_cert_gen::registration_id::RegistrationId;
 
 /// Quotes `word` for a POSIX shell when it holds anything but plain path characters.
-fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()

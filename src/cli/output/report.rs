@@ -18,6 +18,8 @@ pub(crate) struct Outcome {
     pub verbose: Vec<String>,
     /// The extra outputs written.
     pub extras: ExtraOutputs,
+    /// The certificate file was there already with exactly these bytes: nothing was written.
+    pub unchanged: bool,
 }
 
 impl Outcome {
@@ -26,10 +28,17 @@ impl Outcome {
         let t = self.certificate.thumbprints();
         let target = match &self.destination {
             Destination::File(p) => p.display().to_string(),
-            Destination::Stdout | Destination::BareBase64 => "standard output".to_string(),
+            Destination::Stdout | Destination::BareBase64 => {
+                "the certificate to standard output".to_string()
+            }
+        };
+        let wrote = if self.unchanged {
+            format!("{target} holds this certificate already, byte for byte: nothing written")
+        } else {
+            format!("Wrote {target}")
         };
         let mut report = format!(
-            "Wrote {target}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
+            "{wrote}\n  registration ID: {}\n  SHA-1 thumbprint:   {}\n  SHA-256 thumbprint:\n    {}\n",
             self.certificate.registration_id, t.sha1, t.sha256
         );
         if let Some(p) = &self.extras.device_cert {

@@ -22,6 +22,7 @@ const PROBE_AFTER: Duration = Duration::from_secs(1);
 
 /// One line of what the tool is doing, on standard error.
 pub(crate) fn say(text: &str) {
+    let text = crate::cli::sys::style::wrap(text, 0, crate::cli::sys::style::width());
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
@@ -202,7 +203,7 @@ pub(crate) fn set_uds(
         },
     )?;
     if let Some(path) = to_set.save {
-        crate::cli::pipeline::new_uds::save_uds(path, to_set.uds)?;
+        crate::cli::pipeline::new_uds::save_uds(path, to_set.uds, "--save-uds")?;
         say(&format!(
             "Saved the new UDS to {} (readable by you only): keep it, the board's certificate is made from it",
             path.display()

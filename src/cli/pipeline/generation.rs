@@ -7,7 +7,7 @@ use crate::cli::input::args::FirmwareInput;
 use crate::cli::output::destination::Destination;
 use crate::cli::output::extra_outputs::{CERT_MODE, ExtraOutputs};
 use crate::cli::output::file_set::{PlannedFile, check_all, write_all_or_none};
-use crate::cli::output::files::check_writable;
+use crate::cli::output::files::{OutputError, check_writable, holds};
 use crate::cli::output::report::Outcome;
 use crate::cli::output::{stdout as standard_output, verbose};
 use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
@@ -38,8 +38,17 @@ pub(crate) struct Request {
 /// Checks the destination, measures the firmware, derives the certificate, and writes it.
 /// Bytes for standard output go to `stdout`; nothing is written when any step fails.
 pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, Error> {
+    // A file there already (and no --force) is refused unless it holds this very certificate
+    // (then there is nothing to write): the run goes on to find out. Not with extra outputs,
+    // which would have to be written anyway.
+    let mut exists = None;
     if let Destination::File(path) = &request.destination {
-        check_writable(path, request.force)?;
+        match check_writable(path, request.force) {
+            Err(e @ OutputError::Exists { .. }) if !request.extras.writes_files() => {
+                exists = Some(e);
+            }
+            result => result?,
+        }
     }
     request.extras.check(&request.destination)?;
     let extra_paths = [&request.extras.device_cert, &request.extras.alias_key];
@@ -53,6 +62,19 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
     warnings.extend(measured.warnings.iter().cloned());
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let certificate = generate(&request.uds, &measurements, &request.registration_id)?;
+    if let (Some(e), Destination::File(path)) = (exists, &request.destination) {
+        if !holds(path, &request.format.encode(&certificate.der)) {
+            return Err(e.into());
+        }
+        return Ok(Outcome {
+            certificate,
+            destination: request.destination.clone(),
+            warnings,
+            verbose: verbose::lines_with_id(&measured, &request.registration_id),
+            extras: request.extras.clone(),
+            unchanged: true,
+        });
+    }
     let mut files = request.extras.files(&certificate)?;
     // The certificate file and the extra outputs: all of them, or none.
     if let Destination::File(path) = &request.destination {
@@ -89,5 +111,18 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
         warnings,
         verbose: verbose::lines_with_id(&measured, &request.registration_id),
         extras: request.extras.clone(),
+        unchanged: false,
     })
+}
+
+/// The bytes of the certificate file `firmware`, `uds` and `id` give in `format`.
+pub(crate) fn certificate_file(
+    firmware: &FirmwareInput,
+    uds: &Uds,
+    id: &RegistrationId,
+    format: CertFormat,
+) -> Result<Vec<u8>, Error> {
+    let measured = firmware.measure()?;
+    let certificate = generate(uds, &FirmwareMeasurements::of(&measured.regions), id)?;
+    Ok(format.encode(&certificate.der))
 }

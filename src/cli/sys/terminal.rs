@@ -112,6 +112,7 @@ impl<I: Input, S: Screen> Console for Terminal<I, S> {
     fn refuse(&mut self, text: &str) {
         let e = style::ERROR;
         let text = dps_cert_gen::text::uds_like::mask_uds_like(text);
+        let text = style::wrap(&text, "try again: ".len(), style::width());
         self.screen.show(&format!("{e}try again:{e:#} {text}\n"));
     }
 }

@@ -9,9 +9,9 @@ use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
 use crate::cli::input::prompt::{self, Board, Console};
 use crate::cli::input::uds_source::{self, COMMAND_LINE_WARNING};
 use crate::cli::output::destination::{Destination, OutputArgs};
-use crate::cli::output::extra_outputs::ExtraOutputs;
-use crate::cli::output::files::{OutputError, check_writable};
-use crate::cli::pipeline::generation::Request;
+use crate::cli::output::extra_outputs::{ExtraOutputArgs, ExtraOutputs};
+use crate::cli::output::files::{OutputError, holds};
+use crate::cli::pipeline::generation::{Request, certificate_file};
 use dps_cert_gen::dice::sample_uds;
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::registration_id::RegistrationId;
@@ -31,6 +31,8 @@ pub(super) struct Given<'a> {
     pub id: &'a IdArgs,
     /// Output.
     pub output: &'a OutputArgs,
+    /// The extra outputs asked for.
+    pub extras: &'a ExtraOutputArgs,
 }
 
 /// Everything the generator needs, validated.
@@ -49,8 +51,9 @@ pub(crate) struct Inputs {
     /// The warnings about the UDS already shown on the console (given with `-u`; the
     /// tutorial's sample or near it), for a report that lists every warning (`--json`).
     pub warnings: Vec<String>,
-    /// Where the UDS came from, when it was not typed or given with `-u`: shown once the
-    /// certificate is made.
+    /// Where the UDS came from, when it was not typed or given with `-u`, and not yet shown
+    /// (a session with questions shows it where the UDS question is skipped): shown once
+    /// the certificate is made.
     pub uds_note: Option<String>,
     /// The file chosen at the prompt instead of one that exists.
     pub out_instead: Option<PathBuf>,
@@ -148,6 +151,15 @@ pub(crate) fn gather(
     } else {
         args.firmware.resolve()?
     };
+    // In a session with questions, where the UDS came from is said where its question is
+    // skipped; otherwise once the certificate is made.
+    let uds_note = match uds_note {
+        Some(note) if asking => {
+            crate::cli::sys::style::note(&note);
+            None
+        }
+        note => note,
+    };
     let uds = match given_uds {
         Some(given) => given.uds,
         None => prompt::ask_uds(console)?,
@@ -173,10 +185,17 @@ pub(crate) fn gather(
     };
     let mut force = args.output.force;
     let mut out_instead = None;
+    // A file that holds this very certificate already is not asked about: the run says so
+    // and writes nothing.
     if asking
         && !force
         && let Destination::File(path) = args.output.destination(&registration_id)
-        && let Err(OutputError::Exists { .. }) = check_writable(&path, false)
+        && path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && (args.extras.outputs().writes_files()
+            || !holds(
+                &path,
+                &certificate_file(&firmware, &uds, &registration_id, args.output.format.into())?,
+            ))
     {
         match prompt::ask_overwrite(console, &path)? {
             prompt::Overwrite::Yes => force = true,
