@@ -53,6 +53,9 @@ pub(crate) enum Error {
     /// The batch command failed (manifest, rows, writes).
     #[error("{}{}", .0, advice::batch(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
+    /// The batch summary could not be made (a fault of the tool, not of the input).
+    #[error(transparent)]
+    Summary(#[from] dps_cert_gen::batch::summary::SummaryError),
     /// The board's serial port could not be found or opened; `flag` is the option that
     /// names a port (`--port`, `--board`).
     #[error("{}{}", .source, advice::port(.source, .flag))]
@@ -225,6 +228,7 @@ impl Error {
             Error::Prompt(e) => e.is_input_error(),
             Error::Certificate(_) | Error::CertInput(_) | Error::ExtraOutput(_) => true,
             Error::Batch(e) => e.is_input_error(),
+            Error::Summary(_) => false,
             Error::Port {
                 source:
                     crate::cli::board::link::LinkError::Choice(

@@ -269,7 +269,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             outcomes
         }
     };
-    let contents = format.render(&manifest.extra_columns, &outcomes);
+    let contents = format.render(&manifest.extra_columns, &outcomes)?;
     write_atomic(&summary, &contents, replace_summary, 0o644)?;
 
     let failed: Vec<_> = outcomes
