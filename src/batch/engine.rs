@@ -79,8 +79,8 @@ pub enum BatchError {
         /// The path.
         path: PathBuf,
     },
-    /// With `--jsonl`: an extra column has the name of a field every line has.
-    #[error("the manifest {} has a column named {column}, a field every --jsonl line has already; rename that column", manifest.display())]
+    /// Into one JSON-lines file: an extra column has the name of a field every line has.
+    #[error("the manifest {} has a column named {column}, a field every line of the JSON-lines file has already; rename that column", manifest.display())]
     JsonlColumn {
         /// The manifest.
         manifest: PathBuf,
@@ -213,6 +213,11 @@ pub struct Outcome {
 pub trait CertSink: Sync {
     /// Writes one certificate file, all or nothing.
     fn write(&self, path: &Path, contents: &[u8]) -> std::io::Result<()>;
+
+    /// The message for a failed [`CertSink::write`] of `path` (other than
+    /// `AlreadyExists`), as the row's error in the outcome: the sink words its own
+    /// failures (`cannot write PATH: REASON`).
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String;
 }
 
 /// One certificate, ready to write.
@@ -463,18 +468,14 @@ const WRITE_QUEUE: usize = 8;
 /// Certificates on their way to the writer: row index, file, contents.
 type ToWrite<'a> = Vec<(usize, &'a Path, Vec<u8>)>;
 
-fn describe(path: &Path, e: &std::io::Error) -> String {
+fn describe(sink: &dyn CertSink, path: &Path, e: &std::io::Error) -> String {
     if e.kind() == std::io::ErrorKind::AlreadyExists {
         return RowError::Exists {
             path: path.to_path_buf(),
         }
         .to_string();
     }
-    format!(
-        "cannot write {}: {}",
-        path.display(),
-        crate::text::io_reason::reason(e)
-    )
+    sink.describe(path, e)
 }
 
 /// Derives the certificates of the valid rows in parallel (`options.jobs` threads, in chunks
@@ -550,7 +551,9 @@ pub fn run(
                     if stopped() {
                         continue;
                     }
-                    let result = sink.write(path, &contents).map_err(|e| describe(path, &e));
+                    let result = sink
+                        .write(path, &contents)
+                        .map_err(|e| describe(sink, path, &e));
                     if result.is_err() && !options.keep_going {
                         failed.store(true, Ordering::Relaxed);
                     }

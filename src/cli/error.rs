@@ -51,7 +51,7 @@ pub(crate) enum Error {
     #[error(transparent)]
     ExtraOutput(#[from] crate::cli::extra_outputs::ExtraOutputError),
     /// The batch command failed (manifest, rows, writes).
-    #[error("{}{}", .0, advice::batch(.0))]
+    #[error("{}", advice::batch_text(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
     /// The batch summary could not be made (a fault of the tool, not of the input).
     #[error(transparent)]
@@ -85,6 +85,8 @@ pub(crate) enum Error {
     },
 }
 
+pub(crate) use advice::firmware_warning;
+
 /// What to do about a library error, in this tool's flags: appended to its message.
 mod advice {
     use crate::cli::board::link::LinkError;
@@ -95,6 +97,7 @@ mod advice {
     use dps_cert_gen::board::port_choice::PortChoiceError;
     use dps_cert_gen::firmware::elf_file::ElfError;
     use dps_cert_gen::firmware::files::FirmwareError;
+    use dps_cert_gen::firmware::measurement::FirmwareWarning;
     use dps_cert_gen::registration_id::IdError;
 
     pub(super) fn id(e: &IdError) -> &'static str {
@@ -102,13 +105,49 @@ mod advice {
             IdError::EmptyId => {
                 "; give one with -i, or give --mac and --firmware-version to build the board's default ID"
             }
+            IdError::IsTheUds => {
+                "; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS"
+            }
             _ => "",
+        }
+    }
+
+    /// A firmware warning as the user reads it.
+    pub(crate) fn firmware_warning(w: &FirmwareWarning) -> String {
+        match w {
+            FirmwareWarning::OriginOverridden {
+                given,
+                listed,
+                map,
+                line,
+            } => format!(
+                "--flash-origin 0x{given:08x} overrides the FLASH origin 0x{listed:08x} that {} lists on line {line}",
+                map.display()
+            ),
+            FirmwareWarning::ElfNotCompared(e) => format!(
+                "the .bin + .map were not compared with the ELF beside them: {}",
+                firmware_fact(e)
+            ),
+            _ => w.to_string(),
+        }
+    }
+
+    /// A firmware error's own message, with the system's reason for a failed read worded.
+    fn firmware_fact(e: &FirmwareError) -> String {
+        match e {
+            FirmwareError::Read { path, source } => format!(
+                "cannot read {}: {}; check the path (the Arduino build writes it to the sketch's build folder)",
+                path.display(),
+                crate::cli::io_words::read(source)
+            ),
+            _ => e.to_string(),
         }
     }
 
     /// The whole message for a firmware error.
     pub(super) fn firmware_text(e: &FirmwareError) -> String {
         match e {
+            FirmwareError::Read { .. } => firmware_fact(e),
             // The flag the value came from leads the sentence.
             FirmwareError::FlashOriginWithoutMap { elf } => format!(
                 "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
@@ -187,7 +226,24 @@ mod advice {
         }
     }
 
-    pub(super) fn batch(e: &BatchError) -> &'static str {
+    /// The whole message for a batch error.
+    pub(super) fn batch_text(e: &BatchError) -> String {
+        match e {
+            // The flag is inside the sentence.
+            BatchError::JsonlColumn { manifest, column } => format!(
+                "the manifest {} has a column named {column}, a field every --jsonl line has already; rename that column",
+                manifest.display()
+            ),
+            BatchError::Manifest(ManifestError::Read { path, source }) => format!(
+                "cannot read the manifest {}: {}; check the --manifest path",
+                path.display(),
+                crate::cli::io_words::read(source)
+            ),
+            _ => format!("{e}{}", batch(e)),
+        }
+    }
+
+    fn batch(e: &BatchError) -> &'static str {
         match e {
             BatchError::InvalidRows { .. } => {
                 ": fix them, or use --keep-going to write the valid rows"
@@ -197,7 +253,6 @@ mod advice {
             }
             BatchError::OutDirNotFolder { .. } => "; choose another --out-dir",
             BatchError::Threads { .. } => "; try a smaller --jobs",
-            BatchError::Manifest(ManifestError::Read { .. }) => "; check the --manifest path",
             _ => "",
         }
     }

@@ -12,6 +12,7 @@ pub(crate) mod error;
 pub(crate) mod extra_outputs;
 pub(crate) mod generate_json;
 pub(crate) mod inputs;
+pub(crate) mod io_words;
 pub(crate) mod next_steps;
 pub(crate) mod output;
 pub(crate) mod output_set;

@@ -126,7 +126,7 @@ pub(crate) fn write_atomic(
     check_writable(path, force)?;
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(&e),
+        reason: crate::cli::io_words::write(&e),
     };
     let staged = crate::cli::sys::staged_file::stage(path, bytes, mode).map_err(fail)?;
     staged.persist(path, force).map_err(|e| {
@@ -155,7 +155,7 @@ pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
     use crate::cli::sys::folder_lock::{Locked, lock_folder};
     let fail = |e: std::io::Error| OutputError::Write {
         path: dir.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(&e),
+        reason: crate::cli::io_words::write(&e),
     };
     let made = (!dir.exists()).then(|| dir.to_path_buf());
     std::fs::create_dir_all(dir).map_err(fail)?;
@@ -207,7 +207,7 @@ impl BatchFiles {
         let written = self.written.lock().map(|w| w.clone()).unwrap_or_default();
         crate::cli::sys::staged_file::sync_files(&written, dir).map_err(|e| OutputError::Write {
             path: dir.to_path_buf(),
-            reason: dps_cert_gen::text::io_reason::reason(&e),
+            reason: crate::cli::io_words::write(&e),
         })
     }
 }
@@ -222,6 +222,10 @@ impl dps_cert_gen::batch::engine::CertSink for BatchFiles {
             written.push(path.to_path_buf());
         }
         Ok(())
+    }
+
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String {
+        write_words(path, error)
     }
 }
 
@@ -288,6 +292,19 @@ impl dps_cert_gen::batch::engine::CertSink for JsonLines {
         }
         result
     }
+
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String {
+        write_words(path, error)
+    }
+}
+
+/// A batch row's failed write, as its outcome says it.
+fn write_words(path: &Path, e: &std::io::Error) -> String {
+    format!(
+        "cannot write {}: {}",
+        path.display(),
+        crate::cli::io_words::write(e)
+    )
 }
 
 impl JsonLines {
@@ -315,7 +332,7 @@ impl JsonLines {
 fn write_error(path: &Path, e: &std::io::Error) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(e),
+        reason: crate::cli::io_words::write(e),
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 pub(crate) fn outcome(result: io::Result<()>) -> Result<(), Error> {
     match result {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(OutputError::Stdout {
-            reason: dps_cert_gen::text::io_reason::reason(&e),
+            reason: crate::cli::io_words::write(&e),
         }
         .into()),
         _ => Ok(()),

@@ -1,6 +1,5 @@
 //! Text for people from sources the tool does not control: untrusted bytes made printable,
-//! and the system's reasons for a failed read or write put in plain words.
+//! and what looks like a UDS masked.
 
-pub mod io_reason;
 pub mod printable;
 pub mod uds_like;

@@ -139,7 +139,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
     }
     for w in &measured.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::cli::error::firmware_warning(w));
     }
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let options = args.options();
