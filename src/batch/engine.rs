@@ -214,9 +214,9 @@ pub trait CertSink: Sync {
     /// Writes one certificate file, all or nothing.
     fn write(&self, path: &Path, contents: &[u8]) -> std::io::Result<()>;
 
-    /// The message for a failed [`CertSink::write`] of `path` (other than
-    /// `AlreadyExists`), as the row's error in the outcome: the sink words its own
-    /// failures (`cannot write PATH: REASON`).
+    /// The message for a failed [`CertSink::write`] of `path`, as the row's error in the
+    /// outcome: the sink words its own failures (`cannot write PATH: REASON`, or for
+    /// `AlreadyExists` what [`RowError::Exists`] says, with the caller's advice).
     fn describe(&self, path: &Path, error: &std::io::Error) -> String;
 }
 
@@ -468,16 +468,6 @@ const WRITE_QUEUE: usize = 8;
 /// Certificates on their way to the writer: row index, file, contents.
 type ToWrite<'a> = Vec<(usize, &'a Path, Vec<u8>)>;
 
-fn describe(sink: &dyn CertSink, path: &Path, e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::AlreadyExists {
-        return RowError::Exists {
-            path: path.to_path_buf(),
-        }
-        .to_string();
-    }
-    sink.describe(path, e)
-}
-
 /// Derives the certificates of the valid rows in parallel (`options.jobs` threads, in chunks
 /// of rows) and writes them from one more thread (files created in one folder from several
 /// threads at once took several times the system time on ext4, and were slower overall). Returns one outcome per manifest row, in manifest order; invalid rows are
@@ -553,7 +543,7 @@ pub fn run(
                     }
                     let result = sink
                         .write(path, &contents)
-                        .map_err(|e| describe(sink, path, &e));
+                        .map_err(|e| sink.describe(path, &e));
                     if result.is_err() && !options.keep_going {
                         failed.store(true, Ordering::Relaxed);
                     }

@@ -162,14 +162,15 @@ pub enum RowError {
         /// The line where it first appears.
         first_line: u64,
     },
-    /// Something other than a regular file is where the certificate goes: never replaced.
-    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir", path.display())]
+    /// Something other than a regular file is where the certificate goes: never replaced,
+    /// not even when overwriting is allowed.
+    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket), and the batch never replaces one", path.display())]
     NotAFile {
         /// The path.
         path: PathBuf,
     },
-    /// The certificate file exists and `--force` was not given.
-    #[error("{} already exists with other contents; use --force to overwrite it, or choose another --out-dir", path.display())]
+    /// The certificate file exists, and overwriting was not allowed.
+    #[error("{} already exists with other contents", path.display())]
     Exists {
         /// The file.
         path: PathBuf,

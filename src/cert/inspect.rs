@@ -24,7 +24,6 @@ use x509_cert::der::asn1::{AnyRef, ObjectIdentifier, UintRef};
 use x509_cert::der::{Decode, Encode, Reader};
 use x509_cert::name::Name;
 
-
 /// The organisation Microsoft's RIoT reference code and its emulator put in their names.
 const RIOT_TEST_ORGANIZATION: &str = "MSR_TEST";
 /// The subject CN RIoT's reference code gives the DeviceID certificate.

@@ -18,7 +18,8 @@ pub(crate) const CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1
 /// SHA-256 (the FWID's hash).
 pub(crate) const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 /// An elliptic-curve public key.
-pub(crate) const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+pub(crate) const EC_PUBLIC_KEY: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// The curve P-256.
 pub(crate) const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 /// An RSA public key.
@@ -105,7 +106,10 @@ mod tests {
     #[test]
     fn names_and_arcs() {
         assert_eq!(curve_name(&PRIME256V1), "P-256");
-        assert_eq!(signature_algorithm_name(&ECDSA_WITH_SHA256), "ecdsa-with-SHA256");
+        assert_eq!(
+            signature_algorithm_name(&ECDSA_WITH_SHA256),
+            "ecdsa-with-SHA256"
+        );
         assert_eq!(signature_algorithm_name(&PRIME256V1), "1.2.840.10045.3.1.7");
         assert_eq!(curve_name(&COMMON_NAME), "2.5.4.3");
         assert_eq!(arcs(&RIOT_COMPOSITE_ID), [1, 3, 6, 1, 4, 1, 311, 89, 3, 1]);

@@ -275,7 +275,11 @@ mod tests {
             constructed: false,
             number: TagNumber(2),
         };
-        let dns = element(Tag::Sequence, &[&element(dns_name, &[b"a.example"]).unwrap()]).unwrap();
+        let dns = element(
+            Tag::Sequence,
+            &[&element(dns_name, &[b"a.example"]).unwrap()],
+        )
+        .unwrap();
         assert_eq!(riot_identity_from_san(&dns).unwrap(), None);
         // An otherName of another type, holding something that is not a composite ID.
         let upn = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
@@ -324,7 +328,8 @@ mod tests {
 
     /// A SubjectPublicKeyInfo of `algorithm` with `parameters` (DER) around `key`.
     fn spki_of(algorithm: &ObjectIdentifier, parameters: &[u8], key: &[u8]) -> Vec<u8> {
-        let algorithm = element(Tag::Sequence, &[&algorithm.to_der().unwrap(), parameters]).unwrap();
+        let algorithm =
+            element(Tag::Sequence, &[&algorithm.to_der().unwrap(), parameters]).unwrap();
         let key = BitStringRef::from_bytes(key).unwrap().to_der().unwrap();
         element(Tag::Sequence, &[&algorithm, &key]).unwrap()
     }

@@ -140,6 +140,14 @@ mod advice {
                 path.display(),
                 crate::cli::io_words::read(source)
             ),
+            FirmwareError::Elf {
+                source: ElfError::NoSymbolTable,
+                ..
+            } => format!("{e}, or -b and -m"),
+            FirmwareError::Elf {
+                source: ElfError::SectionDisagrees { .. },
+                ..
+            } => format!("{e}, or use -b and -m"),
             _ => e.to_string(),
         }
     }
@@ -147,13 +155,12 @@ mod advice {
     /// The whole message for a firmware error.
     pub(super) fn firmware_text(e: &FirmwareError) -> String {
         match e {
-            FirmwareError::Read { .. } => firmware_fact(e),
             // The flag the value came from leads the sentence.
             FirmwareError::FlashOriginWithoutMap { elf } => format!(
                 "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
                 elf.display()
             ),
-            _ => format!("{e}{}", firmware(e)),
+            _ => format!("{}{}", firmware_fact(e), firmware(e)),
         }
     }
 
@@ -179,8 +186,8 @@ mod advice {
                     "; -e takes the NAME.ino.elf that the Arduino build writes beside the .bin (for the .bin, use -b with -m)"
                 }
                 ElfError::Damaged { .. } => "; rebuild the sketch, or use -b and -m",
-                // Its advice stays in the library's text: it is also shown as a warning
-                // when an ELF found beside the .bin + .map cannot be compared.
+                // (Its advice is in `firmware_fact`: the same when an ELF found beside the
+                // .bin + .map cannot be compared.)
                 ElfError::NoSymbolTable => "",
                 ElfError::NoContents { .. } => {
                     "; use the NAME.ino.elf of a complete build, or -b and -m"

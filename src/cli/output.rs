@@ -300,11 +300,33 @@ impl dps_cert_gen::batch::engine::CertSink for JsonLines {
 
 /// A batch row's failed write, as its outcome says it.
 fn write_words(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        let exists = dps_cert_gen::batch::manifest::RowError::Exists {
+            path: path.to_path_buf(),
+        };
+        return row_text(&exists);
+    }
     format!(
         "cannot write {}: {}",
         path.display(),
         crate::cli::io_words::write(e)
     )
+}
+
+/// A batch row's error as the user reads it: the library's words, with the advice in this
+/// tool's flags for a file in the way.
+pub(crate) fn row_text(e: &dps_cert_gen::batch::manifest::RowError) -> String {
+    use dps_cert_gen::batch::manifest::RowError;
+    match e {
+        RowError::Exists { .. } => {
+            format!("{e}; use --force to overwrite it, or choose another --out-dir")
+        }
+        RowError::NotAFile { path } => format!(
+            "{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir",
+            path.display()
+        ),
+        _ => e.to_string(),
+    }
 }
 
 impl JsonLines {

@@ -175,10 +175,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let level = if args.keep_going { "warning" } else { "error" };
     for (i, e) in checked.invalid() {
         if let Some(row) = manifest.rows.get(i) {
-            eprintln!(
-                "{level}: {}",
-                mask_uds_like(&e.at(&manifest.path, row.line))
-            );
+            let text = crate::cli::output::row_text(e);
+            let line = format!("{} line {}: {text}", manifest.path.display(), row.line);
+            eprintln!("{level}: {}", mask_uds_like(&line));
         }
     }
     if invalid > 0 && !args.keep_going {
