@@ -1,5 +1,12 @@
 //! Encodings a user needs (spec section 8): PEM (RFC 7468, 64 columns, LF), bare base64 on
 //! one line, DER, the portal's thumbprints, and the SEC1 PEM of a private key.
+//!
+//! Certificates are PEM-encoded with the `pem` crate. The private key is the one exception:
+//! `pem::encode_config` builds its text in a `String` that grows (each reallocation frees a
+//! copy of the key's text unwiped) and keeps the base64 in a second, unwiped `String`. So the
+//! key is encoded by `p256` itself (`SecretKey::to_sec1_pem`, the RustCrypto PEM encoder),
+//! which writes into one buffer sized in advance and hands it back as `Zeroizing`; a test
+//! below holds its bytes to what the `pem` crate writes.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -81,37 +88,10 @@ pub fn sec1_private_key_der(key: &SecretKey) -> Option<Zeroizing<Vec<u8>>> {
     key.to_sec1_der().ok()
 }
 
-/// The SEC1 `ECPrivateKey` as PEM (`-----BEGIN EC PRIVATE KEY-----`, 64 columns, LF). Built
-/// in one buffer sized in advance, so that no copy of the key is left behind in memory that
-/// was freed while it grew.
+/// The SEC1 `ECPrivateKey` as PEM (`-----BEGIN EC PRIVATE KEY-----`, 64 columns, LF), in
+/// memory that is wiped on drop (see the module's notes).
 pub fn sec1_private_key_pem(key: &SecretKey) -> Option<Zeroizing<String>> {
-    let der = sec1_private_key_der(key)?;
-    Some(secret_pem("EC PRIVATE KEY", &der))
-}
-
-/// PEM of secret bytes: every intermediate buffer is wiped on drop and none ever grows.
-fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
-    let b64_len = der.len().div_ceil(3) * 4;
-    let lines = b64_len.div_ceil(64);
-    let mut b64 = Zeroizing::new(String::with_capacity(b64_len));
-    STANDARD.encode_string(der, &mut b64);
-    let mut text = Zeroizing::new(String::with_capacity(
-        2 * (label.len() + 16) + b64_len + lines,
-    ));
-    text.push_str("-----BEGIN ");
-    text.push_str(label);
-    text.push_str("-----\n");
-    let mut rest: &str = &b64;
-    while !rest.is_empty() {
-        let (line, tail) = rest.split_at(rest.len().min(64));
-        text.push_str(line);
-        text.push('\n');
-        rest = tail;
-    }
-    text.push_str("-----END ");
-    text.push_str(label);
-    text.push_str("-----\n");
-    text
+    key.to_sec1_pem(p256::pkcs8::LineEnding::LF).ok()
 }
 
 #[cfg(test)]
@@ -135,13 +115,13 @@ mod tests {
     }
 
     #[test]
-    fn secret_pem_is_what_the_pem_crate_writes() {
-        for len in [0usize, 1, 2, 3, 47, 48, 49, 121, 200] {
-            let der: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+    fn the_key_pem_is_what_the_pem_crate_writes() {
+        for scalar in [1u8, 7, 0x42, 0xc0] {
+            let key = SecretKey::from_bytes(&[scalar; 32].into()).unwrap();
+            let der = sec1_private_key_der(&key).unwrap();
             let expected =
-                pem::encode_config(&pem::Pem::new("EC PRIVATE KEY", der.clone()), pem_config());
-            let text = secret_pem("EC PRIVATE KEY", &der);
-            assert_eq!(*text, expected, "{len} bytes");
+                pem::encode_config(&pem::Pem::new("EC PRIVATE KEY", der.to_vec()), pem_config());
+            assert_eq!(*sec1_private_key_pem(&key).unwrap(), expected);
         }
     }
 

@@ -48,7 +48,7 @@ pub enum IdError {
     },
     /// The registration ID given is the board's UDS (neither is repeated in the message).
     #[error(
-        "the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS"
+        "the registration ID given is the UDS: the ID goes into the public certificate, its file name and the DPS portal, so it must never be the secret"
     )]
     IsTheUds,
     /// Not a MAC address.

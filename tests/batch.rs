@@ -645,6 +645,10 @@ impl CertSink for FailingWriter {
         tmp.persist_noclobber(path).map_err(|e| e.error)?;
         Ok(())
     }
+
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String {
+        format!("cannot write {}: {error}", path.display())
+    }
 }
 
 fn library_batch(

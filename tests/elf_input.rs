@@ -206,7 +206,7 @@ fn a_map_from_another_build_is_a_warning_with_both_lengths() {
     let m = measure_bin_map(&bin, &map, None).unwrap();
     assert_eq!(m.map_extent.as_ref().unwrap().image_len, 0xf4);
     assert_eq!(
-        m.warnings,
+        m.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         [format!(
             "{} describes an image of 244 bytes (0xf4: its sections end at 0x0800c0f4, .text on line 21), but {} is 248 bytes (0xf8); the .bin and .map probably come from different builds, so the certificate may not match the board: use the files of one build: rebuild the sketch, flash that build's .bin, and give its .elf, or its .bin and .map",
             map.display(),
@@ -320,7 +320,7 @@ fn a_foreign_architecture_is_measured_with_a_warning() {
     let path = extra("not-arm", "DevKitDPS.ino.elf");
     let m = measure_elf_file(&path).unwrap();
     assert_eq!(
-        m.warnings,
+        m.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         [format!(
             "{} is an ELF for X86_64 (64-bit), not 32-bit ARM like the AZ3166's firmware; measured anyway, but the certificate only matches a board that runs exactly these bytes",
             path.display()

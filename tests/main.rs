@@ -22,6 +22,7 @@ mod firmware_cli;
 mod fuzz_regressions;
 mod help;
 mod inspect;
+mod library_names_no_flag;
 mod limits;
 mod map_sections;
 mod messages;

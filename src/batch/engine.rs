@@ -80,8 +80,8 @@ pub enum BatchError {
         /// The path.
         path: PathBuf,
     },
-    /// With `--jsonl`: an extra column has the name of a field every line has.
-    #[error("the manifest {} has a column named {column}, a field every --jsonl line has already; rename that column", manifest.display())]
+    /// Into one JSON-lines file: an extra column has the name of a field every line has.
+    #[error("the manifest {} has a column named {column}, a field every line of the JSON-lines file has already; rename that column", manifest.display())]
     JsonlColumn {
         /// The manifest.
         manifest: PathBuf,
@@ -212,6 +212,11 @@ pub struct Outcome {
 pub trait CertSink: Sync {
     /// Writes one certificate file, all or nothing.
     fn write(&self, path: &Path, contents: &[u8]) -> std::io::Result<()>;
+
+    /// The message for a failed [`CertSink::write`] of `path`, as the row's error in the
+    /// outcome: the sink words its own failures (`cannot write PATH: REASON`, or for
+    /// `AlreadyExists` what [`RowError::Exists`] says, with the caller's advice).
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String;
 }
 
 /// One certificate, ready to write.
@@ -469,20 +474,6 @@ const WRITE_QUEUE: usize = 8;
 /// Certificates on their way to the writer: row index, file, contents.
 type ToWrite<'a> = Vec<(usize, &'a Path, Vec<u8>)>;
 
-fn describe(path: &Path, e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::AlreadyExists {
-        return RowError::Exists {
-            path: path.to_path_buf(),
-        }
-        .to_string();
-    }
-    format!(
-        "cannot write {}: {}",
-        path.display(),
-        crate::text::io_reason::reason(e)
-    )
-}
-
 /// Derives the certificates of the valid rows in parallel (`options.jobs` threads, in chunks
 /// of rows) and writes them from one more thread (files created in one folder from several
 /// threads at once took several times the system time on ext4, and were slower overall). Returns one outcome per manifest row, in manifest order; invalid rows are
@@ -556,7 +547,9 @@ pub fn run(
                     if stopped() {
                         continue;
                     }
-                    let result = sink.write(path, &contents).map_err(|e| describe(path, &e));
+                    let result = sink
+                        .write(path, &contents)
+                        .map_err(|e| sink.describe(path, &e));
                     if result.is_err() && !options.keep_going {
                         failed.store(true, Ordering::Relaxed);
                     }

@@ -25,15 +25,17 @@ pub const VERSION_COLUMN: &str = "firmware_version";
 const HEADER_HINT: &str = "the header row must name the columns uds and registration_id, or uds, mac and firmware_version";
 
 /// Why the manifest as a whole cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Error)]
 pub enum ManifestError {
-    /// The file could not be read.
-    #[error("cannot read the manifest {}: {reason}", path.display())]
+    /// The file could not be read. The message names the file; the system's reason is the
+    /// source, for the caller to word.
+    #[error("cannot read the manifest {}", path.display())]
     Read {
         /// The manifest.
         path: PathBuf,
-        /// The system's words.
-        reason: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
     },
     /// No header row.
     #[error("the manifest {} is empty; {HEADER_HINT}, followed by one row per device", path.display())]
@@ -183,14 +185,15 @@ pub enum RowError {
         /// The line where it first appears.
         first_line: u64,
     },
-    /// Something other than a regular file is where the certificate goes: never replaced.
-    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir", path.display())]
+    /// Something other than a regular file is where the certificate goes: never replaced,
+    /// not even when overwriting is allowed.
+    #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket), and the batch never replaces one", path.display())]
     NotAFile {
         /// The path.
         path: PathBuf,
     },
-    /// The certificate file exists and `--force` was not given.
-    #[error("{} already exists with other contents; use --force to overwrite it, or choose another --out-dir", path.display())]
+    /// The certificate file exists, and overwriting was not allowed.
+    #[error("{} already exists with other contents", path.display())]
     Exists {
         /// The file.
         path: PathBuf,
@@ -271,13 +274,9 @@ impl Manifest {
     /// Reads and parses a manifest file.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
         use crate::limits::{Bounded, read_at_most};
-        let read_error = |e: std::io::Error| ManifestError::Read {
+        let read_error = |source: std::io::Error| ManifestError::Read {
             path: path.to_path_buf(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                std::io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
-                _ => crate::text::io_reason::reason(&e),
-            },
+            source,
         };
         if path.is_dir() {
             return Err(read_error(std::io::Error::from(
@@ -299,9 +298,9 @@ impl Manifest {
         let mut bytes = Zeroizing::new(Vec::new());
         std::io::Read::take(input, MAX_MANIFEST_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| ManifestError::Read {
+            .map_err(|source| ManifestError::Read {
                 path: name.to_path_buf(),
-                reason: crate::text::io_reason::reason(&e),
+                source,
             })?;
         if bytes.len() as u64 > MAX_MANIFEST_BYTES {
             return Err(ManifestError::TooLarge {

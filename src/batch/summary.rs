@@ -10,6 +10,47 @@
 use crate::batch::engine::{Outcome, Status};
 use crate::text::record_cell::safe_text;
 use serde_json::{Map, Value, json};
+use thiserror::Error;
+
+/// Why a summary could not be made. The engine gives every outcome one cell per extra
+/// column and writes into memory, so neither happens in a batch the tool runs: a caller
+/// that passes other outcomes gets an error rather than a summary with a row left out.
+#[derive(Debug, Error)]
+pub enum SummaryError {
+    /// An outcome has not one cell per extra column.
+    #[error(
+        "the summary cannot be made: the row of line {line} has {found} extra cells, but there are {expected} extra columns"
+    )]
+    ExtraCells {
+        /// The row's line in the manifest.
+        line: u64,
+        /// Its extra cells.
+        found: usize,
+        /// The extra columns.
+        expected: usize,
+    },
+    /// The CSV writer failed.
+    #[error("the summary cannot be made: {0}")]
+    Csv(#[from] csv::Error),
+    /// The JSON writer failed.
+    #[error("the summary cannot be made: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Refuses outcomes without one cell per extra column.
+fn check_cells(extra_columns: &[String], outcomes: &[Outcome]) -> Result<(), SummaryError> {
+    match outcomes
+        .iter()
+        .find(|o| o.extra.len() != extra_columns.len())
+    {
+        Some(o) => Err(SummaryError::ExtraCells {
+            line: o.line,
+            found: o.extra.len(),
+            expected: extra_columns.len(),
+        }),
+        None => Ok(()),
+    }
+}
 
 /// The summary's columns before the manifest's extra columns.
 pub const COLUMNS: [&str; 7] = [
@@ -42,7 +83,11 @@ impl SummaryFormat {
     }
 
     /// The summary's bytes.
-    pub fn render(self, extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
+    pub fn render(
+        self,
+        extra_columns: &[String],
+        outcomes: &[Outcome],
+    ) -> Result<Vec<u8>, SummaryError> {
         match self {
             SummaryFormat::Csv => csv(extra_columns, outcomes),
             SummaryFormat::Json => json(extra_columns, outcomes),
@@ -91,19 +136,19 @@ fn fields(o: &Outcome) -> [String; 7] {
 }
 
 /// The summary as CSV with a header row (LF line ends).
-pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
+pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, SummaryError> {
+    check_cells(extra_columns, outcomes)?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         // About 150 bytes a row: sized once rather than doubled (and copied) as it grows.
         .from_writer(Vec::with_capacity(
             outcomes.len().saturating_add(1).saturating_mul(160),
         ));
-    // Writing to a Vec cannot fail; errors are ignored rather than unwrapped.
     let header = COLUMNS
         .iter()
         .map(|c| (*c).to_string())
         .chain(extra_columns.iter().map(|c| csv_cell(c)));
-    let _ = writer.write_record(header);
+    writer.write_record(header)?;
     for o in outcomes {
         // (The thumbprints, the line and the status are the tool's own: kept as they are.)
         let f = fields(o);
@@ -112,13 +157,16 @@ pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
             _ => cell.clone(),
         });
         let extra = o.extra.iter().map(|cell| csv_cell(cell));
-        let _ = writer.write_record(f.chain(extra));
+        writer.write_record(f.chain(extra))?;
     }
-    writer.into_inner().unwrap_or_default()
+    writer
+        .into_inner()
+        .map_err(|e| SummaryError::Csv(e.into_error().into()))
 }
 
 /// The summary as JSON: counts, then one object per row (extra columns under `extra`).
-pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
+pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, SummaryError> {
+    check_cells(extra_columns, outcomes)?;
     let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
     let devices: Vec<Value> = outcomes
         .iter()
@@ -150,7 +198,51 @@ pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Vec<u8> {
         "already_written": count(Status::AlreadyWritten),
         "devices": devices,
     });
-    let mut bytes = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+    let mut bytes = serde_json::to_vec_pretty(&summary)?;
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(line: u64, extra: &[&str]) -> Outcome {
+        Outcome {
+            line,
+            registration_id: "dev-1".to_string(),
+            file: Some("dev-1.pem".to_string()),
+            thumbprints: None,
+            status: Status::Invalid,
+            error: Some("=bad".to_string()),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn one_row_per_outcome_with_its_extra_cells() {
+        let columns = vec!["serial".to_string()];
+        let text = String::from_utf8(csv(&columns, &[outcome(2, &["A1"])]).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "line,registration_id,file,sha1_thumbprint,sha256_thumbprint,status,error,serial\n\
+             2,dev-1,dev-1.pem,,,invalid,'=bad,A1\n"
+        );
+        let json: Value =
+            serde_json::from_slice(&json(&columns, &[outcome(2, &["A1"])]).unwrap()).unwrap();
+        assert_eq!(json["devices"][0]["extra"]["serial"], "A1");
+        assert_eq!(json["devices"][0]["sha1_thumbprint"], Value::Null);
+    }
+
+    #[test]
+    fn an_outcome_without_a_cell_per_extra_column_is_refused_not_left_out() {
+        let columns = vec!["serial".to_string()];
+        let outcomes = [outcome(2, &["A1"]), outcome(3, &[])];
+        for format in [SummaryFormat::Csv, SummaryFormat::Json] {
+            assert_eq!(
+                format.render(&columns, &outcomes).unwrap_err().to_string(),
+                "the summary cannot be made: the row of line 3 has 0 extra cells, but there are 1 extra columns"
+            );
+        }
+    }
 }

@@ -2,24 +2,18 @@
 //! enrolled in DPS, reproduced byte for byte.
 
 use crate::cert::fixed_nonce::{FixedNonceSigner, P256PublicKey};
+use crate::cert::oid::{CLIENT_AUTH, EXT_KEY_USAGE, SUBJECT_ALT_NAME, arcs};
+use crate::cert::riot_extension::riot_san_der;
 use crate::cert::template::{ISSUER_CN, devkit_name, devkit_params};
 use crate::registration_id::RegistrationId;
-use crate::riot::keys::{Fwid, RiotKeys, uncompressed};
-use p256::PublicKey;
+use crate::riot::keys::RiotKeys;
+use der::Encode;
+use der::asn1::ObjectIdentifier;
 use rcgen::{CertificateParams, CustomExtension, Issuer};
-use yasna::Tag;
-use yasna::models::ObjectIdentifier;
+use x509_cert::ext::pkix::ExtendedKeyUsage;
 
 /// Serial number of every alias certificate.
 pub const ALIAS_SERIAL: [u8; 5] = [0x0a, 0x0b, 0x0c, 0x0d, 0x0e];
-/// OID of the RIoT composite device ID (the otherName in the subjectAltName).
-pub const RIOT_OID: [u64; 10] = [1, 3, 6, 1, 4, 1, 311, 89, 3, 1];
-const EXT_KEY_USAGE: [u64; 4] = [2, 5, 29, 37];
-const SUBJECT_ALT_NAME: [u64; 4] = [2, 5, 29, 17];
-const CLIENT_AUTH: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 3, 2];
-const SHA256_OID: [u64; 9] = [2, 16, 840, 1, 101, 3, 4, 2, 1];
-const EC_PUBLIC_KEY: [u64; 6] = [1, 2, 840, 10045, 2, 1];
-const PRIME256V1: [u64; 7] = [1, 2, 840, 10045, 3, 1, 7];
 
 /// Why a certificate could not be built (the inputs were checked before, so this means a
 /// fault in the tool or its libraries, not in the user's input).
@@ -33,49 +27,14 @@ impl From<rcgen::Error> for CertBuildError {
     }
 }
 
-/// The DER of `SubjectPublicKeyInfo` for a P-256 key.
-pub fn spki_der(public: &PublicKey) -> Vec<u8> {
-    let point = uncompressed(public);
-    yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next().write_sequence(|w| {
-                w.next()
-                    .write_oid(&ObjectIdentifier::from_slice(&EC_PUBLIC_KEY));
-                w.next()
-                    .write_oid(&ObjectIdentifier::from_slice(&PRIME256V1));
-            });
-            w.next().write_bitvec_bytes(&point, point.len() * 8);
-        })
-    })
+impl From<der::Error> for CertBuildError {
+    fn from(e: der::Error) -> Self {
+        Self(e.to_string())
+    }
 }
 
-/// The subjectAltName value: one otherName-like `[0]` holding the RIoT composite device ID
-/// (`INTEGER 1`, the DeviceID SPKI, and `{sha256, FWID}`), without RFC 5280's `[0] EXPLICIT`
-/// around the value, as the device writes it.
-pub fn riot_san_der(device_id: &PublicKey, fwid: &Fwid) -> Vec<u8> {
-    let spki = spki_der(device_id);
-    yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next().write_tagged_implicit(Tag::context(0), |w| {
-                w.write_sequence(|w| {
-                    w.next().write_oid(&ObjectIdentifier::from_slice(&RIOT_OID));
-                    w.next().write_sequence(|w| {
-                        w.next().write_u8(1);
-                        w.next().write_der(&spki);
-                        w.next().write_sequence(|w| {
-                            w.next()
-                                .write_oid(&ObjectIdentifier::from_slice(&SHA256_OID));
-                            w.next().write_bytes(fwid.as_bytes());
-                        });
-                    });
-                });
-            });
-        })
-    })
-}
-
-fn critical(oid: &[u64], content: Vec<u8>) -> CustomExtension {
-    let mut ext = CustomExtension::from_oid_content(oid, content);
+fn critical(oid: &ObjectIdentifier, content: Vec<u8>) -> CustomExtension {
+    let mut ext = CustomExtension::from_oid_content(&arcs(oid), content);
     ext.set_criticality(true);
     ext
 }
@@ -86,17 +45,12 @@ pub fn alias_certificate(
     keys: &RiotKeys,
 ) -> Result<Vec<u8>, CertBuildError> {
     let mut params = devkit_params(&ALIAS_SERIAL, registration_id.as_str());
-    let eku = yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next()
-                .write_oid(&ObjectIdentifier::from_slice(&CLIENT_AUTH));
-        })
-    });
+    let eku = ExtendedKeyUsage(vec![CLIENT_AUTH]).to_der()?;
     params.custom_extensions = vec![
         critical(&EXT_KEY_USAGE, eku),
         critical(
             &SUBJECT_ALT_NAME,
-            riot_san_der(keys.device_id.public(), &keys.fwid),
+            riot_san_der(keys.device_id.public(), &keys.fwid)?,
         ),
     ];
 

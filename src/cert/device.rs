@@ -3,25 +3,26 @@
 
 use crate::cert::alias::CertBuildError;
 use crate::cert::fixed_nonce::FixedNonceSigner;
+use crate::cert::oid::{BASIC_CONSTRAINTS, arcs};
 use crate::cert::template::{ISSUER_CN, devkit_params};
 use crate::riot::keys::KeyPair;
+use der::Encode;
 use rcgen::CustomExtension;
+use x509_cert::ext::pkix::BasicConstraints;
 
 /// Serial number of the DeviceID certificate.
 pub const DEVICE_SERIAL: [u8; 5] = [0x0e, 0x0d, 0x0c, 0x0b, 0x0a];
-const BASIC_CONSTRAINTS: [u64; 4] = [2, 5, 29, 19];
 
 /// The DeviceID certificate's DER.
 pub fn device_id_certificate(device_id: &KeyPair) -> Result<Vec<u8>, CertBuildError> {
     let mut params = devkit_params(&DEVICE_SERIAL, ISSUER_CN);
-    let constraints = yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next().write_bool(true);
-            w.next().write_u8(2);
-        })
-    });
+    let constraints = BasicConstraints {
+        ca: true,
+        path_len_constraint: Some(2),
+    }
+    .to_der()?;
     params.custom_extensions = vec![CustomExtension::from_oid_content(
-        &BASIC_CONSTRAINTS,
+        &arcs(&BASIC_CONSTRAINTS),
         constraints,
     )];
     Ok(params

@@ -3,6 +3,10 @@
 //! verifies under that DeviceID key, and whether the fixed nonce exposes the DeviceID private
 //! key. For any other certificate: the general fields.
 
+use crate::cert::oid::{
+    COMMON_NAME, EC_PUBLIC_KEY, ECDSA_WITH_SHA256, ED25519, ORGANIZATION_NAME, RSA_ENCRYPTION,
+    SUBJECT_ALT_NAME, curve_name, signature_algorithm_name,
+};
 use crate::cert::reader::{CertReadError, InputEncoding, decode_certificate};
 use crate::cert::riot_extension::{
     RiotIdentity, p256_public_key_from_spki, riot_identity_from_san,
@@ -19,12 +23,6 @@ use x509_cert::certificate::{CertificateInner, Raw};
 use x509_cert::der::asn1::{AnyRef, ObjectIdentifier, UintRef};
 use x509_cert::der::{Decode, Encode, Reader};
 use x509_cert::name::Name;
-
-const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
-const ORGANIZATION_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
 
 /// The organisation Microsoft's RIoT reference code and its emulator put in their names.
 const RIOT_TEST_ORGANIZATION: &str = "MSR_TEST";
@@ -216,31 +214,6 @@ fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
     })
 }
 
-fn curve_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.10045.3.1.7" => "P-256".to_string(),
-        "1.3.132.0.34" => "P-384".to_string(),
-        "1.3.132.0.35" => "P-521".to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn signature_algorithm_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
-        "1.3.101.112" => "Ed25519",
-        other => other,
-    }
-    .to_string()
-}
-
 /// The bit length of an RSA modulus in the DER of `RSAPublicKey`
 /// (`SEQUENCE { INTEGER modulus, INTEGER publicExponent }`).
 fn rsa_bits(key: &[u8]) -> Option<usize> {
@@ -267,7 +240,7 @@ fn key_facts(cert: &CertificateInner<Raw>) -> (KeyFacts, Option<PublicKey>) {
             .parameters
             .as_ref()
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
-            .map(|o| curve_name(&o.to_string()))
+            .map(|o| curve_name(&o))
             .unwrap_or_else(|| "(no curve)".to_string());
         let p256 = spki
             .to_der()
@@ -281,12 +254,12 @@ fn key_facts(cert: &CertificateInner<Raw>) -> (KeyFacts, Option<PublicKey>) {
             p256,
         );
     }
-    let algorithm = match alg.as_str() {
-        "1.2.840.113549.1.1.1" => match rsa_bits(key_bytes) {
+    let algorithm = match spki.algorithm.oid {
+        RSA_ENCRYPTION => match rsa_bits(key_bytes) {
             Some(bits) => format!("RSA {bits} bits"),
             None => "RSA".to_string(),
         },
-        "1.3.101.112" => "Ed25519".to_string(),
+        ED25519 => "Ed25519".to_string(),
         _ => alg,
     };
     (
@@ -421,7 +394,7 @@ pub fn inspect_der(
         fwid: riot.as_ref().map(|r| hex::encode(r.fwid.as_bytes())),
         thumbprints: Thumbprints::of(der),
         signature: SignatureFacts {
-            algorithm: signature_algorithm_name(&sig_oid.to_string()),
+            algorithm: signature_algorithm_name(&sig_oid),
             checked_with,
             verifies,
             fixed_nonce,

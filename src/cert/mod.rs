@@ -5,6 +5,7 @@ pub mod alias;
 pub mod device;
 pub mod fixed_nonce;
 pub mod inspect;
+pub(crate) mod oid;
 pub mod reader;
 pub(crate) mod riot_extension;
 pub mod signature_check;

@@ -1,20 +1,15 @@
-//! Reading the RIoT composite device ID (OID 1.3.6.1.4.1.311.89.3.1) back out of a
-//! subjectAltName: the DeviceID public key and the FWID. Lenient, as spec section 5 asks: the
-//! device writes the otherName value without RFC 5280's `[0] EXPLICIT` wrapper, and the
-//! RFC form is accepted too.
+//! The RIoT composite device ID (OID 1.3.6.1.4.1.311.89.3.1), written into and read back
+//! out of a subjectAltName: the DeviceID public key and the FWID. Written as the device
+//! writes it: the otherName value without RFC 5280's `[0] EXPLICIT` wrapper. Read leniently,
+//! as spec section 5 asks: the device's form and the RFC form are both accepted.
 
-use crate::riot::keys::Fwid;
-use der::asn1::{AnyRef, IntRef, ObjectIdentifier, OctetStringRef};
-use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use crate::cert::oid::{EC_PUBLIC_KEY, PRIME256V1, RIOT_COMPOSITE_ID, SHA256};
+use crate::riot::keys::{Fwid, uncompressed};
+use der::asn1::{AnyRef, BitStringRef, IntRef, ObjectIdentifier, OctetStringRef};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use p256::PublicKey;
 use thiserror::Error;
-use x509_cert::spki::SubjectPublicKeyInfoRef;
-
-/// The RIoT composite device ID (`alias::RIOT_OID`, which the writer uses).
-const RIOT_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.89.3.1");
-const SHA256_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+use x509_cert::spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
 /// `[0]`, constructed: the tag of an otherName in a GeneralName, and of RFC 5280's
 /// `[0] EXPLICIT` wrapper around its value.
@@ -22,6 +17,44 @@ const CONTEXT_0: Tag = Tag::ContextSpecific {
     constructed: true,
     number: TagNumber(0),
 };
+
+/// One DER element: `tag` around the concatenation of `parts` (each already DER).
+fn element(tag: Tag, parts: &[&[u8]]) -> der::Result<Vec<u8>> {
+    AnyRef::new(tag, &parts.concat())?.to_der()
+}
+
+/// The DER of the `SubjectPublicKeyInfo` of a P-256 key (uncompressed point).
+pub(crate) fn spki_der(public: &PublicKey) -> der::Result<Vec<u8>> {
+    let point = uncompressed(public);
+    SubjectPublicKeyInfoRef {
+        algorithm: AlgorithmIdentifierRef {
+            oid: EC_PUBLIC_KEY,
+            parameters: Some(AnyRef::from(&PRIME256V1)),
+        },
+        subject_public_key: BitStringRef::from_bytes(&point)?,
+    }
+    .to_der()
+}
+
+/// The subjectAltName value the device writes: one otherName-like `[0]` holding the RIoT
+/// composite device ID (`INTEGER 1`, the DeviceID SPKI, and `{sha256, FWID}`), without RFC
+/// 5280's `[0] EXPLICIT` around the value. (Encoding fails only on lengths no certificate
+/// has.)
+pub(crate) fn riot_san_der(device_id: &PublicKey, fwid: &Fwid) -> der::Result<Vec<u8>> {
+    let fwid = element(
+        Tag::Sequence,
+        &[
+            &SHA256.to_der()?,
+            &OctetStringRef::new(fwid.as_bytes())?.to_der()?,
+        ],
+    )?;
+    let composite = element(
+        Tag::Sequence,
+        &[&1u8.to_der()?, &spki_der(device_id)?, &fwid],
+    )?;
+    let other_name = element(CONTEXT_0, &[&RIOT_COMPOSITE_ID.to_der()?, &composite])?;
+    element(Tag::Sequence, &[&other_name])
+}
 
 /// What the RIoT extension carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +100,7 @@ pub(crate) fn riot_identity_from_san(
     let Some(value) = names
         .into_iter()
         .filter_map(other_name)
-        .find_map(|(oid, value)| (oid == RIOT_OID).then_some(value))
+        .find_map(|(oid, value)| (oid == RIOT_COMPOSITE_ID).then_some(value))
     else {
         return Ok(None);
     };
@@ -103,7 +136,7 @@ fn parse_composite(composite: AnyRef<'_>) -> Result<RiotIdentity, RiotExtensionE
                 "the composite device ID is not a DER SEQUENCE of version, key and FWID",
             )
         })?;
-    if hash_oid != SHA256_OID {
+    if hash_oid != SHA256 {
         return Err(RiotExtensionError(format!(
             "the FWID uses hash {hash_oid}, not SHA-256"
         )));
@@ -150,12 +183,9 @@ pub(crate) fn p256_public_key_from_spki(der: &[u8]) -> Result<PublicKey, RiotExt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cert::alias::riot_san_der;
     use p256::pkcs8::EncodePublicKey;
-    use yasna::models::ObjectIdentifier as WriterOid;
 
-    const SHA1: [u64; 6] = [1, 3, 14, 3, 2, 26];
-    const SHA256: [u64; 9] = [2, 16, 840, 1, 101, 3, 4, 2, 1];
+    const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 
     fn key() -> PublicKey {
         let d = p256::SecretKey::from_bytes(&[7u8; 32].into()).unwrap();
@@ -167,41 +197,32 @@ mod tests {
     }
 
     /// `SEQUENCE { INTEGER 1, spki, SEQUENCE { hash, OCTET STRING digest } }`.
-    fn composite(spki: &[u8], hash: &[u64], digest: &[u8]) -> Vec<u8> {
-        yasna::construct_der(|w| {
-            w.write_sequence(|w| {
-                w.next().write_u8(1);
-                w.next().write_der(spki);
-                w.next().write_sequence(|w| {
-                    w.next().write_oid(&WriterOid::from_slice(hash));
-                    w.next().write_bytes(digest);
-                });
-            })
-        })
+    fn composite(spki: &[u8], hash: &ObjectIdentifier, digest: &[u8]) -> Vec<u8> {
+        let hash = element(
+            Tag::Sequence,
+            &[
+                &hash.to_der().unwrap(),
+                &OctetStringRef::new(digest).unwrap().to_der().unwrap(),
+            ],
+        )
+        .unwrap();
+        element(Tag::Sequence, &[&[2, 1, 1], spki, &hash]).unwrap()
     }
 
     /// A subjectAltName with one otherName of `oid` around `value`: bare as the device
     /// writes it, or inside RFC 5280's `[0] EXPLICIT`.
-    fn san(oid: &[u64], value: &[u8], rfc_5280: bool) -> Vec<u8> {
-        yasna::construct_der(|w| {
-            w.write_sequence(|w| {
-                w.next().write_tagged_implicit(yasna::Tag::context(0), |w| {
-                    w.write_sequence(|w| {
-                        w.next().write_oid(&WriterOid::from_slice(oid));
-                        if rfc_5280 {
-                            w.next()
-                                .write_tagged(yasna::Tag::context(0), |w| w.write_der(value));
-                        } else {
-                            w.next().write_der(value);
-                        }
-                    })
-                });
-            })
-        })
+    fn san(oid: &ObjectIdentifier, value: &[u8], rfc_5280: bool) -> Vec<u8> {
+        let value = if rfc_5280 {
+            element(CONTEXT_0, &[value]).unwrap()
+        } else {
+            value.to_vec()
+        };
+        let other_name = element(CONTEXT_0, &[&oid.to_der().unwrap(), &value]).unwrap();
+        element(Tag::Sequence, &[&other_name]).unwrap()
     }
 
     fn riot_san(value: &[u8], rfc_5280: bool) -> Vec<u8> {
-        san(&crate::cert::alias::RIOT_OID, value, rfc_5280)
+        san(&RIOT_COMPOSITE_ID, value, rfc_5280)
     }
 
     fn error_of(san: &[u8]) -> String {
@@ -209,20 +230,23 @@ mod tests {
     }
 
     #[test]
-    fn the_oid_read_is_the_oid_written() {
-        let written = crate::cert::alias::RIOT_OID
-            .map(|arc| arc.to_string())
-            .join(".");
-        assert_eq!(RIOT_OID.to_string(), written);
+    fn what_is_written_reads_back() {
+        for (scalar, fwid) in [(7u8, 0x2eu8), (1, 0), (0x42, 0xff)] {
+            let device_id = p256::SecretKey::from_bytes(&[scalar; 32].into())
+                .unwrap()
+                .public_key();
+            let fwid = Fwid::from_bytes([fwid; 32]);
+            let san = riot_san_der(&device_id, &fwid).unwrap();
+            assert_eq!(
+                riot_identity_from_san(&san).unwrap(),
+                Some(RiotIdentity { device_id, fwid })
+            );
+        }
     }
 
     #[test]
-    fn reads_what_the_device_writes() {
-        let fwid = Fwid::from_bytes([0x2e; 32]);
-        let san = riot_san_der(&key(), &fwid);
-        let id = riot_identity_from_san(&san).unwrap().unwrap();
-        assert_eq!(id.device_id, key());
-        assert_eq!(id.fwid, fwid);
+    fn the_spki_is_the_standard_encoding() {
+        assert_eq!(spki_der(&key()).unwrap(), spki(&key()));
     }
 
     #[test]
@@ -232,7 +256,7 @@ mod tests {
         let device_form = riot_san(&value, false);
         let rfc_form = riot_san(&value, true);
         // The test's device form is the device's own bytes; the RFC form differs from it.
-        assert_eq!(device_form, riot_san_der(&key(), &fwid));
+        assert_eq!(device_form, riot_san_der(&key(), &fwid).unwrap());
         assert_ne!(rfc_form, device_form);
         let expected = RiotIdentity {
             device_id: key(),
@@ -247,16 +271,19 @@ mod tests {
 
     #[test]
     fn other_names_are_not_riot() {
-        let dns = yasna::construct_der(|w| {
-            w.write_sequence(|w| {
-                w.next().write_tagged_implicit(yasna::Tag::context(2), |w| {
-                    w.write_ia5_string("a.example")
-                });
-            })
-        });
+        let dns_name = Tag::ContextSpecific {
+            constructed: false,
+            number: TagNumber(2),
+        };
+        let dns = element(
+            Tag::Sequence,
+            &[&element(dns_name, &[b"a.example"]).unwrap()],
+        )
+        .unwrap();
         assert_eq!(riot_identity_from_san(&dns).unwrap(), None);
         // An otherName of another type, holding something that is not a composite ID.
-        let upn = san(&[1, 3, 6, 1, 4, 1, 311, 20, 2, 3], &[0x0c, 1, b'a'], true);
+        let upn = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
+        let upn = san(&upn, &[0x0c, 1, b'a'], true);
         assert_eq!(riot_identity_from_san(&upn).unwrap(), None);
     }
 
@@ -300,16 +327,11 @@ mod tests {
     }
 
     /// A SubjectPublicKeyInfo of `algorithm` with `parameters` (DER) around `key`.
-    fn spki_of(algorithm: &[u64], parameters: &[u8], key: &[u8]) -> Vec<u8> {
-        yasna::construct_der(|w| {
-            w.write_sequence(|w| {
-                w.next().write_sequence(|w| {
-                    w.next().write_oid(&WriterOid::from_slice(algorithm));
-                    w.next().write_der(parameters);
-                });
-                w.next().write_bitvec_bytes(key, key.len() * 8);
-            })
-        })
+    fn spki_of(algorithm: &ObjectIdentifier, parameters: &[u8], key: &[u8]) -> Vec<u8> {
+        let algorithm =
+            element(Tag::Sequence, &[&algorithm.to_der().unwrap(), parameters]).unwrap();
+        let key = BitStringRef::from_bytes(key).unwrap().to_der().unwrap();
+        element(Tag::Sequence, &[&algorithm, &key]).unwrap()
     }
 
     #[test]
@@ -317,14 +339,14 @@ mod tests {
         let prefix = "the RIoT extension (1.3.6.1.4.1.311.89.3.1) is malformed: ";
         let point = crate::riot::keys::uncompressed(&key());
         let secp384r1 = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
-        let ec_public_key = [1, 2, 840, 10045, 2, 1];
+        let ec_public_key = EC_PUBLIC_KEY;
         let cases = [
             (
                 spki_of(&ec_public_key, &secp384r1, &point),
                 "the DeviceID key is 1.2.840.10045.2.1 on 1.3.132.0.34, not a P-256 EC key",
             ),
             (
-                spki_of(&[1, 2, 840, 113549, 1, 1, 1], &[0x05, 0x00], &point),
+                spki_of(&crate::cert::oid::RSA_ENCRYPTION, &[0x05, 0x00], &point),
                 "the DeviceID key is 1.2.840.113549.1.1.1 without a named curve, not a P-256 EC key",
             ),
         ];

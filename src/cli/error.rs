@@ -64,8 +64,11 @@ pub(crate) enum Error {
     #[error(transparent)]
     ExtraOutput(#[from] crate::cli::output::extra_outputs::ExtraOutputError),
     /// The batch command failed (manifest, rows, writes).
-    #[error("{}{}", .0, advice::batch(.0))]
+    #[error("{}", advice::batch_text(.0))]
     Batch(#[from] dps_cert_gen::batch::engine::BatchError),
+    /// The batch summary could not be made (a fault of the tool, not of the input).
+    #[error(transparent)]
+    Summary(#[from] dps_cert_gen::batch::summary::SummaryError),
     /// The board's serial port could not be found or opened; `flag` is the option that
     /// names a port (`--port`, `--board`).
     #[error("{}{}", .source, advice::port(.source, .flag))]
@@ -97,6 +100,8 @@ pub(crate) enum Error {
     },
 }
 
+pub(crate) use advice::firmware_warning;
+
 /// What to do about a library error, in this tool's flags: appended to its message.
 mod advice {
     use crate::cli::board::link::LinkError;
@@ -107,6 +112,7 @@ mod advice {
     use dps_cert_gen::board::port_choice::PortChoiceError;
     use dps_cert_gen::firmware::elf_file::ElfError;
     use dps_cert_gen::firmware::files::FirmwareError;
+    use dps_cert_gen::firmware::measurement::FirmwareWarning;
     use dps_cert_gen::registration_id::IdError;
 
     pub(super) fn id(e: &IdError) -> &'static str {
@@ -114,7 +120,50 @@ mod advice {
             IdError::EmptyId => {
                 "; give one with -i, or give --mac and --firmware-version to build the board's default ID"
             }
+            IdError::IsTheUds => {
+                "; give the device's registration ID with -i and the UDS with --uds-file or DPS_UDS"
+            }
             _ => "",
+        }
+    }
+
+    /// A firmware warning as the user reads it.
+    pub(crate) fn firmware_warning(w: &FirmwareWarning) -> String {
+        match w {
+            FirmwareWarning::OriginOverridden {
+                given,
+                listed,
+                map,
+                line,
+            } => format!(
+                "--flash-origin 0x{given:08x} overrides the FLASH origin 0x{listed:08x} that {} lists on line {line}",
+                map.display()
+            ),
+            FirmwareWarning::ElfNotCompared(e) => format!(
+                "the .bin + .map were not compared with the ELF beside them: {}",
+                firmware_fact(e)
+            ),
+            _ => w.to_string(),
+        }
+    }
+
+    /// A firmware error's own message, with the system's reason for a failed read worded.
+    fn firmware_fact(e: &FirmwareError) -> String {
+        match e {
+            FirmwareError::Read { path, source } => format!(
+                "cannot read {}: {}; check the path (the Arduino build writes it to the sketch's build folder)",
+                path.display(),
+                crate::cli::sys::io_words::read(source)
+            ),
+            FirmwareError::Elf {
+                source: ElfError::NoSymbolTable,
+                ..
+            } => format!("{e}, or -b and -m"),
+            FirmwareError::Elf {
+                source: ElfError::SectionDisagrees { .. },
+                ..
+            } => format!("{e}, or use -b and -m"),
+            _ => e.to_string(),
         }
     }
 
@@ -126,7 +175,7 @@ mod advice {
                 "--flash-origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses; drop --flash-origin, or give -b and -m",
                 elf.display()
             ),
-            _ => format!("{e}{}", firmware(e)),
+            _ => format!("{}{}", firmware_fact(e), firmware(e)),
         }
     }
 
@@ -152,8 +201,8 @@ mod advice {
                     "; -e takes the NAME.ino.elf that the Arduino build writes beside the .bin (for the .bin, use -b with -m)"
                 }
                 ElfError::Damaged { .. } => "; rebuild the sketch, or use -b and -m",
-                // Its advice stays in the library's text: it is also shown as a warning
-                // when an ELF found beside the .bin + .map cannot be compared.
+                // (Its advice is in `firmware_fact`: the same when an ELF found beside the
+                // .bin + .map cannot be compared.)
                 ElfError::NoSymbolTable => "",
                 ElfError::NoContents { .. } => {
                     "; use the NAME.ino.elf of a complete build, or -b and -m"
@@ -202,7 +251,24 @@ mod advice {
         }
     }
 
-    pub(super) fn batch(e: &BatchError) -> &'static str {
+    /// The whole message for a batch error.
+    pub(super) fn batch_text(e: &BatchError) -> String {
+        match e {
+            // The flag is inside the sentence.
+            BatchError::JsonlColumn { manifest, column } => format!(
+                "the manifest {} has a column named {column}, a field every --jsonl line has already; rename that column",
+                manifest.display()
+            ),
+            BatchError::Manifest(ManifestError::Read { path, source }) => format!(
+                "cannot read the manifest {}: {}; check the --manifest path",
+                path.display(),
+                crate::cli::sys::io_words::read(source)
+            ),
+            _ => format!("{e}{}", batch(e)),
+        }
+    }
+
+    fn batch(e: &BatchError) -> &'static str {
         match e {
             BatchError::InvalidRows { .. } => {
                 ": fix them, or use --keep-going to write the valid rows"
@@ -212,7 +278,6 @@ mod advice {
             }
             BatchError::OutDirNotFolder { .. } => "; choose another --out-dir",
             BatchError::Threads { .. } => "; try a smaller --jobs",
-            BatchError::Manifest(ManifestError::Read { .. }) => "; check the --manifest path",
             _ => "",
         }
     }
@@ -262,6 +327,7 @@ impl Error {
             Error::Prompt(e) => e.is_input_error(),
             Error::Certificate(_) | Error::CertInput(_) | Error::ExtraOutput(_) => true,
             Error::Batch(e) => e.is_input_error(),
+            Error::Summary(_) => false,
             Error::Port {
                 source:
                     crate::cli::board::link::LinkError::Choice(

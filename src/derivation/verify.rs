@@ -53,14 +53,15 @@ impl Difference {
         }
     }
 
-    /// The difference and its likely cause, in the user's terms.
+    /// The difference and its likely cause, in the user's terms (which of the caller's
+    /// inputs to check is the caller's to add: see [`Advice`]).
     pub fn message(&self) -> String {
         match self {
             Difference::RegistrationId {
                 certificate,
                 derived,
             } => format!(
-                "registration ID differs: the certificate has \"{certificate}\", the inputs give \"{derived}\" (check -i, or --mac and --firmware-version)"
+                "registration ID differs: the certificate has \"{certificate}\", the inputs give \"{derived}\""
             ),
             Difference::Fwid {
                 certificate,
@@ -92,6 +93,10 @@ impl Difference {
         }
     }
 }
+
+/// What the caller adds after a difference's message: which of its own inputs to check
+/// (the command line names its flags), or nothing.
+pub type Advice<'a> = &'a dyn Fn(&Difference) -> &'static str;
 
 /// A certificate compared with what the inputs give.
 #[derive(Debug, Clone)]
@@ -235,7 +240,8 @@ pub struct VerificationJson {
     pub matches: bool,
     /// Subject CN in the certificate, and the derived registration ID.
     pub registration_id: Pair<Option<String>>,
-    /// "inputs" (given with -i or --mac/--firmware-version) or "certificate" (none given).
+    /// "inputs" (the registration ID, or the MAC and firmware version, was given) or
+    /// "certificate" (none given: the certificate's own).
     pub registration_id_source: &'static str,
     /// FWID, hex.
     pub fwid: Pair<Option<String>>,
@@ -257,8 +263,9 @@ impl Verification {
         self.differences.is_empty()
     }
 
-    /// The text report: one line when identical, else one line per difference.
-    pub fn render(&self) -> String {
+    /// The text report: one line when identical, else one line per difference, each
+    /// followed by the caller's `advice`.
+    pub fn render(&self, advice: Advice<'_>) -> String {
         let source = crate::text::printable::without_controls(&self.certificate.source);
         let mut out = String::new();
         if self.matches() {
@@ -282,15 +289,15 @@ impl Verification {
             );
             for (i, d) in self.differences.iter().enumerate() {
                 // (The certificate's CN and the file name are made printable.)
-                let message = crate::text::printable::without_controls(&d.message());
+                let message = crate::text::printable::without_controls(&(d.message() + advice(d)));
                 let _ = writeln!(out, "  {}. {message}", i + 1);
             }
         }
         out
     }
 
-    /// The JSON object.
-    pub fn json(&self) -> VerificationJson {
+    /// The JSON object, each difference's message followed by the caller's `advice`.
+    pub fn json(&self, advice: Advice<'_>) -> VerificationJson {
         let c = &self.certificate;
         VerificationJson {
             certificate: c.source.clone(),
@@ -325,7 +332,7 @@ impl Verification {
                 .iter()
                 .map(|d| DifferenceJson {
                     kind: d.kind(),
-                    message: d.message(),
+                    message: d.message() + advice(d),
                 })
                 .collect(),
             warnings: self.warnings.clone(),

@@ -48,7 +48,7 @@ pub enum ElfError {
     },
     /// A section's bytes are not what the loadable segment holding its addresses loads.
     #[error(
-        "the section {section} and {segment} disagree on the bytes of {region} [0x{start:08x}, 0x{stop:08x}): the board loads the segment's; the file was altered or badly linked; rebuild the sketch, or use -b and -m"
+        "the section {section} and {segment} disagree on the bytes of {region} [0x{start:08x}, 0x{stop:08x}): the board loads the segment's; the file was altered or badly linked; rebuild the sketch"
     )]
     SectionDisagrees {
         /// Which region.
@@ -70,7 +70,7 @@ pub enum ElfError {
     },
     /// No `.symtab`.
     #[error(
-        "no symbol table (the file was stripped), so the riot_core and riot_fw symbols cannot be found; use the unstripped NAME.ino.elf from the build folder, or -b and -m"
+        "no symbol table (the file was stripped), so the riot_core and riot_fw symbols cannot be found; use the unstripped NAME.ino.elf from the build folder"
     )]
     NoSymbolTable,
     /// Some riot symbols are not defined.

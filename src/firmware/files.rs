@@ -17,13 +17,15 @@ pub const DEFAULT_PROJECT: &str = "DevKitDPS";
 /// Why the firmware could not be measured.
 #[derive(Debug, Error)]
 pub enum FirmwareError {
-    /// A file could not be read.
-    #[error("cannot read {}: {reason}; check the path (the Arduino build writes it to the sketch's build folder)", path.display())]
+    /// A file could not be read. The message names the file; the system's reason is the
+    /// source, for the caller to word.
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// The system's words.
-        reason: String,
+        /// Why.
+        #[source]
+        source: io::Error,
     },
     /// The project's files were not found.
     #[error("cannot find {name}.ino.elf, or {name}.ino.bin and {name}.ino.map, in {searched}")]
@@ -89,7 +91,7 @@ pub enum FirmwareError {
         /// Its length (for a pipe or device: how much was read before giving up).
         len: u64,
     },
-    /// `--flash-origin` given, but no map to apply it to.
+    /// A flash origin given, but no map to apply it to.
     #[error(
         "a flash origin applies to a .map (it is the address of the .bin's first byte), but the firmware is read from the ELF {}, which holds its own addresses",
         elf.display()
@@ -100,17 +102,10 @@ pub enum FirmwareError {
     },
 }
 
-fn read_error(path: &Path, e: &io::Error) -> FirmwareError {
-    let reason = match e.kind() {
-        io::ErrorKind::NotFound => "no such file".to_string(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        io::ErrorKind::IsADirectory => "it is a folder, not a file".to_string(),
-        io::ErrorKind::UnexpectedEof => "the file ended early".to_string(),
-        _ => e.to_string(),
-    };
+fn read_error(path: &Path, source: io::Error) -> FirmwareError {
     FirmwareError::Read {
         path: path.to_path_buf(),
-        reason,
+        source,
     }
 }
 
@@ -119,10 +114,10 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
     if path.is_dir() {
         return Err(read_error(
             path,
-            &io::Error::from(io::ErrorKind::IsADirectory),
+            io::Error::from(io::ErrorKind::IsADirectory),
         ));
     }
-    std::fs::read(path).map_err(|e| read_error(path, &e))
+    std::fs::read(path).map_err(|e| read_error(path, e))
 }
 
 /// Reads a whole `.map` or `.elf`, refusing one larger than
@@ -132,10 +127,10 @@ pub fn read_firmware_file(path: &Path) -> Result<Vec<u8>, FirmwareError> {
     if path.is_dir() {
         return Err(read_error(
             path,
-            &io::Error::from(io::ErrorKind::IsADirectory),
+            io::Error::from(io::ErrorKind::IsADirectory),
         ));
     }
-    match read_at_most(path, MAX_FIRMWARE_FILE_BYTES).map_err(|e| read_error(path, &e))? {
+    match read_at_most(path, MAX_FIRMWARE_FILE_BYTES).map_err(|e| read_error(path, e))? {
         Bounded::Read(bytes) => Ok(bytes),
         Bounded::TooLarge(len) => Err(FirmwareError::TooLarge {
             path: path.to_path_buf(),
@@ -205,7 +200,7 @@ pub fn layout_from_map(map: &MapFile, map_path: &Path) -> Result<RegionLayout, F
 }
 
 /// The region layout a map describes, with the flash origin `flash_origin` when given
-/// (`--flash-origin`) instead of the map's `FLASH` region.
+/// instead of the map's `FLASH` region.
 pub fn layout_with_origin(
     map: &MapFile,
     map_path: &Path,
@@ -266,12 +261,12 @@ pub fn bin_len(bin_path: &Path) -> Result<u64, FirmwareError> {
     if bin_path.is_dir() {
         return Err(read_error(
             bin_path,
-            &io::Error::from(io::ErrorKind::IsADirectory),
+            io::Error::from(io::ErrorKind::IsADirectory),
         ));
     }
     std::fs::metadata(bin_path)
         .map(|m| m.len())
-        .map_err(|e| read_error(bin_path, &e))
+        .map_err(|e| read_error(bin_path, e))
 }
 
 /// Reads just the two regions out of a `.bin` file.
@@ -282,24 +277,24 @@ pub fn measure_bin(
     if bin_path.is_dir() {
         return Err(read_error(
             bin_path,
-            &io::Error::from(io::ErrorKind::IsADirectory),
+            io::Error::from(io::ErrorKind::IsADirectory),
         ));
     }
-    let mut file = File::open(bin_path).map_err(|e| read_error(bin_path, &e))?;
-    let len = file.metadata().map_err(|e| read_error(bin_path, &e))?.len();
+    let mut file = File::open(bin_path).map_err(|e| read_error(bin_path, e))?;
+    let len = file.metadata().map_err(|e| read_error(bin_path, e))?.len();
     let [(cb, ce), (fb, fe)] = layout.offsets(len)?;
     let mut read = |begin: u64, end: u64| -> Result<Vec<u8>, FirmwareError> {
         let mut buf = Vec::new();
         file.seek(SeekFrom::Start(begin))
-            .map_err(|e| read_error(bin_path, &e))?;
+            .map_err(|e| read_error(bin_path, e))?;
         (&mut file)
             .take(end - begin)
             .read_to_end(&mut buf)
-            .map_err(|e| read_error(bin_path, &e))?;
+            .map_err(|e| read_error(bin_path, e))?;
         if buf.len() as u64 != end - begin {
             return Err(read_error(
                 bin_path,
-                &io::Error::from(io::ErrorKind::UnexpectedEof),
+                io::Error::from(io::ErrorKind::UnexpectedEof),
             ));
         }
         Ok(buf)

@@ -1,6 +1,6 @@
 //! Measuring a firmware input, whichever files it is made of (`.bin` + `.map`, `.elf`, or
-//! both, cross-checked), with the consistency warnings and the facts `-v/--verbose`
-//! reports: files read, flash origin, the regions and their digests. No secret is involved.
+//! both, cross-checked), with the consistency warnings and the facts a verbose report
+//! shows: files read, flash origin, the regions and their digests. No secret is involved.
 
 use crate::firmware::consistency::{Extent, same_addresses, same_bytes};
 use crate::firmware::elf_file::measure_elf;
@@ -9,6 +9,7 @@ use crate::firmware::files::{
 };
 use crate::firmware::map_file::MapFile;
 use crate::firmware::regions::{MeasuredRegions, RegionLayout};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Where the flash origin (the address of the image's first byte) came from.
@@ -21,15 +22,70 @@ pub enum OriginSource {
         /// 1-based line.
         line: usize,
     },
-    /// `--flash-origin`.
+    /// Given by the caller.
     Override,
     /// The lowest load address of the ELF's loadable segments (informative only: an ELF's
     /// bytes are read from its sections).
     ElfSegments,
 }
 
+/// Something the user should know about the firmware input; it was measured all the same.
+#[derive(Debug)]
+pub enum FirmwareWarning {
+    /// The flash origin given is not the one the map's `FLASH` region lists.
+    OriginOverridden {
+        /// The origin given.
+        given: u64,
+        /// The origin the map lists.
+        listed: u64,
+        /// The map.
+        map: PathBuf,
+        /// The map's line that lists it.
+        line: usize,
+    },
+    /// The map describes an image of another length than the `.bin`'s (the whole sentence).
+    ImageLength(String),
+    /// The ELF is not for 32-bit ARM.
+    ForeignArchitecture {
+        /// The ELF.
+        elf: PathBuf,
+        /// Its machine and class, e.g. `X86_64 (64-bit)`.
+        architecture: String,
+    },
+    /// The ELF found beside the `.bin` + `.map` cannot be measured, so the pair was measured
+    /// alone, not compared with it.
+    ElfNotCompared(FirmwareError),
+}
+
+impl fmt::Display for FirmwareWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FirmwareWarning::OriginOverridden {
+                given,
+                listed,
+                map,
+                line,
+            } => write!(
+                f,
+                "the flash origin given, 0x{given:08x}, overrides the FLASH origin 0x{listed:08x} that {} lists on line {line}",
+                map.display()
+            ),
+            FirmwareWarning::ImageLength(text) => f.write_str(text),
+            FirmwareWarning::ForeignArchitecture { elf, architecture } => write!(
+                f,
+                "{} is an ELF for {architecture}, not 32-bit ARM like the AZ3166's firmware; measured anyway, but the certificate only matches a board that runs exactly these bytes",
+                elf.display()
+            ),
+            FirmwareWarning::ElfNotCompared(e) => write!(
+                f,
+                "the .bin + .map were not compared with the ELF beside them: {e}"
+            ),
+        }
+    }
+}
+
 /// A measured firmware input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Measurement {
     /// The region bytes.
     pub regions: MeasuredRegions,
@@ -45,8 +101,8 @@ pub struct Measurement {
     pub elf_holders: Option<[String; 2]>,
     /// Whether the ELF and the `.bin` + `.map` were both measured and agree.
     pub cross_checked: bool,
-    /// Warnings for the user (printed as `warning: ...`).
-    pub warnings: Vec<String>,
+    /// Warnings for the user.
+    pub warnings: Vec<FirmwareWarning>,
 }
 
 /// A map, read and resolved to a layout.
@@ -55,11 +111,11 @@ struct MapRead {
     layout: RegionLayout,
     origin_source: OriginSource,
     text_len: u64,
-    warnings: Vec<String>,
+    warnings: Vec<FirmwareWarning>,
 }
 
-/// Reads a map and resolves its layout, with `flash_origin` (`--flash-origin`) overriding
-/// its `FLASH` region.
+/// Reads a map and resolves its layout, with `flash_origin` (when given) overriding its
+/// `FLASH` region.
 fn read_map(map_path: &Path, flash_origin: Option<u64>) -> Result<MapRead, FirmwareError> {
     let text = read_firmware_file(map_path)?;
     crate::firmware::files::check_is_map(&text, map_path)?;
@@ -72,12 +128,12 @@ fn read_map(map_path: &Path, flash_origin: Option<u64>) -> Result<MapRead, Firmw
     let origin_source = match (flash_origin, map.flash_origin) {
         (Some(given), Some(listed)) => {
             if given != listed.value {
-                warnings.push(format!(
-                    "--flash-origin 0x{given:08x} overrides the FLASH origin 0x{:08x} that {} lists on line {}",
-                    listed.value,
-                    map_path.display(),
-                    listed.line
-                ));
+                warnings.push(FirmwareWarning::OriginOverridden {
+                    given,
+                    listed: listed.value,
+                    map: map_path.to_path_buf(),
+                    line: listed.line,
+                });
             }
             OriginSource::Override
         }
@@ -116,7 +172,8 @@ fn measure_with_map(
     warnings.extend(
         map_extent
             .as_ref()
-            .and_then(|e| e.warning(map_path, bin, len)),
+            .and_then(|e| e.warning(map_path, bin, len))
+            .map(FirmwareWarning::ImageLength),
     );
     let regions = measure_bin(bin, &layout)?;
     Ok(Measurement {
@@ -131,8 +188,8 @@ fn measure_with_map(
     })
 }
 
-/// Measures a `.bin` + `.map` pair, with `flash_origin` (`--flash-origin`) overriding the
-/// map's `FLASH` region; warns when the map's image extent is not the `.bin`'s length.
+/// Measures a `.bin` + `.map` pair, with `flash_origin` (when given) overriding the map's
+/// `FLASH` region; warns when the map's image extent is not the `.bin`'s length.
 pub fn measure_bin_map(
     bin: &Path,
     map: &Path,
@@ -151,11 +208,9 @@ pub fn measure_elf_file(elf: &Path) -> Result<Measurement, FirmwareError> {
     let warnings = measured
         .foreign_architecture
         .iter()
-        .map(|arch| {
-            format!(
-                "{} is an ELF for {arch}, not 32-bit ARM like the AZ3166's firmware; measured anyway, but the certificate only matches a board that runs exactly these bytes",
-                elf.display()
-            )
+        .map(|arch| FirmwareWarning::ForeignArchitecture {
+            elf: elf.to_path_buf(),
+            architecture: arch.clone(),
         })
         .collect();
     Ok(Measurement {
@@ -184,10 +239,7 @@ pub fn measure_cross_checked(
         Ok(m) => m,
         Err(e) if !elf_named => {
             let mut alone = measure_bin_map(bin, map, flash_origin)?;
-            alone.warnings.insert(
-                0,
-                format!("the .bin + .map were not compared with the ELF beside them: {e}"),
-            );
+            alone.warnings.insert(0, FirmwareWarning::ElfNotCompared(e));
             return Ok(alone);
         }
         Err(e) => return Err(e),

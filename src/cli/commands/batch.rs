@@ -185,7 +185,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     {
         Err(dps_cert_gen::batch::manifest::ManifestError::Read {
             path: args.manifest.clone(),
-            reason,
+            source: std::io::Error::other(reason),
         })
     } else {
         Manifest::read(&args.manifest)
@@ -198,7 +198,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
     }
     for w in &measured.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::cli::error::firmware_warning(w));
     }
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let options = args.options();
@@ -245,10 +245,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let level = if args.keep_going { "warning" } else { "error" };
     for (i, e) in checked.invalid() {
         if let Some(row) = manifest.rows.get(i) {
-            eprintln!(
-                "{level}: {}",
-                mask_uds_like(&e.at(&manifest.path, row.line))
-            );
+            let text = crate::cli::output::files::row_text(e);
+            let line = format!("{} line {}: {text}", manifest.path.display(), row.line);
+            eprintln!("{level}: {}", mask_uds_like(&line));
         }
     }
     if invalid > 0 && !args.keep_going {
@@ -339,7 +338,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             outcomes
         }
     };
-    let contents = format.render(&manifest.extra_columns, &outcomes);
+    let contents = format.render(&manifest.extra_columns, &outcomes)?;
     write_atomic(&summary, &contents, replace_summary, 0o644)?;
 
     let failed: Vec<_> = outcomes

@@ -9,7 +9,7 @@ use crate::cli::output::stdout;
 use crate::cli::sys::style;
 use crate::cli::sys::terminal;
 use clap::Args;
-use dps_cert_gen::derivation::verify::{Verification, compare, require_alias};
+use dps_cert_gen::derivation::verify::{Difference, Verification, compare, require_alias};
 use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
 use dps_cert_gen::registration_id::RegistrationId;
 use std::path::PathBuf;
@@ -79,7 +79,12 @@ pub(crate) fn run(
         }
     };
     let measured = args.firmware.resolve()?.measure()?;
-    input_warnings.extend(measured.warnings.iter().cloned());
+    input_warnings.extend(
+        measured
+            .warnings
+            .iter()
+            .map(crate::cli::error::firmware_warning),
+    );
     let derived = generate(
         &uds,
         &FirmwareMeasurements::of(&measured.regions),
@@ -89,6 +94,14 @@ pub(crate) fn run(
     input_warnings.append(&mut verification.warnings);
     verification.warnings = input_warnings;
     Ok(verification)
+}
+
+/// Which of this command's flags a difference points to.
+fn advice(difference: &Difference) -> &'static str {
+    match difference {
+        Difference::RegistrationId { .. } => " (check -i, or --mac and --firmware-version)",
+        _ => "",
+    }
 }
 
 /// Compares, prints the result (text, or JSON with `--json`), and ends with status 1 when
@@ -102,9 +115,9 @@ pub(crate) fn exec(args: &VerifyArgs) -> Result<Finish, Error> {
         terminal::stdin_is_terminal(),
     )?;
     if args.json {
-        stdout::print_json(&verification.json())?;
+        stdout::print_json(&verification.json(&advice))?;
     } else {
-        stdout::write(verification.render().as_bytes())?;
+        stdout::write(verification.render(&advice).as_bytes())?;
         for w in &verification.warnings {
             style::warning(w);
         }

@@ -77,7 +77,8 @@ impl FirmwareArgs {
             if let Some(reason) = crate::cli::sys::input_kind::refusal(path, None) {
                 return Err(FirmwareError::Read {
                     path: path.to_path_buf(),
-                    reason,
+                    // The refusal's words, as the system's reason would be.
+                    source: std::io::Error::other(reason),
                 });
             }
         }

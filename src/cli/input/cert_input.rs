@@ -82,7 +82,7 @@ impl CertSource {
             source_name: self.to_string(),
             reason: match e.kind() {
                 std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ => dps_cert_gen::text::io_reason::reason(&e),
+                _ => crate::cli::sys::io_words::write(&e),
             },
         })?;
         if bytes.len() as u64 > MAX_INPUT_BYTES {

@@ -42,7 +42,7 @@ pub(crate) fn check_all<'a>(
 fn write_error(path: &Path, e: std::io::Error) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(&e),
+        reason: crate::cli::sys::io_words::write(&e),
     }
 }
 

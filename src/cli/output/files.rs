@@ -131,7 +131,7 @@ pub(crate) fn write_atomic(
     check_writable(path, force)?;
     let fail = |e: std::io::Error| OutputError::Write {
         path: path.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(&e),
+        reason: crate::cli::sys::io_words::write(&e),
     };
     let staged = crate::cli::sys::staged_file::stage(path, bytes, mode).map_err(fail)?;
     staged.persist(path, force).map_err(|e| {
@@ -160,7 +160,7 @@ pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
     use crate::cli::sys::folder_lock::{Locked, lock_folder};
     let fail = |e: std::io::Error| OutputError::Write {
         path: dir.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(&e),
+        reason: crate::cli::sys::io_words::write(&e),
     };
     let made = (!dir.exists()).then(|| dir.to_path_buf());
     std::fs::create_dir_all(dir).map_err(fail)?;
@@ -279,7 +279,7 @@ impl BatchFiles {
             .clone();
         crate::cli::sys::staged_file::sync_files(&written, dir).map_err(|e| OutputError::Write {
             path: dir.to_path_buf(),
-            reason: dps_cert_gen::text::io_reason::reason(&e),
+            reason: crate::cli::sys::io_words::write(&e),
         })
     }
 }
@@ -295,6 +295,10 @@ impl dps_cert_gen::batch::engine::CertSink for BatchFiles {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(path.to_path_buf());
         Ok(())
+    }
+
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String {
+        write_words(path, error)
     }
 }
 
@@ -361,6 +365,41 @@ impl dps_cert_gen::batch::engine::CertSink for JsonLines {
         }
         result
     }
+
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String {
+        write_words(path, error)
+    }
+}
+
+/// A batch row's failed write, as its outcome says it.
+fn write_words(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        let exists = dps_cert_gen::batch::manifest::RowError::Exists {
+            path: path.to_path_buf(),
+        };
+        return row_text(&exists);
+    }
+    format!(
+        "cannot write {}: {}",
+        path.display(),
+        crate::cli::sys::io_words::write(e)
+    )
+}
+
+/// A batch row's error as the user reads it: the library's words, with the advice in this
+/// tool's flags for a file in the way.
+pub(crate) fn row_text(e: &dps_cert_gen::batch::manifest::RowError) -> String {
+    use dps_cert_gen::batch::manifest::RowError;
+    match e {
+        RowError::Exists { .. } => {
+            format!("{e}; use --force to overwrite it, or choose another --out-dir")
+        }
+        RowError::NotAFile { path } => format!(
+            "{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir",
+            path.display()
+        ),
+        _ => e.to_string(),
+    }
 }
 
 impl JsonLines {
@@ -388,7 +427,7 @@ impl JsonLines {
 fn write_error(path: &Path, e: &std::io::Error) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
-        reason: dps_cert_gen::text::io_reason::reason(e),
+        reason: crate::cli::sys::io_words::write(e),
     }
 }
 

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 pub(crate) fn outcome(result: io::Result<()>) -> Result<(), OutputError> {
     match result {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(OutputError::Stdout {
-            reason: dps_cert_gen::text::io_reason::reason(&e),
+            reason: crate::cli::sys::io_words::write(&e),
         }),
         _ => Ok(()),
     }

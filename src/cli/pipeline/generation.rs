@@ -59,7 +59,12 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
     let mut warnings = Vec::new();
     warnings.extend(request.registration_id.warning());
     let measured = request.firmware.measure()?;
-    warnings.extend(measured.warnings.iter().cloned());
+    warnings.extend(
+        measured
+            .warnings
+            .iter()
+            .map(crate::cli::error::firmware_warning),
+    );
     let measurements = FirmwareMeasurements::of(&measured.regions);
     let certificate = generate(&request.uds, &measurements, &request.registration_id)?;
     if let (Some(e), Destination::File(path)) = (exists, &request.destination) {

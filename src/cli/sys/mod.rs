@@ -8,6 +8,7 @@ pub(crate) mod core_dumps;
 pub(crate) mod folder_lock;
 pub(crate) mod input_kind;
 pub(crate) mod interrupt;
+pub(crate) mod io_words;
 pub(crate) mod line_editor;
 pub(crate) mod permissions;
 pub(crate) mod port_settings;
