@@ -944,3 +944,58 @@ fn a_quote_never_closed_is_an_error_and_a_closed_one_spanning_lines_is_told() {
         "the swallowed UDS is masked"
     );
 }
+
+/// A writer that panics on its third certificate (a fault of the tool's own writer).
+struct PanickingWriter {
+    writes: AtomicUsize,
+}
+
+impl CertSink for PanickingWriter {
+    fn write(&self, _path: &Path, _contents: &[u8]) -> std::io::Result<()> {
+        if self.writes.fetch_add(1, Ordering::SeqCst) == 2 {
+            panic!("the writer's own fault");
+        }
+        Ok(())
+    }
+
+    fn describe(&self, path: &Path, error: &std::io::Error) -> String {
+        format!("cannot write {}: {error}", path.display())
+    }
+}
+
+#[test]
+fn a_writer_that_stops_is_an_error_not_a_batch_of_unwritten_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("uds,registration_id\n");
+    for i in 0..6 {
+        text.push_str(&format!("{},dev-{i:02}\n", uds_hex(i)));
+    }
+    let manifest = Manifest::parse(Path::new("devices.csv"), text.as_bytes()).unwrap();
+    let options = Options {
+        out_dir: dir.path().to_path_buf(),
+        format: CertFormat::Pem,
+        keep_going: true,
+        jobs: Some(1),
+        jsonl: None,
+    };
+    let fw = measurements(&firmware_dir());
+    let checked = engine::check(&manifest, &options, &fw, &engine::NothingThere).unwrap();
+    let sink = PanickingWriter {
+        writes: AtomicUsize::new(0),
+    };
+    let result = engine::run(
+        &manifest,
+        &checked,
+        &fw,
+        &options,
+        &sink,
+        &|| {},
+        &AtomicBool::new(false),
+    );
+    let err = result.unwrap_err();
+    assert!(matches!(err, engine::BatchError::WriterStopped), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the thread writing the certificates stopped unexpectedly, so which certificates were written is not known; no summary was written"
+    );
+}

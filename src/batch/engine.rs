@@ -88,6 +88,12 @@ pub enum BatchError {
         /// The column.
         column: String,
     },
+    /// The thread writing the certificates stopped (a fault of the tool): which of them
+    /// reached their files is not known.
+    #[error(
+        "the thread writing the certificates stopped unexpectedly, so which certificates were written is not known; no summary was written"
+    )]
+    WriterStopped,
     /// The worker threads could not be started.
     #[error("cannot start {jobs} worker threads: {reason}")]
     Threads {
@@ -110,6 +116,7 @@ impl BatchError {
             | BatchError::OutDirNotFolder { .. } => true,
             BatchError::Failed { .. }
             | BatchError::Interrupted { .. }
+            | BatchError::WriterStopped
             | BatchError::Threads { .. } => false,
         }
     }
@@ -597,7 +604,8 @@ pub fn run(
                 .collect()
         });
         // All senders are gone once `collect` returns: the writer finishes the queue.
-        let written = writer.join().unwrap_or_default();
+        // A writer that panicked leaves no record of what it wrote: said, not guessed.
+        let written = writer.join().map_err(|_| BatchError::WriterStopped)?;
         for (index, result) in derived.into_iter().flatten() {
             if let Some(outcome) = outcomes.get_mut(index) {
                 match result {
@@ -620,7 +628,8 @@ pub fn run(
                 }
             }
         }
-    });
+        Ok::<(), BatchError>(())
+    })?;
     let why = if interrupted.load(Ordering::Relaxed) {
         "not written: the batch was interrupted"
     } else {

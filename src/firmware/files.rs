@@ -218,16 +218,22 @@ pub fn layout_with_origin(
         .ok_or_else(|| FirmwareError::NoFlashRegion {
             path: map_path.to_path_buf(),
         })?;
-    let sym = |s: &str| map.symbol(s).unwrap_or_default();
+    // (All four are there, as checked above.)
+    let sym = |s: &'static str| {
+        map.symbol(s).ok_or_else(|| FirmwareError::MissingSymbols {
+            path: map_path.to_path_buf(),
+            missing: vec![s],
+        })
+    };
     Ok(RegionLayout {
         flash_origin: origin,
         riot_core: Region {
-            start: sym("__start_riot_core"),
-            stop: sym("__stop_riot_core"),
+            start: sym("__start_riot_core")?,
+            stop: sym("__stop_riot_core")?,
         },
         riot_fw: Region {
-            start: sym("__start_riot_fw"),
-            stop: sym("__stop_riot_fw"),
+            start: sym("__start_riot_fw")?,
+            stop: sym("__stop_riot_fw")?,
         },
     })
 }

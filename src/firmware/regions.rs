@@ -190,15 +190,27 @@ impl MeasuredRegions {
 
     /// Measures both regions from a whole image held in memory.
     pub fn from_image(layout: &RegionLayout, image: &[u8]) -> Result<Self, RegionError> {
-        let [(cb, ce), (fb, fe)] = layout.offsets(image.len() as u64)?;
-        let slice = |b: u64, e: u64| -> Vec<u8> {
-            // offsets() checked e <= image.len(); get() keeps this panic-free regardless.
-            image
-                .get(b as usize..e as usize)
+        let [core, fw] = layout.offsets(image.len() as u64)?;
+        // offsets() checked that both lie within the image; a range get() does not find
+        // is refused all the same, never measured as empty.
+        let bytes = |name: RegionName, region: Region, (b, e): (u64, u64)| {
+            usize::try_from(b)
+                .ok()
+                .zip(usize::try_from(e).ok())
+                .and_then(|(b, e)| image.get(b..e))
                 .map(<[u8]>::to_vec)
-                .unwrap_or_default()
+                .ok_or(RegionError::OutsideImage {
+                    region: name,
+                    start: region.start,
+                    stop: region.stop,
+                    origin: layout.flash_origin,
+                    bin_len: image.len() as u64,
+                })
         };
-        Self::new(slice(cb, ce), slice(fb, fe))
+        Self::new(
+            bytes(RegionName::RiotCore, layout.riot_core, core)?,
+            bytes(RegionName::RiotFw, layout.riot_fw, fw)?,
+        )
     }
 
     /// The `riot_core` bytes.
