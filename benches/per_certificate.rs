@@ -9,14 +9,14 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dps_cert_gen::batch::engine as batch;
 use dps_cert_gen::batch::manifest::Device;
+use dps_cert_gen::curve::{batch as comb, single};
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::dice::cdi::RiotCoreMeasure;
 use dps_cert_gen::encoding::CertFormat;
-use dps_cert_gen::riot::base_point;
 use dps_cert_gen::riot::keys::Fwid;
 use dps_cert_gen::{RegistrationId, Uds, generate};
 use p256::elliptic_curve::{Group, PrimeField};
-use p256::{FieldBytes, ProjectivePoint, Scalar, SecretKey};
+use p256::{FieldBytes, ProjectivePoint, Scalar};
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 
@@ -40,9 +40,7 @@ fn certificate(c: &mut Criterion) {
         registration_id: RegistrationId::new("az-c89346000001v1v3v0").unwrap(),
     };
     let (a, b) = scalars();
-    let secret_a = SecretKey::from_bytes(&a.to_repr()).unwrap();
-    let secret_b = SecretKey::from_bytes(&b.to_repr()).unwrap();
-    base_point::warm_up();
+    comb::warm_up();
     let mut g = c.benchmark_group("one certificate");
     g.bench_function(
         "floor: two base-point multiplications, p256 (k·G, to affine)",
@@ -56,7 +54,12 @@ fn certificate(c: &mut Criterion) {
     );
     g.bench_function(
         "floor: two base-point multiplications, single-use comb (public keys)",
-        |bench| bench.iter(|| black_box(base_point::public_keys(black_box(&secret_a), &secret_b))),
+        |bench| {
+            bench.iter(|| {
+                let [p, q] = single::mul_base(black_box(&[a, b])).check().unwrap();
+                black_box((p.public_key().unwrap(), q.public_key().unwrap()))
+            })
+        },
     );
     g.bench_function("single-device path: derivation::generate (DER)", |bench| {
         bench.iter(|| {
@@ -82,19 +85,20 @@ fn certificate(c: &mut Criterion) {
         |bench| bench.iter(|| black_box(batch::issue_many(black_box(&refs), &fw, CertFormat::Pem))),
     );
     // 512 keys (not above the group order: no byte 0xff repeated).
-    let secrets: Vec<SecretKey> = (1..=250u8)
+    let secrets: Vec<Scalar> = (1..=250u8)
         .chain(1..=250u8)
         .chain(1..=12u8)
-        .map(|i| SecretKey::from_bytes(&FieldBytes::from([i; 32])).unwrap())
-        .collect();
-    let pairs: Vec<(&SecretKey, &SecretKey)> = secrets
-        .iter()
-        .step_by(2)
-        .zip(secrets.iter().skip(1).step_by(2))
+        .map(|i| Scalar::from_repr(FieldBytes::from([i; 32])).unwrap())
         .collect();
     g.bench_function(
         "floor: 512 base-point multiplications, batch comb (public keys)",
-        |bench| bench.iter(|| black_box(base_point::public_keys_many(black_box(&pairs)))),
+        |bench| {
+            bench.iter(|| {
+                let points = comb::mul_base(black_box(&secrets)).check().unwrap();
+                let keys: Vec<_> = points.iter().map(|p| p.public_key().unwrap()).collect();
+                black_box(keys)
+            })
+        },
     );
     g.bench_function(
         "floor: 512 base-point multiplications, p256 (k·G, to affine)",

@@ -16,6 +16,7 @@
 pub mod batch;
 pub mod board;
 pub mod cert;
+pub mod curve;
 pub mod derivation;
 pub mod dice;
 pub mod encoding;

@@ -1,95 +1,50 @@
-//! The fixed-base comb (src/riot/base_point.rs) against `p256`'s own scalar multiplication on
-//! edge scalars: 1, 2, n−1 … n−257, (n±1)/2, every power of two, byte patterns and carry
-//! chains (issue 14, item 7).
+//! Both combs (src/curve/single.rs, src/curve/batch.rs) against `p256`'s own scalar
+//! multiplication on edge scalars: 1, 2, n−1 … n−257, (n±1)/2, every power of two, byte
+//! patterns and carry chains (issue 14, item 7); and zero refused by both.
 #![cfg(test)]
 
-use dps_cert_gen::riot::base_point::{public_keys, public_keys_many};
-use p256::elliptic_curve::Field;
-use p256::{Scalar, SecretKey};
+use dps_cert_gen::curve::{CurveError, batch, single};
+use p256::Scalar;
 
-fn key(s: &Scalar) -> SecretKey {
-    SecretKey::from_bytes(&s.to_bytes()).unwrap()
-}
-
-fn from_be(bytes: [u8; 32]) -> Option<Scalar> {
-    use p256::elliptic_curve::PrimeField;
-    Option::from(Scalar::from_repr(bytes.into())).filter(|s: &Scalar| !bool::from(s.is_zero()))
-}
-
-fn edge_scalars() -> Vec<Scalar> {
-    let mut out = vec![Scalar::ONE, Scalar::from(2u64), Scalar::from(3u64)];
-    // n−1 … n−257.
-    for k in 1..=257u64 {
-        out.push(-Scalar::from(k));
-    }
-    // (n+1)/2 = 1/2, and (n−1)/2 = 1/2 − 1, and their neighbours.
-    let half = Scalar::from(2u64).invert().unwrap();
-    for s in [
-        half,
-        half - Scalar::ONE,
-        half + Scalar::ONE,
-        half - Scalar::from(2u64),
-    ] {
-        out.push(s);
-    }
-    // Every power of two, 2^0 … 2^255, and 2^k − 1 (a carry chain through every digit).
-    let mut power = Scalar::ONE;
-    for _ in 0..256 {
-        out.push(power);
-        if power != Scalar::ONE {
-            out.push(power - Scalar::ONE);
-        }
-        power = power.double();
-    }
-    // Byte patterns: each byte value repeated, alternating nibbles and bits, one byte set.
-    for b in [0x01u8, 0x0f, 0x10, 0x55, 0x7f, 0x80, 0xaa, 0xf0, 0xfe, 0xff] {
-        out.extend(from_be([b; 32]));
-        let mut alternating = [0u8; 32];
-        for (i, x) in alternating.iter_mut().enumerate() {
-            *x = if i % 2 == 0 { b } else { !b };
-        }
-        out.extend(from_be(alternating));
-    }
-    for i in 0..32 {
-        let mut one = [0u8; 32];
-        one[i] = 0xff;
-        out.extend(from_be(one));
-        let mut all_but = [0xffu8; 32];
-        all_but[0] = 0x7f;
-        all_but[i] = 0;
-        out.extend(from_be(all_but));
-    }
-    // The batch comb's last window: 15·2^253 mod n (odd) is the one scalar whose last
-    // addition is a doubling (the accumulated multiple then equals the addend), which the
-    // complete addition there handles; and its negation, which the comb turns into it.
-    let two_253 = from_be({
-        let mut b = [0u8; 32];
-        b[0] = 0x20;
-        b
-    })
-    .unwrap();
-    out.push(two_253 * Scalar::from(15u64));
-    out.push(-(two_253 * Scalar::from(15u64)));
-    out.retain(|s| !bool::from(s.is_zero()));
-    out
-}
+use crate::common::curve_edges::{edge_scalars, key};
 
 #[test]
 fn the_comb_equals_p256_on_edge_scalars() {
     let scalars = edge_scalars();
     assert!(scalars.len() > 800, "{}", scalars.len());
     for pair in scalars.chunks(2) {
-        let a = key(&pair[0]);
-        let b = key(pair.get(1).unwrap_or(&pair[0]));
-        let (pa, pb) = public_keys(&a, &b).unwrap();
-        assert_eq!(pa, a.public_key(), "{:x?}", pair[0].to_bytes());
-        assert_eq!(pb, b.public_key());
+        let (a, b) = (pair[0], *pair.get(1).unwrap_or(&pair[0]));
+        let [pa, pb] = single::mul_base(&[a, b]).check().unwrap();
+        assert_eq!(
+            pa.public_key().unwrap(),
+            key(&a).public_key(),
+            "{:x?}",
+            a.to_bytes()
+        );
+        assert_eq!(pb.public_key().unwrap(), key(&b).public_key());
     }
-    // And all of them through the batch's comb (which serves from `MANY` pairs on).
-    let keys: Vec<SecretKey> = scalars.iter().map(key).collect();
-    let pairs: Vec<(&SecretKey, &SecretKey)> = keys.iter().zip(keys.iter().rev()).collect();
-    for ((a, b), got) in pairs.iter().zip(public_keys_many(&pairs)) {
-        let (pa, pb) = got.unwrap();
-        assert_eq!((pa, pb), (a.public_key(), b.public_key()));
+    // And all of them through the batch's comb (which serves from `MANY` scalars on).
+    let got = batch::mul_base(&scalars).check().unwrap();
+    assert_eq!(got.len(), scalars.len());
+    for (k, point) in scalars.iter().zip(got) {
+        assert_eq!(point.public_key().unwrap(), key(k).public_key());
     }
+}
+
+#[test]
+fn zero_is_refused_by_both_combs() {
+    assert_eq!(
+        single::mul_base(&[Scalar::ONE, Scalar::ZERO]).check(),
+        Err(CurveError::ZeroScalar)
+    );
+    let mut scalars = edge_scalars();
+    scalars.insert(300, Scalar::ZERO);
+    assert_eq!(
+        batch::mul_base(&scalars).check(),
+        Err(CurveError::ZeroScalar)
+    );
+    assert_eq!(
+        CurveError::ZeroScalar.to_string(),
+        "a private key is zero, which has no public key"
+    );
 }

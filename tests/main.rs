@@ -13,6 +13,7 @@ mod board;
 mod cli_generate;
 mod common;
 mod completions;
+mod curve_differential;
 mod dice_hash_reference;
 mod elf_input;
 mod exit_status;

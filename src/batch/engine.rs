@@ -588,7 +588,8 @@ pub fn run(
                                 to_write.push((*index, *path, issued.contents));
                             }
                             Err(e) => {
-                                if !options.keep_going {
+                                // A defect of the curve arithmetic stops the whole batch.
+                                if !options.keep_going || e.is_defect() {
                                     failed.store(true, Ordering::Relaxed);
                                 }
                                 derived.push((*index, Err(e.to_string())));

@@ -320,7 +320,7 @@ impl Error {
     pub(crate) fn is_input_error(&self) -> bool {
         match self {
             Error::Missing(_) | Error::Uds(_) | Error::Id(_) | Error::Firmware(_) => true,
-            Error::Derive(DeriveError::Key(_)) => true,
+            Error::Derive(DeriveError::Key(e)) => !e.is_defect(),
             Error::Derive(DeriveError::Cert(_)) | Error::Random(_) => false,
             Error::Output(e) => e.is_input_error(),
             Error::UdsSource(_) => true,

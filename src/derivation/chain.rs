@@ -21,6 +21,17 @@ pub enum DeriveError {
     Cert(#[from] CertBuildError),
 }
 
+impl DeriveError {
+    /// A defect of the tool (its curve arithmetic failed a check), not of the input: a batch
+    /// stops at it, whatever it was asked to do with failed rows.
+    pub fn is_defect(&self) -> bool {
+        match self {
+            DeriveError::Key(e) => e.is_defect(),
+            DeriveError::Cert(_) => false,
+        }
+    }
+}
+
 /// What the board measures of its firmware: computed once per firmware build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FirmwareMeasurements {
@@ -81,8 +92,8 @@ pub fn generate(
 }
 
 /// [`generate`] for many devices at once: the same certificates, their public keys computed
-/// from the precomputed tables of [`crate::riot::base_point`] with one field inversion for
-/// all of them. One result per device, in order.
+/// with the batch comb of [`crate::curve::batch`] (field inversions shared by all of
+/// them; a sample cross-checked with `p256`, and one failure fails them all). One result per device, in order.
 pub fn generate_many(
     devices: &[(&Uds, &RegistrationId)],
     firmware: &FirmwareMeasurements,
@@ -95,13 +106,25 @@ pub fn generate_many(
         })
         .collect();
     let usable: Vec<&RiotSecrets> = secrets.iter().filter_map(|s| s.as_ref().ok()).collect();
-    let mut keys = RiotSecrets::keys_many(&usable).into_iter();
+    // One failure of the curve arithmetic or its cross-check fails every device of the call.
+    let mut keys = match RiotSecrets::keys_many(&usable) {
+        Ok(keys) => keys.into_iter(),
+        Err(e) => {
+            return devices
+                .iter()
+                .map(|_| Err(DeriveError::Key(e.clone())))
+                .collect();
+        }
+    };
     secrets
         .iter()
         .zip(devices)
         .map(|(secret, (_, id))| {
             let secret = secret.as_ref().map_err(|e| DeriveError::Key(e.clone()))?;
-            let keys = keys.next().unwrap_or_else(|| secret.keys());
+            let keys = match keys.next() {
+                Some(keys) => keys,
+                None => secret.keys()?,
+            };
             let der = alias_certificate(id, &keys)?;
             Ok(AliasCertificate {
                 registration_id: (*id).clone(),

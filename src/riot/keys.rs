@@ -1,8 +1,9 @@
 //! The RIoT layer (spec section 4): CDI + riot_fw -> FWID and the DeviceID and Alias key pairs.
 
+use crate::curve::{CurveError, batch, single};
 use crate::dice::cdi::Cdi;
 use crate::riot::kdf::kdf;
-use p256::{FieldBytes, PublicKey, SecretKey};
+use p256::{FieldBytes, PublicKey, Scalar, SecretKey};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use thiserror::Error;
@@ -34,6 +35,22 @@ pub enum KeyError {
         "with this UDS and firmware the {0} private key falls outside the P-256 range (spec section 4): the board would loop for ever at boot and never register; set another UDS on the board with `set_dps_uds` (or rebuild the firmware) and run again"
     )]
     OutOfRange(KeyName),
+    /// The curve arithmetic refused its own result (a zero key, a point off the curve).
+    #[error("computing the public keys failed: {0}")]
+    Curve(#[from] CurveError),
+    /// The fast comb's public key is not the one `p256` computes for the same private key.
+    #[error(
+        "the {0} public key the tool's curve arithmetic computed differs from the one the p256 library computes for the same private key: a defect of this tool, not of the input"
+    )]
+    Mismatch(KeyName),
+}
+
+impl KeyError {
+    /// A defect of the tool rather than something about the input: nothing it computed
+    /// alongside can be trusted either.
+    pub fn is_defect(&self) -> bool {
+        matches!(self, KeyError::Curve(_) | KeyError::Mismatch(_))
+    }
 }
 
 /// FWID = SHA-256(riot_fw): identifies the registration client's code.
@@ -128,58 +145,112 @@ impl RiotSecrets {
         })
     }
 
-    /// Computes the public keys with the single-use comb of [`crate::riot::base_point`]
-    /// (its tables are part of the program: nothing is built; one field inversion for both
-    /// keys).
-    pub fn keys(&self) -> RiotKeys {
-        match crate::riot::base_point::public_keys(&self.device_id, &self.alias) {
-            Some((device_id, alias)) => RiotKeys {
-                fwid: self.fwid,
-                device_id: KeyPair {
-                    secret: self.device_id.clone(),
-                    public: device_id,
-                },
-                alias: KeyPair {
-                    secret: self.alias.clone(),
-                    public: alias,
-                },
-            },
-            // Not reachable for non-zero private keys; stay correct regardless.
-            None => RiotKeys {
-                fwid: self.fwid,
-                device_id: KeyPair::from_secret(self.device_id.clone()),
-                alias: KeyPair::from_secret(self.alias.clone()),
-            },
-        }
+    /// The two private scalars (a wiped copy).
+    fn scalars(&self) -> Zeroizing<[Scalar; 2]> {
+        Zeroizing::new([
+            *self.device_id.to_nonzero_scalar().as_ref(),
+            *self.alias.to_nonzero_scalar().as_ref(),
+        ])
     }
 
-    /// Computes the public keys of many devices with the batch's comb of
-    /// [`crate::riot::base_point`] (faster per key from a few dozen keys on; its tables are
-    /// built once per process, on first use). One result per secret, in order.
-    pub fn keys_many(secrets: &[&RiotSecrets]) -> Vec<RiotKeys> {
-        let pairs: Vec<(&SecretKey, &SecretKey)> =
-            secrets.iter().map(|s| (&s.device_id, &s.alias)).collect();
-        let publics = crate::riot::base_point::public_keys_many(&pairs);
-        secrets
-            .iter()
-            .zip(publics.into_iter().chain(std::iter::repeat(None)))
-            .map(|(s, public)| match public {
-                Some((device_id, alias)) => RiotKeys {
-                    fwid: s.fwid,
-                    device_id: KeyPair {
-                        secret: s.device_id.clone(),
-                        public: device_id,
-                    },
-                    alias: KeyPair {
-                        secret: s.alias.clone(),
-                        public: alias,
-                    },
-                },
-                // Not reachable for non-zero private keys; stay correct regardless.
-                None => s.keys(),
-            })
-            .collect()
+    /// The key pairs for the public keys `device_id` and `alias`, after comparing them with
+    /// the ones `p256` computes (its own, slower arithmetic) when `cross_check` is set.
+    fn pairs(
+        &self,
+        device_id: PublicKey,
+        alias: PublicKey,
+        cross_check: bool,
+    ) -> Result<RiotKeys, KeyError> {
+        if cross_check {
+            if device_id != self.device_id.public_key() {
+                return Err(KeyError::Mismatch(KeyName::DeviceId));
+            }
+            if alias != self.alias.public_key() {
+                return Err(KeyError::Mismatch(KeyName::Alias));
+            }
+        }
+        Ok(RiotKeys {
+            fwid: self.fwid,
+            device_id: KeyPair {
+                secret: self.device_id.clone(),
+                public: device_id,
+            },
+            alias: KeyPair {
+                secret: self.alias.clone(),
+                public: alias,
+            },
+        })
     }
+
+    /// Computes the public keys with the single comb of [`crate::curve::single`] (its
+    /// tables are part of the program: nothing is built; one field inversion for both
+    /// keys), then compares both with `p256`'s: one certificate's keys are always checked
+    /// twice, by two implementations.
+    pub fn keys(&self) -> Result<RiotKeys, KeyError> {
+        let [device_id, alias] = single::mul_base(&self.scalars()).check()?;
+        self.pairs(device_id.public_key()?, alias.public_key()?, true)
+    }
+
+    /// Computes the public keys of many devices with the batch comb of
+    /// [`crate::curve::batch`] (faster per key from a few dozen keys on; its tables are
+    /// built once per process, on first use). One result per secret, in order, or one error
+    /// for all: a sample is compared with `p256`'s public keys (the first device of the
+    /// call, and one more in each run of [`SAMPLE_EVERY`], chosen by [`sampled`]), and a mismatch or a failed check of the
+    /// curve arithmetic fails the whole call.
+    pub fn keys_many(secrets: &[&RiotSecrets]) -> Result<Vec<RiotKeys>, KeyError> {
+        let mut scalars: Zeroizing<Vec<Scalar>> =
+            Zeroizing::new(Vec::with_capacity(2 * secrets.len()));
+        for s in secrets {
+            scalars.extend_from_slice(s.scalars().as_slice());
+        }
+        let points = batch::mul_base(&scalars).check()?;
+        // Every vector sized once: a growing one would leave copies (of the private keys,
+        // for the last) in freed memory.
+        let mut publics = Vec::with_capacity(points.len());
+        for point in &points {
+            publics.push(point.public_key()?);
+        }
+        let checked = sampled(publics.first(), secrets.len());
+        let mut keys = Vec::with_capacity(secrets.len());
+        for (i, (s, pair)) in secrets.iter().zip(publics.chunks_exact(2)).enumerate() {
+            match pair {
+                [device_id, alias] => {
+                    keys.push(s.pairs(*device_id, *alias, checked.contains(&i))?);
+                }
+                _ => return Err(KeyError::Curve(CurveError::OffCurve)),
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// Devices per sample of a batch call: one in this many (and the first) has its public
+/// keys compared with `p256`'s.
+pub const SAMPLE_EVERY: usize = 256;
+
+/// Which devices of a batch call have their public keys compared with `p256`'s: the first,
+/// and in each run of [`SAMPLE_EVERY`] devices one more, at a position chosen by a seed
+/// taken from the call's own data (its first DeviceID public key, hashed), so that chunks
+/// check different positions and a run can be reproduced. In order.
+pub fn sampled(first: Option<&PublicKey>, devices: usize) -> Vec<usize> {
+    let mut picked = Vec::with_capacity(devices.div_ceil(SAMPLE_EVERY) + 1);
+    let Some(first) = first.filter(|_| devices > 0) else {
+        return picked;
+    };
+    picked.push(0);
+    let seed = Sha256::digest(uncompressed(first));
+    let mut word = [0u8; 8];
+    word.copy_from_slice(seed.get(..8).unwrap_or(&[0; 8]));
+    let pick = u64::from_le_bytes(word);
+    for start in (0..devices).step_by(SAMPLE_EVERY) {
+        // Within the run, anything but its first device (the first run's is checked).
+        let others = (devices - start).min(SAMPLE_EVERY) - 1;
+        if others > 0 {
+            let offset = usize::try_from(pick % others as u64).unwrap_or(0);
+            picked.push(start + 1 + offset);
+        }
+    }
+    picked
 }
 
 impl fmt::Debug for RiotSecrets {
@@ -217,7 +288,7 @@ pub struct RiotKeys {
 impl RiotKeys {
     /// Derives the DeviceID and Alias key pairs from the CDI and the FWID.
     pub fn derive(cdi: &Cdi, fwid: Fwid) -> Result<Self, KeyError> {
-        Ok(RiotSecrets::derive(cdi, fwid)?.keys())
+        RiotSecrets::derive(cdi, fwid)?.keys()
     }
 }
 

@@ -139,6 +139,7 @@ pub(crate) fn written_files(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+pub(crate) mod curve_edges;
 #[cfg(unix)]
 pub(crate) mod pty;
 #[cfg(target_os = "linux")]
