@@ -8,6 +8,7 @@ pub(crate) mod args;
 pub(crate) mod board;
 pub(crate) mod cert_input;
 pub(crate) mod commands;
+pub(crate) mod dps;
 pub(crate) mod error;
 pub(crate) mod extra_outputs;
 pub(crate) mod generate_json;
@@ -69,6 +70,8 @@ enum Command {
     Batch(commands::batch::BatchArgs),
     /// The DevKit on its serial port: read its ID, set its UDS, or both.
     Board(commands::board::BoardArgs),
+    /// Enroll certificates in Azure DPS (individual X.509 enrollments), from the tool.
+    Enroll(commands::enroll::EnrollArgs),
 }
 
 /// What a command asks the process to end with, when it did not fail.
@@ -101,6 +104,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Verify(args)) => commands::verify::exec(&args),
         Some(Command::Batch(args)) => commands::batch::exec(&args),
         Some(Command::Board(args)) => commands::board::exec(&args),
+        Some(Command::Enroll(args)) => commands::enroll::exec(&args),
         None => commands::generate::exec(&cli.generate),
     };
     match result {

@@ -1,0 +1,74 @@
+//! `dps-cert-gen enroll FILE...`: each alias certificate becomes an individual X.509
+//! enrollment in DPS, under its CN as the registration ID, through the service API and the
+//! DPS service connection string.
+
+use crate::cli::Finish;
+use crate::cli::dps::args::{DEFAULT_TIMEOUT_SECS, DpsArgs};
+use crate::cli::dps::enroll::{self, OutcomeJson};
+use crate::cli::dps::error::DpsError;
+use crate::cli::error::Error;
+use crate::cli::stdout;
+use std::path::PathBuf;
+
+/// The arguments of `enroll`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "\
+Each certificate's subject CN is its registration ID. Per certificate: created; already
+enrolled with this certificate (success); enrolled with another certificate (exit status 1,
+both SHA-1 thumbprints named; --force replaces it).
+The connection string: Azure portal, your DPS instance, Settings, Shared access policies,
+provisioningserviceowner (or a policy with EnrollmentWrite), Primary connection string.
+
+Examples:
+  dps-cert-gen enroll az-c89346aabbccv1v6v2.pem --dps-connection-string-file dps.txt
+  DPS_CONNECTION_STRING=\"$(pass show dps)\" dps-cert-gen enroll certs/*.pem --json")]
+pub(crate) struct EnrollArgs {
+    /// The alias certificates (PEM, bare base64 or DER; '-' reads one from standard input).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The connection string and trust.
+    #[command(flatten)]
+    pub dps: DpsArgs,
+    /// Replace an enrollment that holds another certificate (If-Match: *).
+    #[arg(long = "force")]
+    pub force: bool,
+    /// Print one JSON object a line per certificate: registration_id, outcome, sha1_thumbprint, ... (errorCode and message on failure).
+    #[arg(long = "json")]
+    pub json: bool,
+    /// Give up on DPS after this many seconds in all (retries included).
+    #[arg(long = "timeout", value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+/// Reads every certificate (all before any request), enrolls each, reports each.
+pub(crate) fn exec(args: &EnrollArgs) -> Result<Finish, Error> {
+    let items = args
+        .files
+        .iter()
+        .map(|p| enroll::read_certificate(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let items = enroll::distinct(items)?;
+    let connection = enroll::connection_string(&args.dps)?;
+    let client = enroll::service(&connection, &args.dps, args.timeout)?;
+    let host = client.host().to_string();
+    let done = enroll::enroll_each(&client, &items, args.force, &mut |e| {
+        if args.json {
+            let mut line = serde_json::to_string(&OutcomeJson::of(e)).unwrap_or_default();
+            line.push('\n');
+            stdout::write(line.as_bytes())
+        } else {
+            let mut line = enroll::outcome_line(e, &host);
+            line.push('\n');
+            stdout::write(line.as_bytes())
+        }
+    })?;
+    let failed = done.iter().filter(|e| !e.outcome.is_success()).count();
+    if failed > 0 {
+        return Err(DpsError::NotAllEnrolled {
+            failed,
+            total: done.len(),
+        }
+        .into());
+    }
+    Ok(Finish::Success)
+}

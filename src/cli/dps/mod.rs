@@ -1,0 +1,13 @@
+//! Talking to Azure DPS: the connection string's sources (a secret, like the UDS), the
+//! HTTPS client (rustls, the system's trust store, `--ca-file`, `HTTPS_PROXY`, one deadline
+//! for the whole conversation, 429/5xx retried), and the "enroll these certificates" step
+//! the commands share. What is sent and what the answers mean is the library's
+//! (`dps_cert_gen::dps`); this folder does the I/O and the wording.
+
+pub(crate) mod args;
+pub(crate) mod client;
+pub(crate) mod connection_source;
+pub(crate) mod enroll;
+pub(crate) mod error;
+pub(crate) mod retry;
+pub(crate) mod trust;
