@@ -262,15 +262,14 @@ impl StandIn {
                 accept_loop(listener, server, &stop, &connections)
             }));
         }
-        let s = Self {
+        Self {
             service_port: ports[0],
             device_port: ports[1],
             state,
             stop,
             threads,
             connections,
-        };
-        s
+        }
     }
 
     /// The service host name: the connection string's `HostName`, which the SAS must sign.
@@ -699,7 +698,7 @@ fn take(count: &mut u32) -> bool {
 fn service(server: &Server, request: &Http) -> Answer {
     let mut state = server.state.lock().unwrap();
     let version = request.query("api-version").unwrap_or_default().to_string();
-    if !state.api_versions.iter().any(|v| *v == version) {
+    if !state.api_versions.contains(&version) {
         return answer(
             400,
             json!({
@@ -711,6 +710,9 @@ fn service(server: &Server, request: &Http) -> Answer {
     if check_sas(request.header("authorization"), &server.service_host).is_err() {
         return error(401, 401002, "Unauthorized");
     }
+    if take(&mut state.faults.server_error) {
+        return error(500, 500000, "Internal server error");
+    }
     if take(&mut state.faults.throttle) {
         let mut a = error(429, 429001, "Too many requests");
         if state.faults.throttle_seconds > 0 {
@@ -718,9 +720,6 @@ fn service(server: &Server, request: &Http) -> Answer {
                 .push(("Retry-After", state.faults.throttle_seconds.to_string()));
         }
         return a;
-    }
-    if take(&mut state.faults.server_error) {
-        return error(500, 500000, "Internal server error");
     }
     let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
     match (request.method.as_str(), segments.as_slice()) {

@@ -48,17 +48,6 @@ impl Deadline {
             seconds: self.seconds,
         }
     }
-
-    /// Sleeps `wait`, if the deadline leaves room for it and a request after it.
-    pub(crate) fn sleep(&self, wait: Duration, host: &str) -> Result<(), DpsError> {
-        match self.remaining() {
-            Some(left) if left > wait => {
-                std::thread::sleep(wait);
-                Ok(())
-            }
-            _ => Err(self.expired(host)),
-        }
-    }
 }
 
 /// A final answer.
@@ -120,6 +109,10 @@ impl<'a> Client<'a> {
         })
     }
 
+    #[expect(
+        dead_code,
+        reason = "the device API's client: `register` and `--enroll`'s check, next"
+    )]
     /// A client of the device API at `host` (`HOST[:PORT]`), presenting `certificate_der`
     /// with its key (`key_pem`, SEC1 PEM) as the TLS client certificate, and nothing else.
     pub(crate) fn device(
@@ -153,6 +146,7 @@ impl<'a> Client<'a> {
     }
 
     /// The deadline.
+    #[expect(dead_code, reason = "the device API's polls: `register`, next")]
     pub(crate) fn deadline(&self) -> &Deadline {
         &self.deadline
     }
@@ -258,6 +252,23 @@ impl<'a> Client<'a> {
         })
     }
 
+    /// Whether the host's name resolves to an address (after a failure, to name it).
+    fn resolves(&self) -> bool {
+        use std::net::ToSocketAddrs;
+        let with_port = if self
+            .host
+            .rsplit_once(':')
+            .is_some_and(|(h, _)| !h.contains(':') || h.ends_with(']'))
+        {
+            self.host.clone()
+        } else {
+            format!("{}:443", self.host)
+        };
+        with_port
+            .to_socket_addrs()
+            .is_ok_and(|mut addrs| addrs.next().is_some())
+    }
+
     /// A ureq failure in plain words naming the host.
     fn network_error(&self, e: ureq::Error) -> DpsError {
         let host = self.host.clone();
@@ -279,6 +290,11 @@ impl<'a> Client<'a> {
                 std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
                     self.deadline.expired(&host)
                 }
+                // A failed name lookup comes as a plain I/O error: ask again to tell.
+                _ if !self.resolves() => DpsError::UnknownHost {
+                    host,
+                    advice: self.host_advice,
+                },
                 _ => DpsError::Network {
                     host,
                     reason: dps_cert_gen::text::io_reason::reason(&io),
