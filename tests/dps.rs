@@ -503,3 +503,31 @@ fn the_api_version_refused_is_reported() {
         )
     );
 }
+
+/// On a terminal with no other source, the connection string is asked for, hidden; a bad
+/// one is explained and asked again, with no piece of it shown.
+#[cfg(unix)]
+#[test]
+fn the_connection_string_is_asked_for_hidden_on_a_terminal() {
+    let standin = StandIn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, id, _, _) = certificate(dir.path(), &first_case());
+    let ca = ca_file();
+    let mut pty = common::pty::Pty::spawn(
+        &["enroll", path.to_str().unwrap(), "--ca-file", ca.to_str().unwrap()],
+        dir.path(),
+        &[("NO_COLOR", "1"), ("NO_PROXY", "127.0.0.1")],
+    );
+    pty.expect("DPS service connection string");
+    pty.send_line("HostName=x;SharedAccessKey=c2VjcmV0LXBpZWNl");
+    pty.expect("try again: the DPS connection string has no SharedAccessKeyName;");
+    pty.expect("DPS service connection string");
+    pty.send_line(&standin.connection_string());
+    pty.expect(&format!("Connection string accepted ({})", standin.service_host()));
+    let (status, shown) = pty.finish();
+    assert_eq!(status, 0, "{shown}");
+    assert!(shown.contains(&format!("{id}: enrolled in")), "{shown}");
+    for piece in [dps_standin::PRIMARY_KEY, &dps_standin::PRIMARY_KEY[8..24], "c2VjcmV0"] {
+        assert!(!shown.contains(piece), "shown: {piece}\n{shown}");
+    }
+}
