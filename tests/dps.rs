@@ -514,7 +514,12 @@ fn the_connection_string_is_asked_for_hidden_on_a_terminal() {
     let (path, id, _, _) = certificate(dir.path(), &first_case());
     let ca = ca_file();
     let mut pty = common::pty::Pty::spawn(
-        &["enroll", path.to_str().unwrap(), "--ca-file", ca.to_str().unwrap()],
+        &[
+            "enroll",
+            path.to_str().unwrap(),
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
         dir.path(),
         &[("NO_COLOR", "1"), ("NO_PROXY", "127.0.0.1")],
     );
@@ -523,11 +528,18 @@ fn the_connection_string_is_asked_for_hidden_on_a_terminal() {
     pty.expect("try again: the DPS connection string has no SharedAccessKeyName;");
     pty.expect("DPS service connection string");
     pty.send_line(&standin.connection_string());
-    pty.expect(&format!("Connection string accepted ({})", standin.service_host()));
+    pty.expect(&format!(
+        "Connection string accepted ({})",
+        standin.service_host()
+    ));
     let (status, shown) = pty.finish();
     assert_eq!(status, 0, "{shown}");
     assert!(shown.contains(&format!("{id}: enrolled in")), "{shown}");
-    for piece in [dps_standin::PRIMARY_KEY, &dps_standin::PRIMARY_KEY[8..24], "c2VjcmV0"] {
+    for piece in [
+        dps_standin::PRIMARY_KEY,
+        &dps_standin::PRIMARY_KEY[8..24],
+        "c2VjcmV0",
+    ] {
         assert!(!shown.contains(piece), "shown: {piece}\n{shown}");
     }
 }

@@ -51,10 +51,17 @@ pub fn create_request(chunk: &[EnrollmentCertificate]) -> Result<Request, BulkEr
     })
 }
 
-/// How long to wait after a request of `operations` items before the next one.
+/// How long `operations` take at the paced rate.
 pub fn pause_after(operations: usize) -> Duration {
     let ops = u64::try_from(operations).unwrap_or(u64::MAX);
     Duration::from_millis(ops.saturating_mul(60_000) / u64::from(OPERATIONS_PER_MINUTE))
+}
+
+/// How long to wait, `elapsed` after the first request, before a request when
+/// `operations_done` operations were sent: so that the rate never passes
+/// [`OPERATIONS_PER_MINUTE`].
+pub fn pacing_wait(operations_done: usize, elapsed: Duration) -> Duration {
+    pause_after(operations_done).saturating_sub(elapsed)
 }
 
 /// What became of one item of a bulk request.
@@ -155,6 +162,12 @@ mod tests {
         assert_eq!(pause_after(10), Duration::from_millis(666));
         // 1,000 operations take more than a minute.
         assert!(pause_after(10) * 100 > Duration::from_secs(60));
+        assert_eq!(pacing_wait(0, Duration::ZERO), Duration::ZERO);
+        assert_eq!(
+            pacing_wait(20, Duration::from_millis(333)),
+            Duration::from_millis(1000)
+        );
+        assert_eq!(pacing_wait(20, Duration::from_secs(5)), Duration::ZERO);
     }
 
     #[test]

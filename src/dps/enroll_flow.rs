@@ -105,6 +105,21 @@ impl<'a> EnrollFlow<'a> {
         (flow, certificate.put(None))
     }
 
+    /// Goes on from a conflict reported elsewhere (a bulk request's item): reads the record
+    /// first. Returns the flow and the `GET`.
+    pub fn after_conflict(
+        certificate: &'a EnrollmentCertificate,
+        replace: bool,
+    ) -> (Self, Request) {
+        let flow = Self {
+            certificate,
+            replace,
+            state: State::Reading,
+            enrolled: Enrolled::default(),
+        };
+        (flow, certificate.get())
+    }
+
     /// Takes the final answer (`status`, `body`) to the last request.
     pub fn answer(&mut self, status: u16, body: &[u8]) -> Step {
         let ok = (200..300).contains(&status);
@@ -211,6 +226,17 @@ mod tests {
         };
         assert_eq!(outcome.name(), "replaced");
         assert!(outcome.is_success());
+    }
+
+    #[test]
+    fn after_a_bulk_conflict_the_record_is_read_first() {
+        let c = cert();
+        let (mut flow, get) = EnrollFlow::after_conflict(&c, false);
+        assert_eq!(get.method, Method::Get);
+        assert_eq!(
+            flow.answer(200, &record(&c.thumbprints.sha1)),
+            Step::Done(EnrollmentOutcome::AlreadyEnrolled)
+        );
     }
 
     #[test]

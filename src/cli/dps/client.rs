@@ -109,10 +109,6 @@ impl<'a> Client<'a> {
         })
     }
 
-    #[expect(
-        dead_code,
-        reason = "the device API's client: `register` and `--enroll`'s check, next"
-    )]
     /// A client of the device API at `host` (`HOST[:PORT]`), presenting `certificate_der`
     /// with its key (`key_pem`, SEC1 PEM) as the TLS client certificate, and nothing else.
     pub(crate) fn device(
@@ -146,7 +142,6 @@ impl<'a> Client<'a> {
     }
 
     /// The deadline.
-    #[expect(dead_code, reason = "the device API's polls: `register`, next")]
     pub(crate) fn deadline(&self) -> &Deadline {
         &self.deadline
     }

@@ -119,7 +119,24 @@ pub(crate) fn enroll_one(
     item: &ToEnroll,
     replace: bool,
 ) -> Result<EnrollmentOutcome, DpsError> {
-    let (mut flow, mut request) = EnrollFlow::start(&item.certificate, replace);
+    let (flow, request) = EnrollFlow::start(&item.certificate, replace);
+    drive(client, flow, request)
+}
+/// Enrolls `item`, whose ID a bulk request found taken: from the GET on.
+pub(crate) fn enroll_after_conflict(
+    client: &Client<'_>,
+    item: &ToEnroll,
+    replace: bool,
+) -> Result<EnrollmentOutcome, DpsError> {
+    let (flow, request) = EnrollFlow::after_conflict(&item.certificate, replace);
+    drive(client, flow, request)
+}
+
+fn drive(
+    client: &Client<'_>,
+    mut flow: EnrollFlow<'_>,
+    mut request: dps_cert_gen::dps::request::Request,
+) -> Result<EnrollmentOutcome, DpsError> {
     loop {
         let answer = client.send(&request)?;
         match flow.answer(answer.status, &answer.body) {

@@ -5,9 +5,18 @@
 //! (`dps_cert_gen::dps`); this folder does the I/O and the wording.
 
 pub(crate) mod args;
+pub(crate) mod bulk_enroll;
 pub(crate) mod client;
 pub(crate) mod connection_source;
 pub(crate) mod enroll;
 pub(crate) mod error;
+pub(crate) mod register;
 pub(crate) mod retry;
 pub(crate) mod trust;
+
+// The stand-in DPS of the tests, for the steps' own tests.
+#[cfg(test)]
+#[path = "../../../tests/common/dps_standin.rs"]
+mod dps_standin;
+#[cfg(test)]
+mod standin_tests;
