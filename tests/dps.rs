@@ -543,3 +543,16 @@ fn the_connection_string_is_asked_for_hidden_on_a_terminal() {
         assert!(!shown.contains(piece), "shown: {piece}\n{shown}");
     }
 }
+
+#[test]
+fn standard_input_gives_one_thing() {
+    let a = common::bin()
+        .args(["enroll", "-", "--dps-connection-string-file", "-"])
+        .write_stdin("")
+        .assert()
+        .code(2);
+    assert_eq!(
+        output(&a).1,
+        "error: standard input ('-') can give one certificate or the connection string, not two of them; name a file for the others\n"
+    );
+}

@@ -53,6 +53,9 @@ pub(crate) const HUB: &str = "standin-hub.azure-devices.net";
 /// Longest request head and body read.
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 1 << 20;
+/// Most connections served in a stand-in's life (the tests make a few dozen): past them,
+/// connections are closed unanswered, so that a client looping for ever ends.
+const MAX_CONNECTIONS: usize = 2000;
 /// How long a connection may stay silent before the server drops it.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -382,9 +385,14 @@ fn accept_loop(
     server.service_host = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
     // Connections held open unanswered while the server is silent.
     let mut held: Vec<TcpStream> = Vec::new();
+    let mut served = 0usize;
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, _)) => {
+                served += 1;
+                if served > MAX_CONNECTIONS {
+                    continue;
+                }
                 if server.state.lock().unwrap().faults.silent {
                     held.push(stream);
                     continue;

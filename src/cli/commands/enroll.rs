@@ -42,6 +42,13 @@ pub(crate) struct EnrollArgs {
 
 /// Reads every certificate (all before any request), enrolls each, reports each.
 pub(crate) fn exec(args: &EnrollArgs) -> Result<Finish, Error> {
+    let dash = |p: &std::path::Path| p.as_os_str() == "-";
+    if args.files.iter().filter(|p| dash(p)).count() > 1
+        || (args.files.iter().any(|p| dash(p))
+            && args.dps.connection_string_file.as_deref().is_some_and(dash))
+    {
+        return Err(DpsError::StdinTwice.into());
+    }
     let items = args
         .files
         .iter()

@@ -136,6 +136,11 @@ pub(crate) enum DpsError {
         /// The ID.
         id: String,
     },
+    /// Standard input named twice.
+    #[error(
+        "standard input ('-') can give one certificate or the connection string, not two of them; name a file for the others"
+    )]
+    StdinTwice,
     /// A certificate's CN cannot be a DPS registration ID.
     #[error("{file}: {source}; DPS would refuse it")]
     BadId {
@@ -157,6 +162,7 @@ impl DpsError {
                 | DpsError::CaFile { .. }
                 | DpsError::DuplicateId { .. }
                 | DpsError::BadId { .. }
+                | DpsError::StdinTwice
         )
     }
 }
