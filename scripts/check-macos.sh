@@ -7,7 +7,10 @@
 #
 # Build scripts that compile C with the `cc` crate (e.g. `alloca`, pulled in by
 # criterion) get clang targeting macOS, freestanding (no SDK headers: only
-# clang's own stddef.h/stdint.h/...); C needing libc headers would still fail.
+# clang's own stddef.h/stdint.h/...); C needing libc headers would still fail. ring (the
+# DPS client's TLS) is told to use no libc header (RING_CORE_NOSTDLIBINC, as its own build
+# does for targets without a sysroot) and given a stand-in TargetConditionals.h
+# (scripts/macos-include/), the one SDK header it needs on Apple targets.
 set -euo pipefail
 
 pkgs=(rustc-web cargo-web rust-web-src clang llvm)
@@ -28,7 +31,8 @@ export PATH="/usr/bin:$PATH"          # Debian's cargo/rustc before rustup's
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 export RUSTC_BOOTSTRAP=1              # -Zbuild-std on a stable toolchain
 export CC_aarch64_apple_darwin=clang AR_aarch64_apple_darwin=llvm-ar
-export CFLAGS_aarch64_apple_darwin="-ffreestanding -nostdlibinc"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export CFLAGS_aarch64_apple_darwin="-ffreestanding -nostdlibinc -I$here/macos-include -DRING_CORE_NOSTDLIBINC=1"
 
 lock_before="$(sha256sum Cargo.lock 2>/dev/null || true)"
 cargo check --locked --all-targets -Zbuild-std --target aarch64-apple-darwin \

@@ -7,6 +7,7 @@
 //! -> [`riot`] (KDF, the DeviceID and alias keys) -> [`cert`] (the alias and DeviceID
 //! certificates, reading and checking certificates) -> [`encoding`] (PEM, DER, base64,
 //! thumbprints). [`derivation`] runs the whole chain; [`batch`] runs it for many devices.
+//! [`dps`] is what goes to and comes from Azure DPS (enrollments, registration), sans-IO.
 //! The library does no printing, no terminal or platform work: the command line
 //! (`src/cli/`, binary only) does.
 
@@ -19,6 +20,7 @@ pub mod cert;
 pub mod curve;
 pub mod derivation;
 pub mod dice;
+pub mod dps;
 pub mod encoding;
 pub mod firmware;
 pub(crate) mod limits;

@@ -392,6 +392,7 @@ fn layer_of(rel: &str) -> Option<(usize, &'static str)> {
         ("cli/input/", "input/output/board"),
         ("cli/output/", "input/output/board"),
         ("cli/board/", "input/output/board"),
+        ("cli/dps/", "input/output/board"),
         ("cli/sys/", "sys"),
     ];
     let mut rank = 0;

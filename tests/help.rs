@@ -4,7 +4,7 @@
 
 use assert_cmd::Command;
 
-const COMMANDS: [&[&str]; 10] = [
+const COMMANDS: [&[&str]; 11] = [
     &[],
     &["uds"],
     &["completions"],
@@ -15,6 +15,7 @@ const COMMANDS: [&[&str]; 10] = [
     &["board", "info"],
     &["board", "set-uds"],
     &["board", "provision"],
+    &["enroll"],
 ];
 
 fn help(args: &[&str], flag: &str, columns: &str) -> String {

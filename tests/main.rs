@@ -15,6 +15,7 @@ mod common;
 mod completions;
 mod curve_differential;
 mod dice_hash_reference;
+mod dps;
 mod elf_input;
 mod exit_status;
 mod external_certs;

@@ -90,6 +90,9 @@ pub(crate) enum Error {
         "{0}; press Reset once and run again (if the sketch sets its own registrationId, that is the one to enroll)"
     )]
     IdConflict(#[from] dps_cert_gen::board::boot_log::IdConflict),
+    /// Talking to DPS failed (connection string, network, the key refused).
+    #[error(transparent)]
+    Dps(#[from] crate::cli::dps::error::DpsError),
     /// `--save-uds` (`board`) or `--save` (`uds`) names a file that exists.
     #[error("{} already exists (it may hold another board's UDS) and {flag} never overwrites a file; choose a new file name", path.display())]
     SaveUdsExists {
@@ -336,6 +339,7 @@ impl Error {
                 ..
             } => true,
             Error::SaveUdsExists { .. } => true,
+            Error::Dps(e) => e.is_input_error(),
             Error::Port { .. }
             | Error::Board(_)
             | Error::NoRegistrationId(_)

@@ -6,6 +6,7 @@
 
 pub(crate) mod board;
 pub(crate) mod commands;
+pub(crate) mod dps;
 pub(crate) mod error;
 #[cfg(test)]
 mod help_examples;
@@ -63,6 +64,8 @@ enum Command {
     Batch(commands::batch::BatchArgs),
     /// The DevKit on its serial port: read its ID, set its UDS, or both.
     Board(commands::board::BoardArgs),
+    /// Enroll certificates in Azure DPS (individual X.509 enrollments), from the tool.
+    Enroll(commands::enroll::EnrollArgs),
 }
 
 /// Runs the command line and decides the exit status.
@@ -87,6 +90,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Verify(args)) => commands::verify::exec(&args),
         Some(Command::Batch(args)) => commands::batch::exec(&args),
         Some(Command::Board(args)) => commands::board::exec(&args),
+        Some(Command::Enroll(args)) => commands::enroll::exec(&args),
         None => commands::generate::exec(&cli.generate),
     };
     match result {

@@ -140,6 +140,7 @@ pub(crate) fn written_files(dir: &std::path::Path) -> Vec<String> {
 }
 
 pub(crate) mod curve_edges;
+pub(crate) mod dps_standin;
 #[cfg(unix)]
 pub(crate) mod pty;
 #[cfg(target_os = "linux")]

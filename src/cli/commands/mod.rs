@@ -3,6 +3,7 @@
 pub(crate) mod batch;
 pub(crate) mod board;
 pub(crate) mod completions;
+pub(crate) mod enroll;
 pub(crate) mod generate;
 pub(crate) mod inspect;
 pub(crate) mod uds;

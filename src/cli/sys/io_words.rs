@@ -33,6 +33,11 @@ pub(crate) fn read(e: &io::Error) -> String {
     }
 }
 
+/// The system's reason for a failed connection (`cannot reach HOST: REASON`): its own words.
+pub(crate) fn network(e: &io::Error) -> String {
+    system_words(e)
+}
+
 /// The system's own message, without the path and error number it may carry, lower case.
 fn system_words(e: &io::Error) -> String {
     let text = e.to_string();
