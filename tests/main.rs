@@ -32,6 +32,7 @@ mod no_clobber;
 mod prompts;
 mod properties;
 mod readme;
+mod readme_transcript;
 mod secrets;
 mod shell;
 mod uds_leaks;

@@ -86,20 +86,6 @@ fn usage_errors_are_several_lines_as_the_readme_says() {
 }
 
 #[test]
-fn the_prompt_transcript_is_the_real_one() {
-    // The lines the README shows for a build folder holding the .elf too are the tool's own.
-    let text = readme();
-    for line in [
-        "Found ./.build/DevKitDPS.ino.elf, ./.build/DevKitDPS.ino.bin and ./.build/DevKitDPS.ino.map",
-        "Registration ID (empty: build it from the MAC and firmware version):",
-        "  dps-cert-gen -e ./.build/DevKitDPS.ino.elf \\",
-        "    --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64",
-    ] {
-        assert!(text.contains(line), "{line}");
-    }
-}
-
-#[test]
 fn the_fixtures_page_says_which_sources_name_a_commit() {
     let root = env!("CARGO_MANIFEST_DIR");
     let page = std::fs::read_to_string(format!("{root}/fixtures/README.md")).unwrap();
