@@ -626,7 +626,7 @@ fn a_board_that_reports_the_uds_as_its_id_is_refused_and_never_shown() {
             "--board",
             sim.path(),
             "--timeout",
-            "3",
+            "10",
         ]);
         assert_eq!(r.code, 1, "{id}: {}", r.stderr);
         assert!(r.stderr.ends_with(expected_end), "{id}: {}", r.stderr);
@@ -635,7 +635,7 @@ fn a_board_that_reports_the_uds_as_its_id_is_refused_and_never_shown() {
         // board info: no UDS known, the ID is refused all the same.
         let sim = SimBoard::start(Mode::Normal(boot()));
         for json in [false, true] {
-            let mut args = vec!["board", "info", "--port", sim.path(), "--timeout", "3"];
+            let mut args = vec!["board", "info", "--port", sim.path(), "--timeout", "10"];
             if json {
                 args.push("--json");
             }
@@ -665,7 +665,7 @@ fn a_board_that_reports_the_uds_as_its_id_is_refused_and_never_shown() {
             "-o",
             out.to_str().unwrap(),
             "--timeout",
-            "3",
+            "10",
         ]);
         assert_eq!(r.code, 1, "{id}: {}", r.stderr);
         assert!(r.stderr.ends_with(expected_end), "{id}: {}", r.stderr);
