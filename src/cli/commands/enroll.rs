@@ -60,9 +60,7 @@ pub(crate) fn exec(args: &EnrollArgs) -> Result<Finish, Error> {
     let host = client.host().to_string();
     let done = enroll_step::enroll_each(&client, &items, args.force, &mut |e| {
         if args.json {
-            let mut line = serde_json::to_string(&OutcomeJson::of(e)).unwrap_or_default();
-            line.push('\n');
-            Ok(stdout::write(line.as_bytes())?)
+            Ok(stdout::print_json_line(&OutcomeJson::of(e))?)
         } else {
             let mut line = enroll_step::outcome_line(e, &host);
             line.push('\n');

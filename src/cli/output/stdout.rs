@@ -23,11 +23,27 @@ pub(crate) fn write(bytes: &[u8]) -> Result<(), OutputError> {
 
 /// Prints `value` as pretty JSON and a line end.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), OutputError> {
+    print_json_as(value, true)
+}
+
+/// Prints `value` as JSON on one line (a line of a JSON-lines stream, as `enroll --json`
+/// prints one per certificate).
+pub(crate) fn print_json_line<T: serde::Serialize>(value: &T) -> Result<(), OutputError> {
+    print_json_as(value, false)
+}
+
+/// Prints `value` as JSON, pretty or on one line, and a line end.
+fn print_json_as<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), OutputError> {
     #[expect(
         clippy::expect_used,
         reason = "the values printed are structs of strings, numbers, booleans, options and lists, derived Serialize: serde_json fails only on a map with non-string keys or a failing Serialize impl, neither of which they have"
     )]
-    let mut text = serde_json::to_string_pretty(value).expect("JSON of a plain struct");
+    let mut text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    }
+    .expect("JSON of a plain struct");
     text.push('\n');
     write(text.as_bytes())
 }
