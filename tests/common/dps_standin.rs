@@ -529,6 +529,9 @@ fn reason(status: u16) -> &'static str {
 }
 
 fn serve(stream: TcpStream, server: &Server) -> std::io::Result<()> {
+    // On Windows an accepted socket inherits the listener's non-blocking mode (on Linux it
+    // does not): without this every read would end at once with `WouldBlock`.
+    stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_write_timeout(Some(READ_TIMEOUT))?;
     let conn =
