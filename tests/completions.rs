@@ -5,12 +5,17 @@
 //! here: its script is checked for an arm per command path and the `.exe` name.
 #![cfg(test)]
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+#[cfg(unix)]
+use std::{
+    path::Path,
+    process::Stdio,
+    time::{Duration, Instant},
+};
 
 /// What the user has typed before pressing Tab, and the candidates each shell must offer
 /// (the last, a positional's values, not fish: clap_complete's fish script has none).
+#[cfg(unix)]
 const CASES: [(&str, &[&str]); 4] = [
     (
         "dps-cert-gen board ",
@@ -34,6 +39,7 @@ fn script(shell: &str) -> String {
 }
 
 /// Runs `cmd` in `dir` to its end, killed after 30 seconds (a shell waiting for input).
+#[cfg(unix)]
 fn run_bounded(mut cmd: Command, dir: &Path) -> String {
     let mut child = cmd
         .current_dir(dir)
@@ -60,6 +66,7 @@ fn run_bounded(mut cmd: Command, dir: &Path) -> String {
 
 /// The sorted candidates, one a line, without option candidates where the case expects
 /// none (bash offers `-h --help` beside the subcommands).
+#[cfg(unix)]
 fn sorted(lines: &str, expected: &[&str]) -> Vec<String> {
     let flags = expected.iter().any(|c| c.starts_with('-'));
     let mut got: Vec<String> = lines
@@ -72,6 +79,7 @@ fn sorted(lines: &str, expected: &[&str]) -> Vec<String> {
     got
 }
 
+#[cfg(unix)]
 fn installed(shell: &str) -> bool {
     let found = Command::new(shell)
         .arg("-c")
