@@ -33,6 +33,7 @@ mod prompts;
 mod properties;
 mod readme;
 mod readme_transcript;
+mod register;
 mod secrets;
 mod shell;
 mod uds_leaks;

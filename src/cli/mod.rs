@@ -66,6 +66,8 @@ enum Command {
     Board(commands::board::BoardArgs),
     /// Enroll certificates in Azure DPS (individual X.509 enrollments), from the tool.
     Enroll(commands::enroll::EnrollArgs),
+    /// Register with DPS as the board would (really provisions it).
+    Register(Box<commands::register::RegisterArgs>),
 }
 
 /// Runs the command line and decides the exit status.
@@ -91,6 +93,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Batch(args)) => commands::batch::exec(&args),
         Some(Command::Board(args)) => commands::board::exec(&args),
         Some(Command::Enroll(args)) => commands::enroll::exec(&args),
+        Some(Command::Register(args)) => commands::register::exec(&args),
         None => commands::generate::exec(&cli.generate),
     };
     match result {

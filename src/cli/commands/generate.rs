@@ -1,8 +1,6 @@
 //! The default command: generate the alias certificate and write it as the user asked
 //! (a PEM or DER file, standard output, or bare base64 on one line).
 
-mod inputs;
-
 use crate::cli::error::{Error, Finish};
 use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
 use crate::cli::input::uds_source;
@@ -11,7 +9,7 @@ use crate::cli::output::extra_outputs::ExtraOutputArgs;
 use crate::cli::output::generate_json::GenerationJson;
 use crate::cli::output::{next_steps, stdout};
 use crate::cli::pipeline::board_steps::SerialBoard;
-use crate::cli::pipeline::generation;
+use crate::cli::pipeline::{generation, inputs};
 use crate::cli::sys::style;
 use crate::cli::sys::terminal::{self, Terminal};
 use clap::Args;
@@ -46,8 +44,7 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         firmware: &args.firmware,
         uds: &args.uds,
         id: &args.id,
-        output: &args.output,
-        extras: &args.extras,
+        output: Some((&args.output, &args.extras)),
     };
     let inputs = inputs::gather(
         &given,

@@ -124,6 +124,10 @@ pub(crate) enum DpsError {
         /// How many were asked for.
         total: usize,
     },
+    /// The board's registration, done from the PC, did not end assigned (the outcome,
+    /// worded with its advice).
+    #[error("{0}")]
+    NotAssigned(String),
     /// Two files hold different certificates for one registration ID.
     #[error(
         "{first} and {second} hold different certificates for the same registration ID {id}; DPS keeps one per ID: enroll one of them"
