@@ -7,6 +7,7 @@ mod architecture;
 mod atomic_outputs;
 mod base_point_edges;
 mod batch;
+mod batch_enroll;
 mod batch_jsonl;
 mod batch_limits;
 mod board;

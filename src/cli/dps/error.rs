@@ -145,6 +145,11 @@ pub(crate) enum DpsError {
         "standard input ('-') can give one certificate or the connection string, not two of them; name a file for the others"
     )]
     StdinTwice,
+    /// Standard input named for the manifest and the connection string.
+    #[error(
+        "standard input ('-') can give the manifest or the connection string, not both; name a file for one of them"
+    )]
+    StdinManifestAndConnectionString,
     /// A certificate's CN cannot be a DPS registration ID.
     #[error("{file}: {source}; DPS would refuse it")]
     BadId {
@@ -167,6 +172,7 @@ impl DpsError {
                 | DpsError::DuplicateId { .. }
                 | DpsError::BadId { .. }
                 | DpsError::StdinTwice
+                | DpsError::StdinManifestAndConnectionString
         )
     }
 }

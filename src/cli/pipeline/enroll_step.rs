@@ -182,8 +182,22 @@ pub(crate) fn failure_text(e: &ServiceError, host: &str) -> String {
     format!("DPS at {host} refused it: {}{advice}", e.summary())
 }
 
-/// The line a user reads for one certificate.
+/// The line a user reads for one certificate (`enroll`: `--force` replaces another one).
 pub(crate) fn outcome_line(e: &Enrolled, host: &str) -> String {
+    outcome_line_with(e, host, "replace it with --force")
+}
+
+/// The line for one certificate enrolled by another command (whose `--force` is about
+/// files): replacing is `enroll --force`'s.
+pub(crate) fn outcome_line_elsewhere(e: &Enrolled, host: &str) -> String {
+    let how = format!(
+        "replace it with `dps-cert-gen enroll {} --force`",
+        e.item.source
+    );
+    outcome_line_with(e, host, &how)
+}
+
+fn outcome_line_with(e: &Enrolled, host: &str, replace: &str) -> String {
     let id = &e.item.certificate.id;
     let ours = &e.item.certificate.thumbprints.sha1;
     let theirs = |sha1: &Option<String>, attestation: &Option<String>| match (
@@ -200,7 +214,7 @@ pub(crate) fn outcome_line(e: &Enrolled, host: &str) -> String {
             format!("{id}: already enrolled in {host} with this certificate, SHA-1 {ours}")
         }
         EnrollmentOutcome::EnrolledWithOther(other) => format!(
-            "{id}: enrolled in {host} with another certificate ({}), not this one (SHA-1 {ours}); left as it is: check which one the board presents with `dps-cert-gen verify`, or replace it with --force",
+            "{id}: enrolled in {host} with another certificate ({}), not this one (SHA-1 {ours}); left as it is: check which one the board presents with `dps-cert-gen verify`, or {replace}",
             theirs(&other.sha1, &other.attestation)
         ),
         EnrollmentOutcome::Replaced(other) => format!(
