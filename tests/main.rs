@@ -18,6 +18,7 @@ mod curve_differential;
 mod dice_hash_reference;
 mod dps;
 mod elf_input;
+mod enroll_after;
 mod exit_status;
 mod external_certs;
 mod extra_outputs;

@@ -64,7 +64,7 @@ enum Command {
     Batch(commands::batch::BatchArgs),
     /// The DevKit on its serial port: read its ID, set its UDS, or both.
     Board(commands::board::BoardArgs),
-    /// Enroll certificates in Azure DPS (individual X.509 enrollments), from the tool.
+    /// Enroll certificates in Azure DPS (individual X.509 enrollments).
     Enroll(commands::enroll::EnrollArgs),
     /// Register with DPS as the board would (really provisions it).
     Register(Box<commands::register::RegisterArgs>),

@@ -150,6 +150,11 @@ pub(crate) enum DpsError {
         "standard input ('-') can give the manifest or the connection string, not both; name a file for one of them"
     )]
     StdinManifestAndConnectionString,
+    /// Standard input named for the UDS and the connection string.
+    #[error(
+        "standard input ('-') can give the UDS or the connection string, not both; name a file for one of them"
+    )]
+    StdinUdsAndConnectionString,
     /// A certificate's CN cannot be a DPS registration ID.
     #[error("{file}: {source}; DPS would refuse it")]
     BadId {
@@ -173,6 +178,7 @@ impl DpsError {
                 | DpsError::BadId { .. }
                 | DpsError::StdinTwice
                 | DpsError::StdinManifestAndConnectionString
+                | DpsError::StdinUdsAndConnectionString
         )
     }
 }
