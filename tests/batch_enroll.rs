@@ -260,6 +260,53 @@ fn another_certificate_is_left_as_it_is_and_a_rerun_enrolls_only_what_is_left() 
 }
 
 #[test]
+fn a_service_that_never_answers_leaves_the_rows_not_attempted() {
+    let standin = StandIn::start();
+    standin.set_faults(crate::common::dps_standin::Faults {
+        silent: true,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("certs");
+    manifest(dir.path(), 2);
+    let started = std::time::Instant::now();
+    let output = common::bin()
+        .arg("batch")
+        .args(common::devkit_a_bin_map())
+        .arg("--manifest")
+        .arg(dir.path().join("devices.csv"))
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["--enroll", "--timeout", "2", "--ca-file"])
+        .arg(ca_file())
+        .arg("--dps-connection-string-file")
+        .arg(connection_file(&standin, dir.path()))
+        .env_remove("DPS_CONNECTION_STRING")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(
+        stderr_lines(&output),
+        [format!(
+            "error: no answer from {} within the 2 s allowed; check the network (and HTTPS_PROXY), or allow longer with --timeout",
+            standin.service_host()
+        )]
+    );
+    // The certificates are written, the summary says none was enrolled.
+    assert_eq!(
+        enrollment_column(&out).1,
+        [
+            (id(0), "not attempted".to_string()),
+            (id(1), "not attempted".to_string())
+        ]
+    );
+}
+
+#[test]
 fn without_a_connection_string_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("certs");

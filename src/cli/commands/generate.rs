@@ -129,7 +129,8 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         let _ = write!(std::io::stderr().lock(), "{}", outcome.report());
     }
     let finish = enroll(&outcome)?;
-    if asked {
+    // Enrolled here: the portal's form is no next step.
+    if asked && connection.is_none() {
         let _ = write!(
             std::io::stderr().lock(),
             "\n{}",

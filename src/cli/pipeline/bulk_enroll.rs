@@ -88,7 +88,7 @@ pub(crate) fn enroll_files(
     }
     // A GET for each conflict besides the bulk requests: the pacing's time is allowed on
     // top of --timeout.
-    let pacing = bulk::pause_after(items.len().saturating_mul(2)).as_secs() + 1;
+    let pacing = bulk::pause_after(items.len().saturating_mul(2)).as_secs();
     let client = match service(connection, dps, timeout.saturating_add(pacing)) {
         Ok(c) => c,
         Err(e) => {
