@@ -32,6 +32,14 @@ pub enum SummaryError {
     /// The CSV writer failed.
     #[error("the summary cannot be made: {0}")]
     Csv(#[from] csv::Error),
+    /// The enrollment column has not one cell per outcome.
+    #[error("the summary cannot be made: {found} enrollment cells for {expected} rows")]
+    EnrollmentCells {
+        /// The cells given.
+        found: usize,
+        /// The rows.
+        expected: usize,
+    },
     /// The JSON writer failed.
     #[error("the summary cannot be made: {0}")]
     Json(#[from] serde_json::Error),
@@ -63,6 +71,11 @@ pub const COLUMNS: [&str; 7] = [
     "error",
 ];
 
+/// The column (after `error`, before the manifest's extra columns) and JSON field that a
+/// batch which also enrolled its certificates adds: what became of each row's enrollment
+/// (empty for a row with no certificate).
+pub const ENROLLMENT_COLUMN: &str = "enrollment";
+
 /// Summary file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SummaryFormat {
@@ -88,9 +101,28 @@ impl SummaryFormat {
         extra_columns: &[String],
         outcomes: &[Outcome],
     ) -> Result<Vec<u8>, SummaryError> {
+        self.render_with_enrollment(extra_columns, outcomes, None)
+    }
+
+    /// The summary's bytes, with the [`ENROLLMENT_COLUMN`] when `enrollment` is given (one
+    /// cell per outcome, in order).
+    pub fn render_with_enrollment(
+        self,
+        extra_columns: &[String],
+        outcomes: &[Outcome],
+        enrollment: Option<&[String]>,
+    ) -> Result<Vec<u8>, SummaryError> {
+        if let Some(cells) = enrollment
+            && cells.len() != outcomes.len()
+        {
+            return Err(SummaryError::EnrollmentCells {
+                found: cells.len(),
+                expected: outcomes.len(),
+            });
+        }
         match self {
-            SummaryFormat::Csv => csv(extra_columns, outcomes),
-            SummaryFormat::Json => json(extra_columns, outcomes),
+            SummaryFormat::Csv => csv_with(extra_columns, outcomes, enrollment),
+            SummaryFormat::Json => json_with(extra_columns, outcomes, enrollment),
         }
     }
 }
@@ -137,6 +169,14 @@ fn fields(o: &Outcome) -> [String; 7] {
 
 /// The summary as CSV with a header row (LF line ends).
 pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, SummaryError> {
+    csv_with(extra_columns, outcomes, None)
+}
+
+fn csv_with(
+    extra_columns: &[String],
+    outcomes: &[Outcome],
+    enrollment: Option<&[String]>,
+) -> Result<Vec<u8>, SummaryError> {
     check_cells(extra_columns, outcomes)?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
@@ -147,17 +187,21 @@ pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, Su
     let header = COLUMNS
         .iter()
         .map(|c| (*c).to_string())
+        .chain(enrollment.map(|_| ENROLLMENT_COLUMN.to_string()))
         .chain(extra_columns.iter().map(|c| csv_cell(c)));
     writer.write_record(header)?;
-    for o in outcomes {
+    for (i, o) in outcomes.iter().enumerate() {
         // (The thumbprints, the line and the status are the tool's own: kept as they are.)
         let f = fields(o);
         let f = f.iter().zip(COLUMNS).map(|(cell, column)| match column {
             "registration_id" | "file" | "error" => csv_cell(cell),
             _ => cell.clone(),
         });
+        let enrolled = enrollment
+            .and_then(|cells| cells.get(i))
+            .map(|c| csv_cell(c));
         let extra = o.extra.iter().map(|cell| csv_cell(cell));
-        writer.write_record(f.chain(extra))?;
+        writer.write_record(f.chain(enrolled).chain(extra))?;
     }
     writer
         .into_inner()
@@ -166,11 +210,20 @@ pub fn csv(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, Su
 
 /// The summary as JSON: counts, then one object per row (extra columns under `extra`).
 pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, SummaryError> {
+    json_with(extra_columns, outcomes, None)
+}
+
+fn json_with(
+    extra_columns: &[String],
+    outcomes: &[Outcome],
+    enrollment: Option<&[String]>,
+) -> Result<Vec<u8>, SummaryError> {
     check_cells(extra_columns, outcomes)?;
     let count = |s: Status| outcomes.iter().filter(|o| o.status == s).count();
     let devices: Vec<Value> = outcomes
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(i, o)| {
             let mut object = Map::new();
             for (name, value) in COLUMNS.iter().zip(fields(o)) {
                 let value = match *name {
@@ -179,6 +232,15 @@ pub fn json(extra_columns: &[String], outcomes: &[Outcome]) -> Result<Vec<u8>, S
                     _ => Value::String(value),
                 };
                 object.insert((*name).to_string(), value);
+            }
+            if let Some(cells) = enrollment {
+                let cell = cells.get(i).map(|c| safe_text(c)).unwrap_or_default();
+                let value = if cell.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(cell)
+                };
+                object.insert(ENROLLMENT_COLUMN.to_string(), value);
             }
             let extra: Map<String, Value> = extra_columns
                 .iter()
@@ -232,6 +294,38 @@ mod tests {
             serde_json::from_slice(&json(&columns, &[outcome(2, &["A1"])]).unwrap()).unwrap();
         assert_eq!(json["devices"][0]["extra"]["serial"], "A1");
         assert_eq!(json["devices"][0]["sha1_thumbprint"], Value::Null);
+    }
+
+    #[test]
+    fn the_enrollment_column_comes_after_error_and_before_the_extra_columns() {
+        let columns = vec!["serial".to_string()];
+        let outcomes = [outcome(2, &["A1"]), outcome(3, &["A2"])];
+        let cells = ["created".to_string(), String::new()];
+        let text = SummaryFormat::Csv
+            .render_with_enrollment(&columns, &outcomes, Some(&cells))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(text.clone()).unwrap(),
+            "line,registration_id,file,sha1_thumbprint,sha256_thumbprint,status,error,enrollment,serial\n\
+             2,dev-1,dev-1.pem,,,invalid,'=bad,created,A1\n\
+             3,dev-1,dev-1.pem,,,invalid,'=bad,,A2\n"
+        );
+        assert!(is_summary(SummaryFormat::Csv, &text));
+        let json: Value = serde_json::from_slice(
+            &SummaryFormat::Json
+                .render_with_enrollment(&columns, &outcomes, Some(&cells))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["devices"][0]["enrollment"], "created");
+        assert_eq!(json["devices"][1]["enrollment"], Value::Null);
+        assert_eq!(
+            SummaryFormat::Csv
+                .render_with_enrollment(&columns, &outcomes, Some(&cells[..1]))
+                .unwrap_err()
+                .to_string(),
+            "the summary cannot be made: 1 enrollment cells for 2 rows"
+        );
     }
 
     #[test]

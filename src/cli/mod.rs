@@ -64,8 +64,10 @@ enum Command {
     Batch(commands::batch::BatchArgs),
     /// The DevKit on its serial port: read its ID, set its UDS, or both.
     Board(commands::board::BoardArgs),
-    /// Enroll certificates in Azure DPS (individual X.509 enrollments), from the tool.
+    /// Enroll certificates in Azure DPS (individual X.509 enrollments).
     Enroll(commands::enroll::EnrollArgs),
+    /// Register with DPS as the board would (really provisions it).
+    Register(Box<commands::register::RegisterArgs>),
 }
 
 /// Runs the command line and decides the exit status.
@@ -91,6 +93,7 @@ pub(crate) fn main() -> ExitCode {
         Some(Command::Batch(args)) => commands::batch::exec(&args),
         Some(Command::Board(args)) => commands::board::exec(&args),
         Some(Command::Enroll(args)) => commands::enroll::exec(&args),
+        Some(Command::Register(args)) => commands::register::exec(&args),
         None => commands::generate::exec(&cli.generate),
     };
     match result {

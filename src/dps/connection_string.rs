@@ -141,7 +141,8 @@ impl ConnectionString {
 
 /// A host name with an optional port: letters, digits, `-`, `.`, and one `:PORT` at the end
 /// (or an IPv6 address in brackets).
-fn is_host_name(host: &str) -> bool {
+/// Whether `host` is `NAME[:PORT]` (or `[IPv6][:PORT]`): no scheme, no path, no spaces.
+pub(crate) fn is_host_name(host: &str) -> bool {
     let (name, port) = match host.rsplit_once(':') {
         Some((name, port)) if !name.contains(':') || name.ends_with(']') => (name, Some(port)),
         _ => (host, None),

@@ -5,11 +5,11 @@
 //! with `assigned`, `failed` or `disabled`. A 401 (401002) means DPS does not hold this
 //! certificate for the ID.
 
-use crate::dps::DEVICE_API_VERSION;
 use crate::dps::enrollment::to_json;
 use crate::dps::enrollment_id::EnrollmentId;
 use crate::dps::request::{Method, Request, url_encode};
 use crate::dps::service_answer::{ServiceError, printable_message};
+use crate::dps::{DEVICE_API_VERSION, GLOBAL_DEVICE_HOST};
 use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
@@ -53,6 +53,50 @@ impl IdScope {
 }
 
 impl fmt::Display for IdScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The device API's host, `HOST[:PORT]` (the global endpoint, or a stand-in's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisioningHost(String);
+
+/// Why a provisioning host was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "{host:?} is not a host name: give HOST or HOST:PORT, such as {GLOBAL_DEVICE_HOST} (no https://, no path)"
+)]
+pub struct ProvisioningHostError {
+    /// What was given, made printable.
+    pub host: String,
+}
+
+impl ProvisioningHost {
+    /// Checks `host`: a host name or address, optionally with `:PORT`.
+    pub fn new(host: &str) -> Result<Self, ProvisioningHostError> {
+        if crate::dps::connection_string::is_host_name(host) {
+            Ok(Self(host.to_string()))
+        } else {
+            Err(ProvisioningHostError {
+                host: crate::text::printable::printable(host),
+            })
+        }
+    }
+
+    /// The host, as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ProvisioningHost {
+    fn default() -> Self {
+        Self(GLOBAL_DEVICE_HOST.to_string())
+    }
+}
+
+impl fmt::Display for ProvisioningHost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -208,6 +252,33 @@ impl RegistrationFlow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provisioning_hosts_are_names_with_an_optional_port() {
+        for ok in [
+            GLOBAL_DEVICE_HOST,
+            "127.0.0.1:8443",
+            "[::1]:443",
+            "dps.example",
+        ] {
+            assert_eq!(ProvisioningHost::new(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "https://x.example",
+            "x.example/path",
+            "",
+            "a b",
+            "x:0",
+            "x:99999",
+        ] {
+            assert!(ProvisioningHost::new(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            ProvisioningHost::new("https://x").unwrap_err().to_string(),
+            "\"https://x\" is not a host name: give HOST or HOST:PORT, such as global.azure-devices-provisioning.net (no https://, no path)"
+        );
+        assert_eq!(ProvisioningHost::default().as_str(), GLOBAL_DEVICE_HOST);
+    }
 
     fn start() -> (RegistrationFlow, Request) {
         RegistrationFlow::start(

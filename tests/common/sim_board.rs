@@ -234,9 +234,14 @@ impl Default for Timing {
     }
 }
 
+/// Decides the board's next boot (as if Reset were pressed), asked again and again once its
+/// output is all written, until it gives one.
+pub(crate) type NextBoot = Box<dyn FnMut() -> Option<Boot> + Send>;
+
 /// A running simulated board; stops when dropped.
 pub(crate) struct SimBoard {
     path: String,
+    next_boot: Arc<Mutex<Option<NextBoot>>>,
     received: Arc<Mutex<Vec<u8>>>,
     stored_uds: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
@@ -273,7 +278,9 @@ impl SimBoard {
         let received = Arc::new(Mutex::new(Vec::new()));
         let stored_uds = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
+        let next_boot: Arc<Mutex<Option<NextBoot>>> = Arc::default();
         let mut board = Board {
+            next_boot: Arc::clone(&next_boot),
             master,
             _slave: slave,
             mode,
@@ -290,11 +297,19 @@ impl SimBoard {
         let thread = std::thread::spawn(move || board.run(&stop_flag));
         Self {
             path,
+            next_boot,
             received,
             stored_uds,
             stop,
             thread: Some(thread),
         }
+    }
+
+    /// Once its output is all written (in normal mode), the board boots again when `decide`
+    /// gives a boot (a user pressing Reset once something happened: an enrollment made,
+    /// say), half a second after; once.
+    pub(crate) fn then_boot(&self, decide: impl FnMut() -> Option<Boot> + Send + 'static) {
+        *self.next_boot.lock().unwrap() = Some(Box::new(decide));
     }
 
     /// The slave's path, to open as the serial port.
@@ -345,6 +360,7 @@ enum State {
 }
 
 struct Board {
+    next_boot: Arc<Mutex<Option<NextBoot>>>,
     master: OwnedFd,
     _slave: OwnedFd,
     mode: Mode,
@@ -367,6 +383,7 @@ impl Board {
     fn run(&mut self, stop: &AtomicBool) {
         let started = Instant::now();
         let mut next_write = started;
+        let mut last_asked = started;
         let mut buf = [0u8; 256];
         while !stop.load(Ordering::SeqCst) {
             if let Ok(n) = rustix::io::read(&self.master, &mut buf) {
@@ -390,6 +407,19 @@ impl Board {
                         t += "\r\n# ";
                         self.say(&t);
                     }
+                }
+            }
+            if self.state == State::Running
+                && self.out.is_empty()
+                && last_asked.elapsed() >= Duration::from_millis(50)
+            {
+                last_asked = Instant::now();
+                let mut next = self.next_boot.lock().unwrap();
+                if let Some(boot) = next.as_mut().and_then(|decide| decide()) {
+                    *next = None;
+                    drop(next);
+                    self.say(&boot.text());
+                    next_write = Instant::now() + Duration::from_millis(500);
                 }
             }
             if self.flooding && self.out.len() < 1 << 16 {

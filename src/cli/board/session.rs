@@ -102,6 +102,71 @@ fn send<L: Link>(link: &mut L, bytes: &[u8]) -> Result<(), SessionError> {
     })
 }
 
+/// A link whose reading starts at the line of the next boot banner: what came before it
+/// (the end of an earlier boot, still in the port's buffer) is dropped, so that a report
+/// read through it is that boot's alone.
+pub(crate) struct FromNextBanner<'a, L: Link> {
+    link: &'a mut L,
+    seen: bool,
+    /// Bytes read: before the banner, the tail that may hold its line's start; after it,
+    /// what the caller has not taken yet.
+    pending: Vec<u8>,
+}
+
+impl<'a, L: Link> FromNextBanner<'a, L> {
+    /// Reads `link` from its next banner on.
+    pub(crate) fn new(link: &'a mut L) -> Self {
+        Self {
+            link,
+            seen: false,
+            pending: Vec::new(),
+        }
+    }
+
+    fn hand_out(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.pending.len());
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), self.pending.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.pending.drain(..n);
+        n
+    }
+}
+
+impl<L: Link> Link for FromNextBanner<'_, L> {
+    fn read_within(&mut self, buf: &mut [u8], wait: Duration) -> io::Result<usize> {
+        if self.seen {
+            if !self.pending.is_empty() {
+                return Ok(self.hand_out(buf));
+            }
+            return self.link.read_within(buf, wait);
+        }
+        let n = self.link.read_within(buf, wait)?;
+        self.pending
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
+        let banner = dps_cert_gen::board::boot_log::BANNER.as_bytes();
+        let Some(at) = self.pending.windows(banner.len()).position(|w| w == banner) else {
+            // Only the tail that could still hold the banner's line is kept.
+            let keep = banner.len() + 256;
+            let drop = self.pending.len().saturating_sub(keep);
+            self.pending.drain(..drop);
+            return Ok(0);
+        };
+        let start = self
+            .pending
+            .get(..at)
+            .and_then(|before| before.iter().rposition(|&b| b == b'\n' || b == b'\r'))
+            .map_or(0, |i| i + 1);
+        self.pending.drain(..start);
+        self.seen = true;
+        Ok(self.hand_out(buf))
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.link.send(bytes)
+    }
+}
+
 /// How long to read the boot output.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BootWait {
@@ -322,6 +387,29 @@ mod tests {
 
     fn soon(ms: u64) -> Instant {
         Instant::now() + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn the_next_banner_starts_the_report_and_an_earlier_boots_end_is_dropped() {
+        let earlier = "{\"errorCode\":401002,\"message\":\"Invalid certificate\"}\r\nregistration failed!\r\n";
+        let next = "\r\n*****\r\n** MXChip - Microsoft IoT Developer Kit **\r\n*****\r\nYou can 1. press Button A and reset to enter configuration mode.\r\nRegistration Information received from service: hub.azure-devices.net!\r\n";
+        let text = format!("{earlier}{next}");
+        // In pieces of 7 bytes: the banner is split across reads.
+        let mut link = Scripted {
+            pieces: text.as_bytes().chunks(7).map(<[u8]>::to_vec).collect(),
+            ..Scripted::default()
+        };
+        let mut from_banner = FromNextBanner::new(&mut link);
+        let mut got = Vec::new();
+        let mut buf = [0u8; 16];
+        for _ in 0..200 {
+            let n = from_banner
+                .read_within(&mut buf, Duration::from_millis(1))
+                .unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        let banner_line = next.find("** MXChip").unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), &next[banner_line..]);
     }
 
     #[test]

@@ -375,3 +375,36 @@ fn hostile_consoles_are_decided_safely() {
         );
     }
 }
+
+#[test]
+fn a_second_boot_is_read_from_its_own_banner() {
+    // The first boot is refused (401002); the next one, once the simulator decides, registers.
+    // (What came before a banner being dropped: session's unit test.)
+    let sim = SimBoard::start(Mode::Normal(Boot {
+        outcome: Outcome::InvalidCertificate,
+        ..Boot::new(MAC, "1.6.5")
+    }));
+    let mut asked = 0;
+    sim.then_boot(move || {
+        asked += 1;
+        (asked > 2).then(|| Boot {
+            outcome: Outcome::Assigned,
+            ..Boot::new(MAC, "1.6.5")
+        })
+    });
+    let mut link = SerialLink::open(sim.path()).unwrap();
+    let mut from_banner = session::FromNextBanner::new(&mut link);
+    // The first boot's banner is the "next" one here: read past that boot first.
+    let first = session::read_boot(&mut from_banner, boot_wait(5000), &mut |_| {}).unwrap();
+    assert!(matches!(first.outcome(), Some(DpsOutcome::Refused(_))));
+    let mut from_banner = session::FromNextBanner::new(&mut link);
+    let next = session::read_boot(&mut from_banner, boot_wait(5000), &mut |_| {}).unwrap();
+    assert!(next.banner);
+    assert_eq!(
+        next.outcome(),
+        Some(DpsOutcome::Assigned {
+            hub: HUB.to_string(),
+            device_id: Some("az-c8934680ec24v1v6v5".to_string()),
+        })
+    );
+}

@@ -2,6 +2,8 @@
 //! warnings on standard error, a progress bar on a terminal, the summary file, the closing
 //! report).
 
+use crate::cli::dps::args::{DEFAULT_TIMEOUT_SECS, DpsArgs};
+use crate::cli::dps::error::DpsError;
 use crate::cli::error::Error;
 use crate::cli::error::Finish;
 use crate::cli::input::args::FirmwareArgs;
@@ -9,6 +11,8 @@ use crate::cli::output::destination::FormatArg;
 use crate::cli::output::files::{
     BatchFiles, BatchFolder, JsonLines, OutputError, check_writable, write_atomic,
 };
+use crate::cli::pipeline::bulk_enroll::{self, BatchEnrollment};
+use crate::cli::pipeline::enroll_step;
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
 use dps_cert_gen::batch::manifest::Manifest;
@@ -28,15 +32,24 @@ const MAX_WARNINGS_SHOWN: usize = 10;
 
 /// Arguments of `dps-cert-gen batch`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "\
+#[command(
+    after_help = "\
 The manifest's header row names uds and registration_id (or uds, mac and
 firmware_version); then one row per board, each with its own UDS.
+With --enroll, the certificates written (or found written) are enrolled in DPS
+in bulk (at most 10 a request, paced); the summary's enrollment column says what
+became of each; running the same command again enrolls only what is left.
 
 Examples:
   dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs
   dps-cert-gen batch -e DevKitDPS.ino.elf --manifest - --out-dir certs -j 2
   dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs \\
-    --jsonl certs.jsonl --keep-going")]
+    --jsonl certs.jsonl --keep-going
+  dps-cert-gen batch -p DevKitDPS --manifest devices.csv --out-dir certs \\
+    --enroll --dps-connection-string-file dps.txt",
+    mut_arg("connection_string_file", |a| a.requires("enroll")),
+    mut_arg("ca_file", |a| a.requires("enroll"))
+)]
 pub(crate) struct BatchArgs {
     /// Firmware input, measured once for all devices.
     #[command(flatten)]
@@ -69,6 +82,15 @@ pub(crate) struct BatchArgs {
     /// complete (the summary still goes to --out-dir).
     #[arg(long = "jsonl", value_name = "PATH", conflicts_with = "format")]
     pub jsonl: Option<PathBuf>,
+    /// Then enroll the certificates in DPS (individual X.509 enrollments, in bulk); an ID enrolled with another certificate is left as it is.
+    #[arg(long = "enroll", conflicts_with = "jsonl")]
+    pub enroll: bool,
+    /// With --enroll: the connection string and trust.
+    #[command(flatten)]
+    pub dps: DpsArgs,
+    /// With --enroll: give up on DPS after this many seconds in all, besides the pacing's own time.
+    #[arg(long = "timeout", value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400), requires = "enroll")]
+    pub timeout: u64,
 }
 
 impl BatchArgs {
@@ -170,6 +192,22 @@ fn closing_lines(
 /// Runs the batch: validates everything, then writes the certificates and the summary.
 pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let started = Instant::now();
+    // The connection string before anything is read or written: a missing one ends the run
+    // at once.
+    let connection = if args.enroll {
+        if args.manifest.as_os_str() == "-"
+            && args
+                .dps
+                .connection_string_file
+                .as_deref()
+                .is_some_and(|p| p.as_os_str() == "-")
+        {
+            return Err(DpsError::StdinManifestAndConnectionString.into());
+        }
+        Some(enroll_step::connection_string(&args.dps)?)
+    } else {
+        None
+    };
     let manifest = if args.manifest.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
             return Err(Error::Missing(
@@ -338,7 +376,33 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             outcomes
         }
     };
-    let contents = format.render(&manifest.extra_columns, &outcomes)?;
+    // The certificates on disk (written now, or found written), enrolled before the summary
+    // is written, so that it says what became of each; not after Ctrl-C.
+    let enrollment = match &connection {
+        Some(connection) if !interrupted.load(Ordering::Relaxed) => {
+            let files: Vec<Option<PathBuf>> = outcomes
+                .iter()
+                .map(|o| match (o.status, &o.file) {
+                    (Status::Written | Status::AlreadyWritten, Some(name)) => {
+                        Some(options.out_dir.join(name))
+                    }
+                    _ => None,
+                })
+                .collect();
+            Some(bulk_enroll::enroll_files(
+                connection,
+                &args.dps,
+                args.timeout,
+                &files,
+            ))
+        }
+        _ => None,
+    };
+    let contents = format.render_with_enrollment(
+        &manifest.extra_columns,
+        &outcomes,
+        enrollment.as_ref().map(|e| e.cells.as_slice()),
+    )?;
     write_atomic(&summary, &contents, replace_summary, 0o644)?;
 
     let failed: Vec<_> = outcomes
@@ -381,6 +445,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     if let Some(note) = manifest.spanning_note() {
         eprintln!("note: {}", mask_uds_like(&note));
     }
+    let enrollment_end = enrollment.map(|e| report_enrollment(e, &summary));
     if interrupted.load(Ordering::Relaxed) {
         return Err(BatchError::Interrupted {
             written,
@@ -405,7 +470,68 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
         .into());
     }
+    enrollment_end.unwrap_or(Ok(()))?;
     Ok(Finish::Success)
+}
+
+/// Prints the enrollment's refusals (the first few) and its closing line; the error to end
+/// with, if it did not all succeed.
+fn report_enrollment(enrollment: BatchEnrollment, summary: &Path) -> Result<(), Error> {
+    let host = &enrollment.host;
+    let failed: Vec<_> = enrollment
+        .done
+        .iter()
+        .filter(|e| !e.outcome.is_success())
+        .collect();
+    for e in failed.iter().take(MAX_FAILURES_SHOWN) {
+        eprintln!("error: {}", enroll_step::outcome_line_elsewhere(e, host));
+    }
+    if failed.len() > MAX_FAILURES_SHOWN {
+        eprintln!(
+            "error: {} more certificates not enrolled are listed in {}",
+            failed.len() - MAX_FAILURES_SHOWN,
+            summary.display()
+        );
+    }
+    let count = |name: &str| {
+        enrollment
+            .done
+            .iter()
+            .filter(|e| e.outcome.name() == name)
+            .count()
+    };
+    let parts: Vec<String> = [
+        (count("created"), "created"),
+        (count("already_enrolled"), "already enrolled"),
+        (
+            count("enrolled_with_other_certificate"),
+            "enrolled with another certificate",
+        ),
+        (count("failed"), "failed"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let total = enrollment.cells.iter().filter(|c| !c.is_empty()).count();
+    if !parts.is_empty() {
+        eprintln!(
+            "Enrollment in {host}: {} of {total} certificates: {}",
+            enrollment.done.len(),
+            parts.join(", ")
+        );
+    }
+    if let Some(e) = enrollment.error {
+        return Err(e);
+    }
+    if !failed.is_empty() {
+        return Err(DpsError::NotAllEnrolled {
+            failed: failed.len(),
+            total,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

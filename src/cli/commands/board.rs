@@ -2,6 +2,8 @@
 //! port: read the registration ID it uses from its boot output, set its UDS in configuration
 //! mode, or do both and write its certificate.
 
+use crate::cli::dps::args::DpsArgs;
+use crate::cli::dps::error::DpsError as DpsCommandError;
 use crate::cli::error::{Error, Finish};
 use crate::cli::input::args::{FirmwareArgs, Timeout};
 use crate::cli::input::{prompt, uds_source};
@@ -9,6 +11,7 @@ use crate::cli::output::destination::{Destination, OutputArgs};
 use crate::cli::output::files::check_writable;
 use crate::cli::output::{next_steps, stdout};
 use crate::cli::pipeline::board_steps::{self as steps, Restart, UdsToSet};
+use crate::cli::pipeline::enroll_step;
 use crate::cli::pipeline::generation::{self, Request};
 use crate::cli::sys::random::random_uds;
 use crate::cli::sys::style;
@@ -122,12 +125,22 @@ pub(crate) struct SetUdsArgs {
 
 /// The arguments of `board provision`.
 #[derive(Debug, Args)]
-#[command(after_help = "\
+#[command(
+    after_help = "\
 The UDS: --uds-file PATH, or --new-uds --save-uds PATH (as for set-uds).
+With --enroll, the certificate is then enrolled in DPS (as `enroll` does), and the
+board's next boot is read for its own DPS answer: assigned to a hub, or refused.
 
 Examples:
   dps-cert-gen board provision -p DevKitDPS --new-uds --save-uds board1.uds
-  dps-cert-gen board provision -e app.ino.elf --uds-file board1.uds -o board1.pem")]
+  dps-cert-gen board provision -e app.ino.elf --uds-file board1.uds -o board1.pem
+  dps-cert-gen board provision -p DevKitDPS --new-uds --save-uds board1.uds --enroll",
+    mut_arg("connection_string_file", |a| a.requires("enroll")),
+    mut_arg("ca_file", |a| a.requires("enroll")),
+    mut_arg("timeout", |a| a.help(
+        "Give up waiting for the board after this many seconds (each wait), and on DPS (--enroll)"
+    ))
+)]
 pub(crate) struct ProvisionArgs {
     #[command(flatten)]
     port: PortArgs,
@@ -137,6 +150,12 @@ pub(crate) struct ProvisionArgs {
     uds: BoardUdsArgs,
     #[command(flatten)]
     output: OutputArgs,
+    /// Then enroll the certificate in DPS (as `enroll` does) and read the board's DPS answer at its next boot.
+    #[arg(long = "enroll")]
+    enroll: bool,
+    /// With --enroll: the connection string and trust.
+    #[command(flatten)]
+    dps: DpsArgs,
 }
 
 /// Runs a `board` subcommand.
@@ -183,7 +202,16 @@ pub(crate) fn info_text(known: &KnownId, report: &BootReport) -> String {
         known.id,
         source_text(known.source)
     );
-    let dps = match report.outcome() {
+    t.push_str(&format!(
+        "DPS:              {}\n",
+        dps_text(report.outcome())
+    ));
+    t
+}
+
+/// DPS's answer to the board, as its boot output showed it.
+fn dps_text(outcome: Option<DpsOutcome>) -> String {
+    match outcome {
         None => "no answer seen".to_string(),
         Some(DpsOutcome::Assigned { hub, device_id }) => match device_id {
             Some(d) => format!("registered to {hub} as device {d}"),
@@ -192,9 +220,7 @@ pub(crate) fn info_text(known: &KnownId, report: &BootReport) -> String {
         Some(DpsOutcome::Refused(e)) => refused_text(&e),
         Some(DpsOutcome::DiceInitFailed) => "not asked: the board said \"DiceInit failed!\" (no usable UDS); set one with `dps-cert-gen board set-uds`".to_string(),
         Some(DpsOutcome::Failed) => "registration failed (no error code seen)".to_string(),
-    };
-    t.push_str(&format!("DPS:              {dps}\n"));
-    t
+    }
 }
 
 fn refused_text(e: &DpsError) -> String {
@@ -323,7 +349,20 @@ fn provision(args: &ProvisionArgs) -> Result<Finish, Error> {
     {
         check_writable(out, args.output.force)?;
     }
+    if args.enroll {
+        let uds_from_stdin = args
+            .uds
+            .uds_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-");
+        enroll_step::refuse_stdin_twice(uds_from_stdin, &args.dps)?;
+    }
     let uds = uds_to_set(&args.uds)?;
+    let connection = if args.enroll {
+        Some(enroll_step::connection_string(&args.dps)?)
+    } else {
+        None
+    };
     let (port, mut link) = steps::open(&args.port.port, "--port")?;
     let to_set = UdsToSet {
         uds: &uds,
@@ -351,14 +390,54 @@ fn provision(args: &ProvisionArgs) -> Result<Finish, Error> {
     for w in &outcome.warnings {
         style::warning(w);
     }
-    let mut err = std::io::stderr().lock();
     if request.destination != Destination::BareBase64 {
-        let _ = write!(err, "{}", outcome.report());
+        let _ = write!(std::io::stderr().lock(), "{}", outcome.report());
     }
-    let _ = write!(
-        err,
-        "\n{}",
-        next_steps::provision_text(&request.registration_id, &request.destination)
-    );
-    Ok(Finish::Success)
+    let Some(connection) = &connection else {
+        let _ = write!(
+            std::io::stderr().lock(),
+            "\n{}",
+            next_steps::provision_text(&request.registration_id, &request.destination)
+        );
+        return Ok(Finish::Success);
+    };
+    // Enrolled (or already), then the board's own answer at its next boot.
+    let enrolled = enroll_step::enroll_generated(
+        connection,
+        &args.dps,
+        args.port.timeout.secs(),
+        &outcome.certificate,
+        &outcome.destination,
+    )?;
+    if !enrolled {
+        return Ok(Finish::Mismatch);
+    }
+    let report = steps::read_next_boot(&mut link, &port, args.port.timeout())?;
+    let answer = report.outcome();
+    let text = match &answer {
+        Some(DpsOutcome::Refused(e)) if e.code == DpsError::INVALID_CERTIFICATE => format!(
+            "the board's own DPS registration: refused: {}{}; DPS holds the certificate just enrolled, so the board presents another one: is the firmware given (-p, -e or -b) the build flashed on the board?",
+            e.code,
+            e.message
+                .as_deref()
+                .map(|m| format!(" {m}"))
+                .unwrap_or_default()
+        ),
+        _ => format!(
+            "the board's own DPS registration: {}",
+            dps_text(answer.clone())
+        ),
+    };
+    match answer {
+        Some(DpsOutcome::Assigned { .. }) => {
+            steps::say(&format!("The board's own DPS registration: {}", dps_text(answer)));
+            Ok(Finish::Success)
+        }
+        None => Err(DpsCommandError::NotAssigned(format!(
+            "no DPS answer in the board's boot output on {port} within {} s: press Reset while the tool listens (or allow longer with --timeout); `dps-cert-gen board info` reads it again",
+            args.port.timeout().as_secs()
+        ))
+        .into()),
+        Some(_) => Err(DpsCommandError::NotAssigned(text).into()),
+    }
 }

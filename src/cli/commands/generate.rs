@@ -1,8 +1,7 @@
 //! The default command: generate the alias certificate and write it as the user asked
 //! (a PEM or DER file, standard output, or bare base64 on one line).
 
-mod inputs;
-
+use crate::cli::dps::args::DpsArgs;
 use crate::cli::error::{Error, Finish};
 use crate::cli::input::args::{FirmwareArgs, IdArgs, UdsArgs};
 use crate::cli::input::uds_source;
@@ -11,7 +10,7 @@ use crate::cli::output::extra_outputs::ExtraOutputArgs;
 use crate::cli::output::generate_json::GenerationJson;
 use crate::cli::output::{next_steps, stdout};
 use crate::cli::pipeline::board_steps::SerialBoard;
-use crate::cli::pipeline::generation;
+use crate::cli::pipeline::{enroll_step, generation, inputs};
 use crate::cli::sys::style;
 use crate::cli::sys::terminal::{self, Terminal};
 use clap::Args;
@@ -19,6 +18,12 @@ use std::io::Write;
 
 /// Everything the generator takes on the command line.
 #[derive(Debug, Clone, Default, Args)]
+#[command(
+    // Named in --enroll's help; kept out of the main help, which stays short.
+    mut_arg("connection_string_file", |a| a.requires("enroll").hide(true)),
+    mut_arg("ca_file", |a| a.requires("enroll").hide(true)),
+    mut_arg("timeout", |a| a.help("Seconds for the board (--board) and for DPS (--enroll)"))
+)]
 pub(crate) struct GenerateArgs {
     /// Firmware input.
     #[command(flatten)]
@@ -35,19 +40,32 @@ pub(crate) struct GenerateArgs {
     /// Extra outputs: DeviceID certificate, alias key, JSON report.
     #[command(flatten)]
     pub extras: ExtraOutputArgs,
+    /// Then enroll it in DPS as `enroll` does (--dps-connection-string-file PATH, DPS_CONNECTION_STRING or asked; --ca-file PATH).
+    #[arg(long = "enroll")]
+    pub enroll: bool,
+    /// With --enroll: the connection string and trust.
+    #[command(flatten)]
+    pub dps: DpsArgs,
 }
 
 /// The default command: gathers the inputs (asking for what is missing on a terminal),
 /// writes the certificate, and reports what was written.
 pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
     let interactive = terminal::stdin_is_terminal();
+    if args.enroll {
+        let uds_from_stdin = args
+            .uds
+            .uds_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-");
+        enroll_step::refuse_stdin_twice(uds_from_stdin, &args.dps)?;
+    }
     let dps_uds = uds_source::EnvUds::read();
     let given = inputs::Given {
         firmware: &args.firmware,
         uds: &args.uds,
         id: &args.id,
-        output: &args.output,
-        extras: &args.extras,
+        output: Some((&args.output, &args.extras)),
     };
     let inputs = inputs::gather(
         &given,
@@ -63,6 +81,29 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
     let input_warnings = inputs.warnings.clone();
     let uds_note = inputs.uds_note.clone();
     let request = inputs.into_request(&args.output, args.extras.outputs());
+    // Before anything is written: a missing connection string ends the run at once.
+    let connection = if args.enroll {
+        Some(enroll_step::connection_string(&args.dps)?)
+    } else {
+        None
+    };
+    let enroll = |outcome: &crate::cli::output::report::Outcome| -> Result<Finish, Error> {
+        let Some(connection) = &connection else {
+            return Ok(Finish::Success);
+        };
+        let enrolled = enroll_step::enroll_generated(
+            connection,
+            &args.dps,
+            args.id.timeout.secs(),
+            &outcome.certificate,
+            &outcome.destination,
+        )?;
+        Ok(if enrolled {
+            Finish::Success
+        } else {
+            Finish::Mismatch
+        })
+    };
     let mut stdout = std::io::stdout().lock();
     let mut outcome = generation::run(&request, &mut stdout)?;
     if args.firmware.verbose {
@@ -82,12 +123,14 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         outcome.warnings.splice(0..0, input_warnings);
         let json = GenerationJson::of(&outcome, request.format);
         stdout::print_json(&json)?;
-        return Ok(Finish::Success);
+        return enroll(&outcome);
     }
     if request.destination != Destination::BareBase64 {
         let _ = write!(std::io::stderr().lock(), "{}", outcome.report());
     }
-    if asked {
+    let finish = enroll(&outcome)?;
+    // Enrolled here: the portal's form is no next step.
+    if asked && connection.is_none() {
         let _ = write!(
             std::io::stderr().lock(),
             "\n{}",
@@ -98,5 +141,5 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
             )
         );
     }
-    Ok(Finish::Success)
+    Ok(finish)
 }

@@ -6,5 +6,6 @@ pub(crate) mod completions;
 pub(crate) mod enroll;
 pub(crate) mod generate;
 pub(crate) mod inspect;
+pub(crate) mod register;
 pub(crate) mod uds;
 pub(crate) mod verify;

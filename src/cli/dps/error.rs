@@ -124,6 +124,10 @@ pub(crate) enum DpsError {
         /// How many were asked for.
         total: usize,
     },
+    /// The board's registration, done from the PC, did not end assigned (the outcome,
+    /// worded with its advice).
+    #[error("{0}")]
+    NotAssigned(String),
     /// Two files hold different certificates for one registration ID.
     #[error(
         "{first} and {second} hold different certificates for the same registration ID {id}; DPS keeps one per ID: enroll one of them"
@@ -141,6 +145,16 @@ pub(crate) enum DpsError {
         "standard input ('-') can give one certificate or the connection string, not two of them; name a file for the others"
     )]
     StdinTwice,
+    /// Standard input named for the manifest and the connection string.
+    #[error(
+        "standard input ('-') can give the manifest or the connection string, not both; name a file for one of them"
+    )]
+    StdinManifestAndConnectionString,
+    /// Standard input named for the UDS and the connection string.
+    #[error(
+        "standard input ('-') can give the UDS or the connection string, not both; name a file for one of them"
+    )]
+    StdinUdsAndConnectionString,
     /// A certificate's CN cannot be a DPS registration ID.
     #[error("{file}: {source}; DPS would refuse it")]
     BadId {
@@ -163,6 +177,8 @@ impl DpsError {
                 | DpsError::DuplicateId { .. }
                 | DpsError::BadId { .. }
                 | DpsError::StdinTwice
+                | DpsError::StdinManifestAndConnectionString
+                | DpsError::StdinUdsAndConnectionString
         )
     }
 }

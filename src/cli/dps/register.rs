@@ -13,19 +13,8 @@ use dps_cert_gen::encoding::sec1_private_key_pem;
 use std::path::Path;
 
 /// What is said before a registration starts.
-#[expect(
-    dead_code,
-    reason = "phase two wires it: `register` and the checks after `--enroll`"
-)]
 pub(crate) const PROVISIONS_NOTE: &str = "a successful registration really provisions the device: DPS creates (or updates) it in the IoT hub it assigns, as the board's own first boot would";
 
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "phase two wires it: `register` and the checks after `--enroll`"
-    )
-)]
 /// Registers `certificate` (the alias certificate and its key) in `scope` at `host`
 /// (`HOST[:PORT]`), with `timeout` seconds for everything.
 pub(crate) fn register(
@@ -63,13 +52,6 @@ pub(crate) fn register(
     }
 }
 
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "phase two wires it: `register` and the checks after `--enroll`"
-    )
-)]
 /// The outcome in words, for `id` at `host`.
 pub(crate) fn outcome_text(outcome: &RegistrationOutcome, id: &str, host: &str) -> String {
     match outcome {

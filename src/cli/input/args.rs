@@ -156,6 +156,11 @@ impl Timeout {
     pub(crate) fn duration(self) -> std::time::Duration {
         std::time::Duration::from_secs(self.secs)
     }
+
+    /// The wait, in seconds.
+    pub(crate) fn secs(self) -> u64 {
+        self.secs
+    }
 }
 
 impl Default for Timeout {

@@ -83,6 +83,26 @@ pub(crate) fn read_id(
     }
 }
 
+/// Asks for Reset and reads the board's next boot (from its banner on: what is left of an
+/// earlier boot is dropped) until DPS's answer is known or `timeout` has passed.
+pub(crate) fn read_next_boot(
+    link: &mut SerialLink,
+    port: &str,
+    timeout: Duration,
+) -> Result<BootReport, Error> {
+    say(&format!(
+        "Press Reset on the board: it registers with DPS as it boots (listening on {port} for up to {} s)...",
+        timeout.as_secs()
+    ));
+    let wait = BootWait {
+        deadline: Instant::now() + timeout,
+        linger: LINGER_FOR_OUTCOME,
+        want_outcome: true,
+    };
+    let mut from_banner = session::FromNextBanner::new(link);
+    Ok(session::read_boot(&mut from_banner, wait, &mut |_| {})?)
+}
+
 /// The registration ID from the board on `request` (generation's `--board`, the prompt's
 /// offer): open, ask for Reset, read.
 pub(crate) fn board_id(

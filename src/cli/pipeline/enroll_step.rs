@@ -9,6 +9,7 @@ use crate::cli::dps::connection_source::{self, EnvConnectionString};
 use crate::cli::dps::error::DpsError;
 use crate::cli::error::Error;
 use crate::cli::input::cert_input::{CertSource, inspect_source};
+use dps_cert_gen::derivation::AliasCertificate;
 use dps_cert_gen::derivation::verify::require_alias;
 use dps_cert_gen::dps::connection_string::ConnectionString;
 use dps_cert_gen::dps::enroll_flow::{EnrollFlow, EnrollmentOutcome, Step};
@@ -55,6 +56,40 @@ pub(crate) fn of_der(source: String, id: EnrollmentId, der: Vec<u8>) -> ToEnroll
         source,
         certificate: EnrollmentCertificate::new(id, der),
     }
+}
+
+/// Enrolls a certificate this run derived (generation's and `board provision`'s
+/// `--enroll`), whose file (or output) is `source`; another certificate enrolled for its ID
+/// is left as it is. The time allowed is `timeout` seconds.
+pub(crate) fn enroll_derived(
+    connection: &ConnectionString,
+    dps: &DpsArgs,
+    timeout: u64,
+    certificate: &AliasCertificate,
+    source: String,
+) -> Result<Enrolled, Error> {
+    let id =
+        EnrollmentId::new(certificate.registration_id.as_str()).map_err(|e| DpsError::BadId {
+            file: source.clone(),
+            source: e,
+        })?;
+    let item = of_der(source, id, certificate.der.clone());
+    let client = service(connection, dps, timeout)?;
+    let outcome = enroll_one(&client, &item, false)?;
+    Ok(Enrolled { item, outcome })
+}
+
+/// Refuses standard input named for two secrets (`--uds-file -` and
+/// `--dps-connection-string-file -`).
+pub(crate) fn refuse_stdin_twice(other_from_stdin: bool, dps: &DpsArgs) -> Result<(), DpsError> {
+    let dash = dps
+        .connection_string_file
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-");
+    if other_from_stdin && dash {
+        return Err(DpsError::StdinUdsAndConnectionString);
+    }
+    Ok(())
 }
 
 /// Drops exact repeats; refuses two different certificates for one ID.
@@ -182,8 +217,50 @@ pub(crate) fn failure_text(e: &ServiceError, host: &str) -> String {
     format!("DPS at {host} refused it: {}{advice}", e.summary())
 }
 
-/// The line a user reads for one certificate.
+/// The line a user reads for one certificate (`enroll`: `--force` replaces another one).
 pub(crate) fn outcome_line(e: &Enrolled, host: &str) -> String {
+    outcome_line_with(e, host, "replace it with --force")
+}
+
+/// The line for one certificate enrolled by another command (whose `--force` is about
+/// files): replacing is `enroll --force`'s.
+pub(crate) fn outcome_line_elsewhere(e: &Enrolled, host: &str) -> String {
+    let how = format!(
+        "replace it with `dps-cert-gen enroll {} --force`",
+        e.item.source
+    );
+    // (A certificate written to standard output has the source `FILE`.)
+    outcome_line_with(e, host, &how)
+}
+
+/// After generation (`--enroll`): enrolls the certificate `destination` received and says
+/// what became of it on standard error; whether it is enrolled (created, or already there).
+pub(crate) fn enroll_generated(
+    connection: &ConnectionString,
+    dps: &DpsArgs,
+    timeout: u64,
+    certificate: &AliasCertificate,
+    destination: &crate::cli::output::destination::Destination,
+) -> Result<bool, Error> {
+    let source = match destination {
+        crate::cli::output::destination::Destination::File(p) => p.display().to_string(),
+        _ => NOT_A_FILE.to_string(),
+    };
+    let enrolled = enroll_derived(connection, dps, timeout, certificate, source)?;
+    let line = outcome_line_elsewhere(&enrolled, connection.host());
+    if enrolled.outcome.is_success() {
+        crate::cli::pipeline::board_steps::say(&line);
+        Ok(true)
+    } else {
+        crate::cli::sys::style::error(&line);
+        Ok(false)
+    }
+}
+
+/// The source of a certificate that went to standard output.
+const NOT_A_FILE: &str = "FILE";
+
+fn outcome_line_with(e: &Enrolled, host: &str, replace: &str) -> String {
     let id = &e.item.certificate.id;
     let ours = &e.item.certificate.thumbprints.sha1;
     let theirs = |sha1: &Option<String>, attestation: &Option<String>| match (
@@ -200,7 +277,7 @@ pub(crate) fn outcome_line(e: &Enrolled, host: &str) -> String {
             format!("{id}: already enrolled in {host} with this certificate, SHA-1 {ours}")
         }
         EnrollmentOutcome::EnrolledWithOther(other) => format!(
-            "{id}: enrolled in {host} with another certificate ({}), not this one (SHA-1 {ours}); left as it is: check which one the board presents with `dps-cert-gen verify`, or replace it with --force",
+            "{id}: enrolled in {host} with another certificate ({}), not this one (SHA-1 {ours}); left as it is: check which one the board presents with `dps-cert-gen verify`, or {replace}",
             theirs(&other.sha1, &other.attestation)
         ),
         EnrollmentOutcome::Replaced(other) => format!(

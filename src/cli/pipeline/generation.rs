@@ -10,7 +10,7 @@ use crate::cli::output::file_set::{PlannedFile, check_all, write_all_or_none};
 use crate::cli::output::files::{OutputError, check_writable, holds};
 use crate::cli::output::report::Outcome;
 use crate::cli::output::{stdout as standard_output, verbose};
-use dps_cert_gen::derivation::{FirmwareMeasurements, generate};
+use dps_cert_gen::derivation::{AliasCertificate, FirmwareMeasurements, generate};
 use dps_cert_gen::dice::uds::Uds;
 use dps_cert_gen::encoding::{CertFormat, bare_base64};
 use dps_cert_gen::registration_id::RegistrationId;
@@ -117,6 +117,39 @@ pub(crate) fn run(request: &Request, stdout: &mut dyn Write) -> Result<Outcome, 
         verbose: verbose::lines_with_id(&measured, &request.registration_id),
         extras: request.extras.clone(),
         unchanged: false,
+    })
+}
+
+/// An alias certificate derived and not written (`register`).
+pub(crate) struct Derived {
+    /// The certificate and its keys.
+    pub certificate: AliasCertificate,
+    /// The warnings about the ID and the firmware.
+    pub warnings: Vec<String>,
+    /// What `--verbose` reports.
+    pub verbose: Vec<String>,
+}
+
+/// The alias certificate (with its keys) that `firmware`, `uds` and `id` give; nothing is
+/// written.
+pub(crate) fn derive(
+    firmware: &FirmwareInput,
+    uds: &Uds,
+    id: &RegistrationId,
+) -> Result<Derived, Error> {
+    let mut warnings: Vec<String> = id.warning().into_iter().collect();
+    let measured = firmware.measure()?;
+    warnings.extend(
+        measured
+            .warnings
+            .iter()
+            .map(crate::cli::error::firmware_warning),
+    );
+    let certificate = generate(uds, &FirmwareMeasurements::of(&measured.regions), id)?;
+    Ok(Derived {
+        certificate,
+        warnings,
+        verbose: verbose::lines_with_id(&measured, id),
     })
 }
 

@@ -1,5 +1,6 @@
-//! Gathers the generator's inputs: from the command line and the environment, and, when
-//! standard input is a terminal and some are missing, by asking ([`crate::cli::input::prompt`]). Without a
+//! Gathers generation's inputs (firmware, UDS, registration ID), shared by the generator and
+//! `register`: from the command line and the environment, and, when standard input is a
+//! terminal and some are missing, by asking ([`crate::cli::input::prompt`]). Without a
 //! terminal, missing inputs fail at once with one line naming the flags: never a wait for
 //! input that cannot come.
 
@@ -19,20 +20,18 @@ use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// The generator's arguments that say where its inputs come from (and where its output
-/// goes: an existing file is asked about).
+/// The arguments that say where the inputs come from (and, for the generator, where its
+/// output goes: an existing file is asked about).
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Given<'a> {
+pub(crate) struct Given<'a> {
     /// Firmware input.
     pub firmware: &'a FirmwareArgs,
     /// UDS input.
     pub uds: &'a UdsArgs,
     /// Registration ID input.
     pub id: &'a IdArgs,
-    /// Output.
-    pub output: &'a OutputArgs,
-    /// The extra outputs asked for.
-    pub extras: &'a ExtraOutputArgs,
+    /// Output and the extra outputs asked for (none: nothing is written, as in `register`).
+    pub output: Option<(&'a OutputArgs, &'a ExtraOutputArgs)>,
 }
 
 /// Everything the generator needs, validated.
@@ -170,7 +169,7 @@ pub(crate) fn gather(
     }
     warnings.extend(source_warning);
     warnings.extend(sample_uds::warning(&uds));
-    if let Some(out) = &args.output.out
+    if let Some(out) = args.output.and_then(|(o, _)| o.out.as_ref())
         && holds_uds(&uds, &out.to_string_lossy())
     {
         return Err(OutputError::NameHoldsUds.into());
@@ -183,18 +182,19 @@ pub(crate) fn gather(
         (None, Some(port)) => board.read_id(port)?,
         (None, None) => prompt::ask_registration_id(console, board, &uds)?,
     };
-    let mut force = args.output.force;
+    let mut force = args.output.is_some_and(|(o, _)| o.force);
     let mut out_instead = None;
     // A file that holds this very certificate already is not asked about: the run says so
     // and writes nothing.
     if asking
         && !force
-        && let Destination::File(path) = args.output.destination(&registration_id)
+        && let Some((output, extras)) = args.output
+        && let Destination::File(path) = output.destination(&registration_id)
         && path.symlink_metadata().is_ok_and(|m| m.is_file())
-        && (args.extras.outputs().writes_files()
+        && (extras.outputs().writes_files()
             || !holds(
                 &path,
-                &certificate_file(&firmware, &uds, &registration_id, args.output.format.into())?,
+                &certificate_file(&firmware, &uds, &registration_id, output.format.into())?,
             ))
     {
         match prompt::ask_overwrite(console, &path)? {
