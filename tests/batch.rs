@@ -1093,3 +1093,96 @@ fn the_engine_refuses_every_row_of_a_shared_uds_and_not_the_others() {
         engine::check(&manifest, &options(true), &firmware, &engine::NothingThere).unwrap();
     assert_eq!(allowed.invalid_count(), 0);
 }
+
+/// Ctrl-C during a batch, as the README's exit-status table and its batch section say: the
+/// file being written is finished, no other is started, the summary lists every row, and the
+/// status is 130. Unix only: the signal is sent with `kill -INT`.
+#[cfg(unix)]
+#[test]
+fn sigint_during_a_batch_writes_the_summary_and_exits_130() {
+    use std::time::{Duration, Instant};
+    const ROWS: usize = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    let mut text = String::from("uds,registration_id\n");
+    for i in 0..ROWS {
+        text.push_str(&format!("{},dev-{i:04}\n", uds_hex(i)));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dps-cert-gen"))
+        .arg("batch")
+        .args(firmware_args(&firmware_dir()))
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["-j", "1"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupted once the first certificates are on disk (well before the last).
+    let started = Instant::now();
+    while !common::names_in(&out).iter().any(|n| n.ends_with(".pem")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no file written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(output.stdout.is_empty());
+
+    let summary_path = out.join("summary.csv");
+    let files: Vec<String> = common::names_in(&out)
+        .into_iter()
+        .filter(|n| n != "summary.csv")
+        .collect();
+    let written = files.len();
+    assert!(written > 0 && written < ROWS, "{written} written");
+    // Only whole certificates, no temporary file left.
+    for name in &files {
+        assert!(name.starts_with("dev-") && name.ends_with(".pem"), "{name}");
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        assert_eq!(pem::parse(text).unwrap().tag(), "CERTIFICATE");
+    }
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "Wrote {written} of {ROWS} certificates to {} in ",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "error: interrupted after writing {written} of {ROWS} certificates; {} lists which rows were not written",
+            summary_path.display()
+        )
+    );
+    // The summary: every row, those on disk written, the others not written, and why.
+    let summary = read_summary(&summary_path);
+    assert_eq!(summary.len(), ROWS + 1);
+    for row in &summary[1..] {
+        let on_disk = files.contains(&format!("{}.pem", row[1]));
+        if on_disk {
+            assert_eq!((row[5].as_str(), row[6].as_str()), ("written", ""));
+        } else {
+            assert_eq!(
+                (row[5].as_str(), row[6].as_str()),
+                ("not written", "not written: the batch was interrupted")
+            );
+        }
+    }
+}
