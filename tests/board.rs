@@ -164,22 +164,57 @@ fn a_silent_board_times_out_naming_the_likely_causes() {
     );
 }
 
+/// `board info` on a board at its configuration console: the tool sends `exit` itself (the
+/// board restarts in normal mode) and reads the boot that follows.
 #[test]
-fn a_board_in_configuration_mode_is_not_a_boot() {
+fn info_sends_exit_to_a_board_in_configuration_mode_and_reads_the_boot() {
     let sim = SimBoard::start(Mode::Configuration {
         firmware: Firmware::Quirk,
         sdk_version: "1.6.5".into(),
+        after_exit: Boot {
+            outcome: Outcome::Assigned,
+            ..Boot::new(MAC, "1.6.5")
+        },
+    });
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "10"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{}The board is in configuration mode: sent exit to restart it in normal mode...\n",
+            listening(sim.path(), 10)
+        )
+    );
+    assert_eq!(
+        r.stdout,
+        "MAC address:      c8934680ec24\n\
+         Firmware version: 1.6.5\n\
+         Registration ID:  az-c8934680ec24v1v6v5 (built from the MAC address and firmware version; the HTTP trace agrees)\n\
+         DPS:              registered to myhub.azure-devices.net as device az-c8934680ec24v1v6v5\n"
+    );
+    // One command, and only after the prompt: exit.
+    assert_eq!(sim.received(), b"exit\r");
+}
+
+/// A board that does not restart after `exit` (it stays silent): said so, with what to do.
+#[test]
+fn a_board_that_does_not_restart_after_exit_is_told_to_be_reset() {
+    let silent_after_exit = SimBoard::start(Mode::Configuration {
+        firmware: Firmware::NoReboot,
+        sdk_version: "1.6.5".into(),
         after_exit: Boot::new(MAC, "1.6.5"),
     });
-    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "1"]);
+    let port = silent_after_exit.path();
+    let r = run(&["board", "info", "--port", port, "--timeout", "2"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.ends_with(
-            "within 1 s: the board is in configuration mode; press Reset without holding button A\n"
-        ),
+        r.stderr.ends_with(&format!(
+            "error: no registration ID from the board on {port} within 2 s: the board was in configuration mode and was sent exit, but it did not restart; press Reset without holding button A while the tool listens\n"
+        )),
         "{}",
         r.stderr
     );
+    assert_eq!(silent_after_exit.received(), b"exit\r");
 }
 
 #[test]
