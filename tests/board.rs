@@ -931,3 +931,61 @@ fn a_terminal_given_as_the_port_gets_its_settings_back_on_every_exit() {
     );
     assert_eq!(settings(&slave), before, "after Ctrl-C");
 }
+
+/// `verify --board` reads the registration ID from the board (it was accepted and ignored):
+/// a certificate of the board's ID matches; with another board's ID the difference is named.
+#[test]
+fn verify_with_board_compares_with_the_id_read_from_the_board() {
+    let c = case("shared-3");
+    let (mac, version) = (c.mac.clone().unwrap(), c.firmware_version.clone().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("enrolled.cer");
+    std::fs::write(&cert, c.der()).unwrap();
+    let uds = uds_file(&c.uds);
+    let verify = |port: &str| {
+        run(&[
+            "verify",
+            cert.to_str().unwrap(),
+            "-b",
+            c.bin.to_str().unwrap(),
+            "-m",
+            c.map.to_str().unwrap(),
+            "--uds-file",
+            uds.to_str().unwrap(),
+            "--board",
+            port,
+            "--timeout",
+            "5",
+        ])
+    };
+    let same = SimBoard::start(Mode::Normal(Boot::new(&mac, &version)));
+    let r = verify(same.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "{}Registration ID from the board: {}\n",
+            listening(same.path(), 5),
+            c.expected_id
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("matches"), "{}", r.stdout);
+
+    let other = SimBoard::start(Mode::Normal(Boot::new(MAC, "1.6.5")));
+    let r = verify(other.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("(the ID the board on --board uses: is this certificate another board's?)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("az-c8934680ec24v1v6v5"), "{}", r.stdout);
+
+    // A port that does not exist is an error, not "matches".
+    let r = verify("/dev/ttyNOPE");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("/dev/ttyNOPE"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+}
