@@ -198,6 +198,8 @@ fn bad_manifest(dir: &Path, existing_out: &Path) -> PathBuf {
     std::fs::create_dir_all(existing_out).unwrap();
     std::fs::write(existing_out.join("taken.pem"), "keep me").unwrap();
     let u = uds_hex(0);
+    // The valid rows each have their own UDS (a shared one is an error of its own).
+    let (u2, u3, u4, u5) = (uds_hex(2), uds_hex(3), uds_hex(4), uds_hex(5));
     let short = &u[..63];
     let mut not_hex = u.clone();
     not_hex.replace_range(9..10, "g");
@@ -213,10 +215,10 @@ fn bad_manifest(dir: &Path, existing_out: &Path) -> PathBuf {
          ,no-uds,,,\n\
          {u},both,c89346000001,1.3.0,\n\
          {u},too-few\n\
-         {u},twice,,,a\n\
-         {u},twice,,,b\n\
-         {u},taken,,,\n\
-         {u},good-2,,,last\n"
+         {u2},twice,,,a\n\
+         {u3},twice,,,b\n\
+         {u4},taken,,,\n\
+         {u5},good-2,,,last\n"
     );
     let manifest = dir.join("devices.csv");
     std::fs::write(&manifest, text).unwrap();
@@ -667,6 +669,7 @@ fn library_batch(
         out_dir: dir.path().to_path_buf(),
         format: CertFormat::Pem,
         keep_going,
+        allow_shared_uds: false,
         jobs: Some(2),
         jsonl: None,
     };
@@ -864,6 +867,7 @@ fn the_engine_goes_by_what_the_command_line_says_is_in_the_folder() {
         out_dir: PathBuf::from("no-such-folder-for-the-engine"),
         format: CertFormat::Pem,
         keep_going: true,
+        allow_shared_uds: false,
         jobs: Some(1),
         jsonl: None,
     };
@@ -975,6 +979,7 @@ fn a_writer_that_stops_is_an_error_not_a_batch_of_unwritten_rows() {
         out_dir: dir.path().to_path_buf(),
         format: CertFormat::Pem,
         keep_going: true,
+        allow_shared_uds: false,
         jobs: Some(1),
         jsonl: None,
     };
@@ -998,4 +1003,186 @@ fn a_writer_that_stops_is_an_error_not_a_batch_of_unwritten_rows() {
         err.to_string(),
         "the thread writing the certificates stopped unexpectedly, so which certificates were written is not known; no summary was written"
     );
+}
+
+/// A manifest where lines 2 and 4 share a UDS and line 3 has its own.
+fn shared_uds_manifest(dir: &Path) -> PathBuf {
+    let manifest = dir.join("devices.csv");
+    let (a, b) = (uds_hex(7), uds_hex(8));
+    std::fs::write(
+        &manifest,
+        format!("uds,registration_id\n{a},dev-1\n{b},dev-2\n{a},dev-3\n"),
+    )
+    .unwrap();
+    manifest
+}
+
+#[test]
+fn a_uds_on_two_rows_is_refused_naming_both_lines_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = shared_uds_manifest(dir.path());
+    let out = dir.path().join("out");
+    let output = batch_cmd(&manifest, &out).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let m = manifest.display();
+    let advice = "give each board its own (dps-cert-gen uds makes one), or use --allow-shared-uds if these boards really share one";
+    assert_eq!(
+        stderr_of(&output),
+        format!(
+            "error: {m} line 2: the UDS is also on line 4: two boards would share one secret, and each board needs its own UDS: {advice}\n\
+             error: {m} line 4: the UDS is also on line 2: two boards would share one secret, and each board needs its own UDS: {advice}\n\
+             error: 2 of 3 rows of {m} are invalid (listed above); nothing was written: fix them, or use --keep-going to write the valid rows\n"
+        )
+    );
+    // Nothing written, not even the folder's summary.
+    assert!(common::names_in(&out).is_empty());
+    let stderr = stderr_of(&output);
+    common::assert_no_uds(&stderr, &uds_hex(7));
+}
+
+#[test]
+fn allow_shared_uds_writes_every_row_of_a_shared_uds() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = shared_uds_manifest(dir.path());
+    let out = dir.path().join("out");
+    let output = batch_cmd(&manifest, &out)
+        .arg("--allow-shared-uds")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(
+        common::names_in(&out),
+        vec!["dev-1.pem", "dev-2.pem", "dev-3.pem", "summary.csv"]
+    );
+}
+
+#[test]
+fn the_engine_refuses_every_row_of_a_shared_uds_and_not_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (uds_hex(7), uds_hex(8));
+    let text = format!("uds,registration_id\n{a},dev-1\n{b},dev-2\n{a},dev-3\n{a},dev-4\n");
+    let manifest = Manifest::parse(Path::new("devices.csv"), text.as_bytes()).unwrap();
+    let options = |allow_shared_uds| Options {
+        out_dir: dir.path().to_path_buf(),
+        format: CertFormat::Pem,
+        keep_going: false,
+        allow_shared_uds,
+        jobs: Some(2),
+        jsonl: None,
+    };
+    let firmware = measurements(&firmware_dir());
+    let checked =
+        engine::check(&manifest, &options(false), &firmware, &engine::NothingThere).unwrap();
+    let errors: Vec<String> = checked
+        .rows
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .err()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        })
+        .collect();
+    let also = |line: u64| {
+        format!(
+            "the UDS is also on line {line}: two boards would share one secret, and each board needs its own UDS"
+        )
+    };
+    assert_eq!(errors, vec![also(4), String::new(), also(2), also(2)]);
+    let allowed =
+        engine::check(&manifest, &options(true), &firmware, &engine::NothingThere).unwrap();
+    assert_eq!(allowed.invalid_count(), 0);
+}
+
+/// Ctrl-C during a batch, as the README's exit-status table and its batch section say: the
+/// file being written is finished, no other is started, the summary lists every row, and the
+/// status is 130. Unix only: the signal is sent with `kill -INT`.
+#[cfg(unix)]
+#[test]
+fn sigint_during_a_batch_writes_the_summary_and_exits_130() {
+    use std::time::{Duration, Instant};
+    const ROWS: usize = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("devices.csv");
+    let mut text = String::from("uds,registration_id\n");
+    for i in 0..ROWS {
+        text.push_str(&format!("{},dev-{i:04}\n", uds_hex(i)));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dps-cert-gen"))
+        .arg("batch")
+        .args(firmware_args(&firmware_dir()))
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["-j", "1"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupted once the first certificates are on disk (well before the last).
+    let started = Instant::now();
+    while !common::names_in(&out).iter().any(|n| n.ends_with(".pem")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no file written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(output.stdout.is_empty());
+
+    let summary_path = out.join("summary.csv");
+    let files: Vec<String> = common::names_in(&out)
+        .into_iter()
+        .filter(|n| n != "summary.csv")
+        .collect();
+    let written = files.len();
+    assert!(written > 0 && written < ROWS, "{written} written");
+    // Only whole certificates, no temporary file left.
+    for name in &files {
+        assert!(name.starts_with("dev-") && name.ends_with(".pem"), "{name}");
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        assert_eq!(pem::parse(text).unwrap().tag(), "CERTIFICATE");
+    }
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "Wrote {written} of {ROWS} certificates to {} in ",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "error: interrupted after writing {written} of {ROWS} certificates; {} lists which rows were not written",
+            summary_path.display()
+        )
+    );
+    // The summary: every row, those on disk written, the others not written, and why.
+    let summary = read_summary(&summary_path);
+    assert_eq!(summary.len(), ROWS + 1);
+    for row in &summary[1..] {
+        let on_disk = files.contains(&format!("{}.pem", row[1]));
+        if on_disk {
+            assert_eq!((row[5].as_str(), row[6].as_str()), ("written", ""));
+        } else {
+            assert_eq!(
+                (row[5].as_str(), row[6].as_str()),
+                ("not written", "not written: the batch was interrupted")
+            );
+        }
+    }
 }

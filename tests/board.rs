@@ -164,22 +164,57 @@ fn a_silent_board_times_out_naming_the_likely_causes() {
     );
 }
 
+/// `board info` on a board at its configuration console: the tool sends `exit` itself (the
+/// board restarts in normal mode) and reads the boot that follows.
 #[test]
-fn a_board_in_configuration_mode_is_not_a_boot() {
+fn info_sends_exit_to_a_board_in_configuration_mode_and_reads_the_boot() {
     let sim = SimBoard::start(Mode::Configuration {
         firmware: Firmware::Quirk,
         sdk_version: "1.6.5".into(),
+        after_exit: Boot {
+            outcome: Outcome::Assigned,
+            ..Boot::new(MAC, "1.6.5")
+        },
+    });
+    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "10"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "{}The board is in configuration mode: sent exit to restart it in normal mode...\n",
+            listening(sim.path(), 10)
+        )
+    );
+    assert_eq!(
+        r.stdout,
+        "MAC address:      c8934680ec24\n\
+         Firmware version: 1.6.5\n\
+         Registration ID:  az-c8934680ec24v1v6v5 (built from the MAC address and firmware version; the HTTP trace agrees)\n\
+         DPS:              registered to myhub.azure-devices.net as device az-c8934680ec24v1v6v5\n"
+    );
+    // One command, and only after the prompt: exit.
+    assert_eq!(sim.received(), b"exit\r");
+}
+
+/// A board that does not restart after `exit` (it stays silent): said so, with what to do.
+#[test]
+fn a_board_that_does_not_restart_after_exit_is_told_to_be_reset() {
+    let silent_after_exit = SimBoard::start(Mode::Configuration {
+        firmware: Firmware::NoReboot,
+        sdk_version: "1.6.5".into(),
         after_exit: Boot::new(MAC, "1.6.5"),
     });
-    let r = run(&["board", "info", "--port", sim.path(), "--timeout", "1"]);
+    let port = silent_after_exit.path();
+    let r = run(&["board", "info", "--port", port, "--timeout", "2"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.ends_with(
-            "within 1 s: the board is in configuration mode; press Reset without holding button A\n"
-        ),
+        r.stderr.ends_with(&format!(
+            "error: no registration ID from the board on {port} within 2 s: the board was in configuration mode and was sent exit, but it did not restart; press Reset without holding button A while the tool listens\n"
+        )),
         "{}",
         r.stderr
     );
+    assert_eq!(silent_after_exit.received(), b"exit\r");
 }
 
 #[test]
@@ -895,4 +930,62 @@ fn a_terminal_given_as_the_port_gets_its_settings_back_on_every_exit() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(settings(&slave), before, "after Ctrl-C");
+}
+
+/// `verify --board` reads the registration ID from the board (it was accepted and ignored):
+/// a certificate of the board's ID matches; with another board's ID the difference is named.
+#[test]
+fn verify_with_board_compares_with_the_id_read_from_the_board() {
+    let c = case("shared-3");
+    let (mac, version) = (c.mac.clone().unwrap(), c.firmware_version.clone().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("enrolled.cer");
+    std::fs::write(&cert, c.der()).unwrap();
+    let uds = uds_file(&c.uds);
+    let verify = |port: &str| {
+        run(&[
+            "verify",
+            cert.to_str().unwrap(),
+            "-b",
+            c.bin.to_str().unwrap(),
+            "-m",
+            c.map.to_str().unwrap(),
+            "--uds-file",
+            uds.to_str().unwrap(),
+            "--board",
+            port,
+            "--timeout",
+            "5",
+        ])
+    };
+    let same = SimBoard::start(Mode::Normal(Boot::new(&mac, &version)));
+    let r = verify(same.path());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "{}Registration ID from the board: {}\n",
+            listening(same.path(), 5),
+            c.expected_id
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("matches"), "{}", r.stdout);
+
+    let other = SimBoard::start(Mode::Normal(Boot::new(MAC, "1.6.5")));
+    let r = verify(other.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("(the ID the board on --board uses: is this certificate another board's?)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("az-c8934680ec24v1v6v5"), "{}", r.stdout);
+
+    // A port that does not exist is an error, not "matches".
+    let r = verify("/dev/ttyNOPE");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("/dev/ttyNOPE"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
 }

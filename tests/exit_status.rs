@@ -1,6 +1,6 @@
 //! The exit status contract (README, "Exit status"): 0 success; 1 a failure that is not the
 //! input's fault (a file system that refuses a write) or a `verify` mismatch; 2 invalid
-//! arguments or input; 130 Ctrl-C at a prompt (tested in tests/prompts.rs). Every failure
+//! arguments or input; 130 Ctrl-C (at a prompt: tests/prompts.rs; in a batch: tests/batch.rs). Every failure
 //! prints one `error:` line on standard error.
 #![cfg(test)]
 

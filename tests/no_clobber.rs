@@ -98,7 +98,10 @@ fn batch_with_force_leaves_fifos_alone_for_certificates_and_the_summary() {
     let manifest = dir.path().join("devices.csv");
     std::fs::write(
         &manifest,
-        format!("uds,registration_id\n{UDS},dev-1\n{UDS},dev-2\n"),
+        format!(
+            "uds,registration_id\n{UDS},dev-1\n{},dev-2\n",
+            UDS.replace('4', "5")
+        ),
     )
     .unwrap();
     let out = dir.path().join("out");

@@ -1,5 +1,5 @@
 //! Certificates for many devices from one firmware measurement: every row is checked first
-//! (its own fields, duplicate registration IDs, and what the caller's [`OutputFolder`] says
+//! (its own fields, duplicate registration IDs, a UDS on more than one row, and what the caller's [`OutputFolder`] says
 //! is at its file), then the certificates are derived and written in parallel, each file
 //! atomically, and each device's result is kept for the summary. The engine lists no folder
 //! and reads no file: the caller (the command line) decides what may be overwritten.
@@ -133,6 +133,9 @@ pub struct Options {
     pub keep_going: bool,
     /// Worker threads; `None` for one per core.
     pub jobs: Option<usize>,
+    /// Let rows share a UDS (the same secret on several boards); otherwise every row whose
+    /// UDS another row has too is invalid.
+    pub allow_shared_uds: bool,
     /// One JSON-lines file for all certificates (see [`crate::batch::jsonl`]) instead of one
     /// file per device (`format` is then not used): every row's "file" is this one.
     pub jsonl: Option<PathBuf>,
@@ -359,7 +362,8 @@ impl OutputFolder for NothingThere {
 }
 
 /// Checks every row: its own fields, registration IDs that appear more than once (all such
-/// rows are refused, since which one is right cannot be told), and what `folder` says is at
+/// rows are refused, since which one is right cannot be told), a UDS that more than one row
+/// has (all such rows are refused, unless `options.allow_shared_uds`), and what `folder` says is at
 /// its file: a kept file that holds exactly the certificate the row gives (derived here,
 /// from `firmware`) counts as written; any other kept file, or something not a file, is the
 /// row's error. With `jsonl` (no file per row) the folder is not asked.
@@ -390,10 +394,17 @@ pub fn check(
                 .or_insert((row.line, None));
         }
     }
+    // Each row whose UDS another row has too, with that other row's line.
+    let shared_uds = if options.allow_shared_uds {
+        HashMap::new()
+    } else {
+        crate::batch::shared_uds::shared(manifest)
+    };
     let checked: Vec<(Result<PathBuf, RowError>, Option<Thumbprints>)> = manifest
         .rows
         .par_iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(index, row)| {
             let device = match &row.device {
                 Ok(device) => device,
                 Err(e) => return (Err(e.clone()), None),
@@ -414,6 +425,9 @@ pub fn check(
                     }),
                     None,
                 );
+            }
+            if let Some(&other_line) = shared_uds.get(&index) {
+                return (Err(RowError::SharedUds { other_line }), None);
             }
             let path = options.target(id);
             // The one JSON-lines file is checked once, by the caller, and never holds a row

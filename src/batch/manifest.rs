@@ -185,6 +185,14 @@ pub enum RowError {
         /// The line where it first appears.
         first_line: u64,
     },
+    /// Another row has the same UDS: two boards would share one secret.
+    #[error(
+        "the UDS is also on line {other_line}: two boards would share one secret, and each board needs its own UDS"
+    )]
+    SharedUds {
+        /// Another line with the same UDS (the first one other than this row).
+        other_line: u64,
+    },
     /// Something other than a regular file is where the certificate goes: never replaced,
     /// not even when overwriting is allowed.
     #[error("{} is not a regular file (a folder, a link, a device, a FIFO or a socket), and the batch never replaces one", path.display())]

@@ -349,8 +349,11 @@ impl Error {
 
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> u8 {
+        // Ctrl-C at a prompt, while talking to the board, or during a batch (which stopped
+        // between files and wrote its summary first).
         if let Error::Prompt(crate::cli::input::prompt::PromptError::Interrupted)
-        | Error::Board(crate::cli::board::session::SessionError::Interrupted) = self
+        | Error::Board(crate::cli::board::session::SessionError::Interrupted)
+        | Error::Batch(dps_cert_gen::batch::engine::BatchError::Interrupted { .. }) = self
         {
             return 130; // 128 + SIGINT, as if Ctrl-C had killed the process
         }
@@ -382,6 +385,12 @@ mod tests {
             reason: "disk full".into(),
         };
         assert_eq!(Error::from(write).exit_code(), 1);
+        let interrupted = dps_cert_gen::batch::engine::BatchError::Interrupted {
+            written: 1,
+            total: 2,
+            summary: "certs/summary.csv".into(),
+        };
+        assert_eq!(Error::Batch(interrupted).exit_code(), 130);
     }
 
     #[test]

@@ -190,6 +190,8 @@ pub(crate) enum Firmware {
     /// Hostile: answers `set_dps_uds` with short lines, as fast as the port takes them, and
     /// never a prompt.
     Flood,
+    /// Faulty: `exit` prints `Reboot`, and then the board says nothing (it did not restart).
+    NoReboot,
 }
 
 /// What the board does when the tool opens the port.
@@ -462,7 +464,13 @@ impl Board {
                     None => {
                         self.say("Reboot\r\n");
                         self.state = State::Running;
-                        if let Mode::Configuration { after_exit, .. } = self.mode.clone() {
+                        if let Mode::Configuration {
+                            after_exit,
+                            firmware,
+                            ..
+                        } = self.mode.clone()
+                            && firmware != Firmware::NoReboot
+                        {
                             self.say(&after_exit.text());
                         }
                     }

@@ -180,21 +180,73 @@ pub(crate) struct BootWait {
     pub(crate) want_outcome: bool,
 }
 
-/// Reads the boot output until the registration ID and DPS's answer are known, or the
-/// ID is known (or in conflict) and `linger` has passed, or the deadline passed. The report
-/// says what was seen; `on_event` sees each fact as it comes (for progress).
+/// What [`read_boot_leaving_configuration`] read.
+#[derive(Debug, Clone)]
+pub(crate) struct BootRead {
+    /// What the (last) boot output showed.
+    pub(crate) report: BootReport,
+    /// The board was at its configuration console and was sent `exit`: the report is of
+    /// what came after.
+    pub(crate) sent_exit: bool,
+}
+
+/// [`read_boot_leaving_configuration`] sending nothing, not even `exit` (the tests of the
+/// reading itself).
+#[cfg(test)]
 pub(crate) fn read_boot<L: Link>(
     link: &mut L,
     wait: BootWait,
     on_event: &mut dyn FnMut(&BootEvent),
 ) -> Result<BootReport, SessionError> {
+    read_boot_from(link, wait, None, on_event).map(|read| read.report)
+}
+
+/// Reads the boot output until the registration ID and DPS's answer are known, or the
+/// ID is known (or in conflict) and `linger` has passed, or the deadline passed. The report
+/// says what was seen; `on_event` sees each fact as it comes (for progress). A board found
+/// at its configuration console (its banner and prompt seen) is sent `exit`, which
+/// restarts it in normal mode (spec 3.2), and its boot output is read after that, until the
+/// same deadline. `exit` is sent once; `on_exit` is told when it was.
+pub(crate) fn read_boot_leaving_configuration<L: Link>(
+    link: &mut L,
+    wait: BootWait,
+    on_event: &mut dyn FnMut(&BootEvent),
+    on_exit: &mut dyn FnMut(),
+) -> Result<BootRead, SessionError> {
+    read_boot_from(link, wait, Some(on_exit), on_event)
+}
+
+fn read_boot_from<L: Link>(
+    link: &mut L,
+    wait: BootWait,
+    mut on_exit: Option<&mut dyn FnMut()>,
+    on_event: &mut dyn FnMut(&BootEvent),
+) -> Result<BootRead, SessionError> {
     let mut log = BootLog::new();
+    // Watches for the configuration console's prompt, until `exit` is sent.
+    let mut watch = on_exit.is_some().then(ConsoleReader::new);
+    let mut sent_exit = false;
     let mut buf = [0u8; 512];
     let mut until = wait.deadline;
     let mut lingering = false;
     while let Some(n) = read_until(link, &mut buf, until)? {
-        for event in log.feed(buf.get(..n).unwrap_or_default()) {
+        let bytes = buf.get(..n).unwrap_or_default();
+        for event in log.feed(bytes) {
             on_event(&event);
+        }
+        if let Some(reader) = &mut watch
+            && reader.feed(bytes).contains(&ConsoleEvent::Prompt)
+            && log.report().mode == Some(BootMode::Configuration)
+        {
+            send(link, &console::command("exit"))?;
+            sent_exit = true;
+            watch = None;
+            if let Some(told) = on_exit.as_mut() {
+                told();
+            }
+            // What follows is another boot: the report is of that one alone.
+            log = BootLog::new();
+            continue;
         }
         let report = log.report();
         if report.secret_like_traced_id {
@@ -223,7 +275,10 @@ pub(crate) fn read_boot<L: Link>(
     for event in log.finish() {
         on_event(&event);
     }
-    Ok(log.report().clone())
+    Ok(BootRead {
+        report: log.report().clone(),
+        sent_exit,
+    })
 }
 
 /// How long to wait for the configuration console.
@@ -337,7 +392,7 @@ impl<L: Link> Console<'_, L> {
     }
 
     /// `exit`: the board prints `Reboot` and restarts in normal mode; read its boot with
-    /// [`read_boot`] on the same link.
+    /// [`read_boot_leaving_configuration`] on the same link.
     pub(crate) fn exit(self) -> Result<(), SessionError> {
         send(self.link, &console::command("exit"))
     }

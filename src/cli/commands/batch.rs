@@ -70,6 +70,9 @@ pub(crate) struct BatchArgs {
     /// Write the valid rows even if some are invalid, and go on after a failed write; the others are listed.
     #[arg(long = "keep-going")]
     pub keep_going: bool,
+    /// Let rows share a UDS (the same secret on several boards); without it, rows with the same UDS are refused.
+    #[arg(long = "allow-shared-uds")]
+    pub allow_shared_uds: bool,
     /// Threads deriving certificates [default: one per core]; one more thread writes the files.
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -99,6 +102,7 @@ impl BatchArgs {
             out_dir: self.out_dir.clone(),
             format: self.format.into(),
             keep_going: self.keep_going,
+            allow_shared_uds: self.allow_shared_uds,
             jobs: self.jobs.map(usize::from),
             jsonl: self.jsonl.clone(),
         }

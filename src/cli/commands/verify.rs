@@ -16,8 +16,11 @@ use std::path::PathBuf;
 
 /// The arguments of `verify`.
 #[derive(Debug, Clone, Default, Args)]
+// --timeout is --board's alone here (verify never prompts): without --board it is refused.
+#[command(mut_arg("timeout", |a| a.requires("board")))]
 #[command(after_help = "\
-Without -i (or --mac), the certificate's own subject CN is used as the registration ID.
+Without -i (or --mac, or --board: the ID read from the board's boot output), the
+certificate's own subject CN is used as the registration ID.
 Exit status: 0 identical, 1 different (each difference named, most likely cause first),
 2 bad input.
 
@@ -71,14 +74,24 @@ pub(crate) fn run(
         crate::cli::sys::style::note(&decoration.to_string());
     }
     let uds = given.uds;
-    let (registration_id, from_certificate) = match args.id.resolve()? {
-        Some(id) => (id, false),
-        None => {
+    let given_id = args.id.resolve()?;
+    let measured = args.firmware.resolve()?.measure()?;
+    // Every other input is checked before the board is asked (press Reset).
+    let (registration_id, from_certificate) = match (given_id, &args.id.board) {
+        (Some(id), _) => (id, false),
+        (None, Some(port)) => (
+            crate::cli::pipeline::board_steps::board_id(
+                port,
+                args.id.timeout.duration(),
+                "--board",
+            )?,
+            false,
+        ),
+        (None, None) => {
             let cn = certificate.registration_id.clone().unwrap_or_default();
             (RegistrationId::new(&cn)?, true)
         }
     };
-    let measured = args.firmware.resolve()?.measure()?;
     input_warnings.extend(
         measured
             .warnings
@@ -96,9 +109,13 @@ pub(crate) fn run(
     Ok(verification)
 }
 
-/// Which of this command's flags a difference points to.
-fn advice(difference: &Difference) -> &'static str {
-    match difference {
+/// Which of this command's flags a difference points to (`from_board`: the ID was read
+/// with --board).
+fn advice(from_board: bool) -> impl Fn(&Difference) -> &'static str {
+    move |difference| match difference {
+        Difference::RegistrationId { .. } if from_board => {
+            " (the ID the board on --board uses: is this certificate another board's?)"
+        }
         Difference::RegistrationId { .. } => " (check -i, or --mac and --firmware-version)",
         _ => "",
     }
@@ -114,6 +131,7 @@ pub(crate) fn exec(args: &VerifyArgs) -> Result<Finish, Error> {
         &mut crate::cli::sys::unbuffered_stdin(),
         terminal::stdin_is_terminal(),
     )?;
+    let advice = advice(args.id.board.is_some());
     if args.json {
         stdout::print_json(&verification.json(&advice))?;
     } else {

@@ -394,6 +394,9 @@ pub(crate) fn row_text(e: &dps_cert_gen::batch::manifest::RowError) -> String {
         RowError::Exists { .. } => {
             format!("{e}; use --force to overwrite it, or choose another --out-dir")
         }
+        RowError::SharedUds { .. } => format!(
+            "{e}: give each board its own (dps-cert-gen uds makes one), or use --allow-shared-uds if these boards really share one"
+        ),
         RowError::NotAFile { path } => format!(
             "{} is not a regular file (a folder, a link, a device, a FIFO or a socket); the tool never replaces one, not even with --force: remove it, or choose another --out-dir",
             path.display()

@@ -76,9 +76,17 @@ pub(crate) fn read_id(
         },
         want_outcome,
     };
-    let report = session::read_boot(link, wait, &mut |_| {})?;
+    // A board found at its configuration console is sent `exit` (it restarts in normal
+    // mode) instead of being left there with advice to press Reset.
+    let read = session::read_boot_leaving_configuration(link, wait, &mut |_| {}, &mut || {
+        say("The board is in configuration mode: sent exit to restart it in normal mode...");
+    })?;
+    let report = read.report;
     match report.registration_id()? {
         Some(known) => Ok((known, report)),
+        None if read.sent_exit => Err(Error::NoRegistrationId(no_id_after_exit_text(
+            &report, port, secs,
+        ))),
         None => Err(Error::NoRegistrationId(no_id_text(&report, port, secs))),
     }
 }
@@ -101,6 +109,17 @@ pub(crate) fn read_next_boot(
     };
     let mut from_banner = session::FromNextBanner::new(link);
     Ok(session::read_boot(&mut from_banner, wait, &mut |_| {})?)
+}
+
+/// [`no_id_text`] for a board that was sent `exit` from configuration mode: nothing after
+/// it (or only its `Reboot`) means it did not restart.
+pub(crate) fn no_id_after_exit_text(report: &BootReport, port: &str, secs: u64) -> String {
+    if !report.banner {
+        return format!(
+            "no registration ID from the board on {port} within {secs} s: the board was in configuration mode and was sent exit, but it did not restart; press Reset without holding button A while the tool listens"
+        );
+    }
+    no_id_text(report, port, secs)
 }
 
 /// The registration ID from the board on `request` (generation's `--board`, the prompt's
