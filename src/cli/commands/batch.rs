@@ -225,6 +225,16 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     // Held to the end: a second run into the same folder is refused at once, so that the
     // files and the summary are this run's alone.
     let _out_dir = crate::cli::output::files::lock_out_dir(&options.out_dir)?;
+    // The one JSON-lines file likewise (two runs into other folders may name it): locked
+    // before any work, so that the second run fails at once rather than after all of it.
+    let _jsonl = match &options.jsonl {
+        Some(path) => {
+            let lock = crate::cli::output::files::lock_output_file(path)?;
+            check_writable(path, args.force)?;
+            Some(lock)
+        }
+        None => None,
+    };
     // With --jsonl no file per row is written, so the folder is not listed.
     let checked = match options.jsonl {
         None => engine::check(
@@ -236,9 +246,6 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         Some(_) => engine::check(&manifest, &options, &measurements, &engine::NothingThere)?,
     };
     let already = checked.already_written.iter().flatten().count();
-    if let Some(path) = &options.jsonl {
-        check_writable(path, args.force)?;
-    }
 
     let total = manifest.rows.len();
     let invalid = checked.invalid_count();

@@ -46,6 +46,12 @@ pub(crate) enum OutputError {
         /// The output folder.
         dir: PathBuf,
     },
+    /// Another batch run holds the `--jsonl` file.
+    #[error("another dps-cert-gen batch is writing {} (it holds {}); wait for it to finish, or choose another --jsonl file", file.display(), crate::cli::sys::folder_lock::file_lock_path(file).display())]
+    FileBusy {
+        /// The JSON-lines file.
+        file: PathBuf,
+    },
     /// Standard output could not be written (a full disk behind `>`, a closed file): no
     /// command that writes there has a `-o` to point to, so the advice is the redirection.
     #[error("cannot write standard output: {reason}; send it (> FILE) to a place you can write to")]
@@ -175,6 +181,20 @@ pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
         }
     }
     Ok(out)
+}
+
+/// Takes the lock of a batch's one output file (`--jsonl`), held until dropped: another run
+/// holding it is an error at once (see [`crate::cli::sys::folder_lock`]).
+pub(crate) fn lock_output_file(
+    path: &Path,
+) -> Result<crate::cli::sys::folder_lock::FolderLock, OutputError> {
+    use crate::cli::sys::folder_lock::{Locked, lock_file};
+    match lock_file(path).map_err(|e| write_error(path, &e))? {
+        Locked::Held(lock) => Ok(lock),
+        Locked::Busy => Err(OutputError::FileBusy {
+            file: path.to_path_buf(),
+        }),
+    }
 }
 
 impl Drop for OutDir {
