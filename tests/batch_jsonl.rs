@@ -285,3 +285,92 @@ fn nothing_is_written_when_the_batch_fails() {
     );
     assert_eq!(common::names_in(dir.path()), ["c.jsonl", "devices.csv"]);
 }
+
+/// Issue 22, 6: two batches into one JSON-lines file. The file is locked before any work
+/// (as the output folder is), so the second run fails at once naming the file, and writes
+/// nothing: no file, no summary, not even its output folder.
+#[test]
+fn a_json_lines_file_another_run_holds_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = two_devices(dir.path());
+    let (out, jsonl) = (dir.path().join("out"), dir.path().join("c.jsonl"));
+    let lock_path = dir.path().join(".c.jsonl.dps-cert-gen.lock");
+    // Hold the lock as another run would (it writes into another --out-dir).
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    lock.try_lock().unwrap();
+    let o = batch("devkit-a", &manifest, &out, &jsonl)
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: another dps-cert-gen batch is writing {} (it holds {}); wait for it to finish, or choose another --jsonl file\n",
+            jsonl.display(),
+            lock_path.display()
+        )
+    );
+    assert_eq!(
+        common::names_in(dir.path()),
+        [".c.jsonl.dps-cert-gen.lock", "devices.csv"],
+        "nothing written"
+    );
+    drop(lock);
+    std::fs::remove_file(&lock_path).unwrap();
+
+    // Two runs at once into different folders: each either completes, or is refused at once;
+    // the file then holds the rows of a run that completed, and its lock is gone.
+    let other = dir.path().join("other.csv");
+    std::fs::write(
+        &other,
+        format!("uds,registration_id\n{},dev-3\n{},dev-4\n", uds(3), uds(4)),
+    )
+    .unwrap();
+    let spawn = |manifest: &Path, out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+            .arg("batch")
+            .args(firmware("devkit-a"))
+            .arg("--manifest")
+            .arg(manifest)
+            .arg("--out-dir")
+            .arg(out)
+            .arg("--jsonl")
+            .arg(&jsonl)
+            .args(["--force", "-j", "1"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let runs = [
+        spawn(&manifest, &dir.path().join("out-a")),
+        spawn(&other, &dir.path().join("out-b")),
+    ];
+    let results: Vec<_> = runs
+        .into_iter()
+        .map(|r| r.wait_with_output().unwrap())
+        .collect();
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    let mut completed = Vec::new();
+    for (r, first_id) in results.iter().zip(["dev-1", "dev-3"]) {
+        let e = stderr(r);
+        if r.status.success() {
+            completed.push(first_id);
+        } else {
+            assert_eq!(r.status.code(), Some(1), "{e}");
+            assert!(
+                e.starts_with("error: another dps-cert-gen batch is writing"),
+                "{e}"
+            );
+        }
+    }
+    assert!(!completed.is_empty());
+    assert_eq!(text.lines().count(), 2);
+    assert!(
+        completed
+            .iter()
+            .any(|id| text.starts_with(&format!("{{\"registration_id\":\"{id}\","))),
+        "{text}"
+    );
+    assert!(!lock_path.exists(), "the lock file is removed");
+}

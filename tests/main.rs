@@ -43,6 +43,7 @@ mod uds_sources;
 mod vectors;
 mod verify;
 mod windows_build_script;
+mod write_errors;
 mod wycheproof_ecdsa;
 
 /// Every `tests/*.rs` file is a module of this crate: with `autotests` off, a file left out

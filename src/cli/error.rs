@@ -46,7 +46,7 @@ pub(crate) enum Error {
     #[error(transparent)]
     Random(#[from] crate::cli::sys::random::RandomError),
     /// An output could not be written.
-    #[error(transparent)]
+    #[error("{}", advice::output_text(.0))]
     Output(#[from] OutputError),
     /// The UDS file or `DPS_UDS` could not be used.
     #[error(transparent)]
@@ -109,6 +109,7 @@ pub(crate) use advice::firmware_warning;
 mod advice {
     use crate::cli::board::link::LinkError;
     use crate::cli::board::session::SessionError;
+    use crate::cli::output::files::{OutputError, Written};
     use dps_cert_gen::batch::engine::BatchError;
     use dps_cert_gen::batch::manifest::ManifestError;
     use dps_cert_gen::board::console::SetUdsError;
@@ -117,6 +118,31 @@ mod advice {
     use dps_cert_gen::firmware::files::FirmwareError;
     use dps_cert_gen::firmware::measurement::FirmwareWarning;
     use dps_cert_gen::registration_id::IdError;
+
+    /// The whole message for an output error: a failed write gets the advice that fits the
+    /// output (a batch has no `-o`).
+    pub(super) fn output_text(e: &OutputError) -> String {
+        match e {
+            OutputError::Write { what, .. } => format!("{e}; {}", write(*what)),
+            _ => e.to_string(),
+        }
+    }
+
+    fn write(what: Written) -> String {
+        match what {
+            Written::Out => "choose a folder you can write to with -o".to_string(),
+            Written::OutDir => {
+                "choose another --out-dir, a folder you can write to (it is made if missing)"
+                    .to_string()
+            }
+            Written::InOutDir => "make room on that disk, or choose another --out-dir, and run the same batch again: the certificates already written count as done".to_string(),
+            Written::Jsonl => "choose another --jsonl file, in a folder you can write to with room to spare, and run the batch again".to_string(),
+            Written::NewUds("--save-uds") => "give --save-uds a file in a folder you can write to and run again (the new UDS was not kept, nor sent to the board)".to_string(),
+            Written::NewUds(flag) => format!(
+                "give {flag} a file in a folder you can write to and run again (the new UDS was not kept, nor shown)"
+            ),
+        }
+    }
 
     pub(super) fn id(e: &IdError) -> &'static str {
         match e {
@@ -383,6 +409,7 @@ mod tests {
         let write = OutputError::Write {
             path: "a".into(),
             reason: "disk full".into(),
+            what: crate::cli::output::files::Written::Out,
         };
         assert_eq!(Error::from(write).exit_code(), 1);
         let interrupted = dps_cert_gen::batch::engine::BatchError::Interrupted {
@@ -391,6 +418,35 @@ mod tests {
             summary: "certs/summary.csv".into(),
         };
         assert_eq!(Error::Batch(interrupted).exit_code(), 130);
+    }
+
+    #[test]
+    fn a_failed_write_advises_the_flag_that_chose_the_output() {
+        use crate::cli::output::files::Written;
+        let text = |what| {
+            Error::from(OutputError::Write {
+                path: "f".into(),
+                reason: "no space left on the device".into(),
+                what,
+            })
+            .to_string()
+        };
+        assert_eq!(
+            text(Written::Out),
+            "cannot write f: no space left on the device; choose a folder you can write to with -o"
+        );
+        assert_eq!(
+            text(Written::NewUds("--save-uds")),
+            "cannot write f: no space left on the device; give --save-uds a file in a folder you can write to and run again (the new UDS was not kept, nor sent to the board)"
+        );
+        for what in [
+            Written::OutDir,
+            Written::InOutDir,
+            Written::Jsonl,
+            Written::NewUds("--save"),
+        ] {
+            assert!(!text(what).contains(" -o"), "{}", text(what));
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::cli::error::Finish;
 use crate::cli::input::args::FirmwareArgs;
 use crate::cli::output::destination::FormatArg;
 use crate::cli::output::files::{
-    BatchFiles, BatchFolder, JsonLines, OutputError, check_writable, write_atomic,
+    BatchFiles, BatchFolder, JsonLines, OutputError, Written, check_writable, write_atomic,
 };
 use crate::cli::pipeline::bulk_enroll::{self, BatchEnrollment};
 use crate::cli::pipeline::enroll_step;
@@ -138,17 +138,45 @@ fn progress_bar(rows: usize) -> ProgressBar {
     bar
 }
 
-/// With `--jsonl`, after the file was dropped: the rows it held are not written after all.
-fn unwrite(outcomes: &mut [engine::Outcome], interrupted: bool) {
-    let why = if interrupted {
+/// Why the rows of a `--jsonl` file that was dropped are not written.
+fn unwritten_why(interrupted: bool) -> &'static str {
+    if interrupted {
         "not written: the batch was interrupted"
     } else {
         "not written: the batch stopped after a failure"
-    };
+    }
+}
+
+/// With `--jsonl`, after the file was dropped: the rows it held are not written after all.
+fn unwrite(outcomes: &mut [engine::Outcome], why: &str) {
     for o in outcomes.iter_mut().filter(|o| o.status == Status::Written) {
         o.status = Status::NotWritten;
         o.error = Some(why.to_string());
     }
+}
+
+/// [`closing_lines`] for a finished run.
+fn closing(
+    outcomes: &[engine::Outcome],
+    already: usize,
+    total: usize,
+    options: &Options,
+    started: Instant,
+    summary: &Path,
+) -> String {
+    let written = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Written)
+        .count();
+    closing_lines(
+        written,
+        already,
+        total,
+        &options.out_dir,
+        options.jsonl.as_ref().unwrap_or(&options.out_dir),
+        started.elapsed().as_secs_f64(),
+        summary,
+    )
 }
 
 /// Fewer certificates than this get no rate: over a few files, a rate says nothing.
@@ -267,6 +295,16 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     // Held to the end: a second run into the same folder is refused at once, so that the
     // files and the summary are this run's alone.
     let _out_dir = crate::cli::output::files::lock_out_dir(&options.out_dir)?;
+    // The one JSON-lines file likewise (two runs into other folders may name it): locked
+    // before any work, so that the second run fails at once rather than after all of it.
+    let _jsonl = match &options.jsonl {
+        Some(path) => {
+            let lock = crate::cli::output::files::lock_output_file(path)?;
+            check_writable(path, args.force)?;
+            Some(lock)
+        }
+        None => None,
+    };
     // With --jsonl no file per row is written, so the folder is not listed.
     let checked = match options.jsonl {
         None => engine::check(
@@ -278,9 +316,6 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         Some(_) => engine::check(&manifest, &options, &measurements, &engine::NothingThere)?,
     };
     let already = checked.already_written.iter().flatten().count();
-    if let Some(path) = &options.jsonl {
-        check_writable(path, args.force)?;
-    }
 
     let total = manifest.rows.len();
     let invalid = checked.invalid_count();
@@ -356,12 +391,15 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         bar.finish_and_clear();
         outcomes
     };
+    // A file-level failure (the flush to disk, the JSON-lines file): reported after the rows
+    // that failed, and before the summary's own failure, in the order they happened.
+    let mut file_error: Option<OutputError> = None;
     let outcomes = match &options.jsonl {
         None => {
             let sink = BatchFiles::new(args.force);
             let outcomes = run_into(&sink)?;
             // Every certificate this batch wrote is on disk before the summary says so.
-            sink.sync(&options.out_dir)?;
+            file_error = sink.sync(&options.out_dir).err();
             outcomes
         }
         Some(path) => {
@@ -373,9 +411,11 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             let was_interrupted = interrupted.load(Ordering::Relaxed);
             let any_failed = outcomes.iter().any(|o| o.status == Status::Failed);
             if was_interrupted || sink.had_error() || (any_failed && !args.keep_going) {
-                unwrite(&mut outcomes, was_interrupted);
-            } else {
-                sink.persist()?;
+                unwrite(&mut outcomes, unwritten_why(was_interrupted));
+            } else if let Err(e) = sink.persist() {
+                let why = format!("not written: {} could not be written", path.display());
+                unwrite(&mut outcomes, &why);
+                file_error = Some(e);
             }
             outcomes
         }
@@ -383,7 +423,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     // The certificates on disk (written now, or found written), enrolled before the summary
     // is written, so that it says what became of each; not after Ctrl-C.
     let enrollment = match &connection {
-        Some(connection) if !interrupted.load(Ordering::Relaxed) => {
+        Some(connection) if !interrupted.load(Ordering::Relaxed) && file_error.is_none() => {
             let files: Vec<Option<PathBuf>> = outcomes
                 .iter()
                 .map(|o| match (o.status, &o.file) {
@@ -402,12 +442,28 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
         _ => None,
     };
-    let contents = format.render_with_enrollment(
-        &manifest.extra_columns,
-        &outcomes,
-        enrollment.as_ref().map(|e| e.cells.as_slice()),
-    )?;
-    write_atomic(&summary, &contents, replace_summary, 0o644)?;
+    // Without the flush, what the summary would list as written may not be on disk: then
+    // there is no summary.
+    let (summary_written, summary_error) = match (&file_error, &options.jsonl) {
+        (Some(_), None) => (false, None),
+        _ => {
+            let contents = format.render_with_enrollment(
+                &manifest.extra_columns,
+                &outcomes,
+                enrollment.as_ref().map(|e| e.cells.as_slice()),
+            )?;
+            match write_atomic(
+                &summary,
+                &contents,
+                replace_summary,
+                0o644,
+                Written::InOutDir,
+            ) {
+                Ok(()) => (true, None),
+                Err(e) => (false, Some(e)),
+            }
+        }
+    };
 
     let failed: Vec<_> = outcomes
         .iter()
@@ -424,11 +480,33 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         eprintln!("{}", mask_uds_like(&message));
     }
     if failed.len() > MAX_FAILURES_SHOWN {
-        eprintln!(
-            "error: {} more failures are listed in {}",
-            failed.len() - MAX_FAILURES_SHOWN,
-            summary.display()
-        );
+        let more = failed.len() - MAX_FAILURES_SHOWN;
+        if summary_written {
+            eprintln!(
+                "error: {more} more failures are listed in {}",
+                summary.display()
+            );
+        } else {
+            eprintln!("error: {more} more certificates could not be written");
+        }
+    }
+    // The first failure of a file and the summary's: the last one is the run's error.
+    let mut errors: Vec<Error> = file_error
+        .into_iter()
+        .chain(summary_error)
+        .map(Error::from)
+        .collect();
+    if let Some(last) = errors.pop() {
+        for e in errors {
+            eprintln!("error: {}", mask_uds_like(&e.to_string()));
+        }
+        if summary_written {
+            eprintln!(
+                "{}",
+                closing(&outcomes, already, total, &options, started, &summary)
+            );
+        }
+        return Err(last);
     }
     let written = outcomes
         .iter()
@@ -436,15 +514,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .count();
     eprintln!(
         "{}",
-        closing_lines(
-            written,
-            already,
-            total,
-            &options.out_dir,
-            options.jsonl.as_ref().unwrap_or(&options.out_dir),
-            started.elapsed().as_secs_f64(),
-            &summary,
-        )
+        closing(&outcomes, already, total, &options, started, &summary)
     );
     if let Some(note) = manifest.spanning_note() {
         eprintln!("note: {}", mask_uds_like(&note));

@@ -4,7 +4,7 @@
 //! [`crate::cli::sys::staged_file`]), then all are given their names; if that fails for one, the files
 //! this run already put in place are removed again.
 
-use crate::cli::output::files::{OutputError, check_writable};
+use crate::cli::output::files::{OutputError, Written, check_writable};
 use crate::cli::sys::staged_file::StagedFile;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -40,10 +40,7 @@ pub(crate) fn check_all<'a>(
 }
 
 fn write_error(path: &Path, e: std::io::Error) -> OutputError {
-    OutputError::Write {
-        path: path.to_path_buf(),
-        reason: crate::cli::sys::io_words::write(&e),
-    }
+    crate::cli::output::files::write_error(path, &e, Written::Out)
 }
 
 fn stage(file: &PlannedFile) -> Result<StagedFile, OutputError> {
@@ -357,23 +354,23 @@ mod tests {
         use crate::cli::output::files::write_atomic;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key.pem");
-        write_atomic(&path, b"first", false, 0o600).unwrap();
+        write_atomic(&path, b"first", false, 0o600, Written::Out).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
         #[cfg(unix)]
         {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let err = write_atomic(&path, b"second", false, 0o600).unwrap_err();
+        let err = write_atomic(&path, b"second", false, 0o600, Written::Out).unwrap_err();
         assert!(matches!(err, OutputError::Exists { .. }));
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
-        write_atomic(&path, b"second", true, 0o600).unwrap();
+        write_atomic(&path, b"second", true, 0o600, Written::Out).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         assert_eq!(crate::cli::test_support::names_in(dir.path()), ["key.pem"]);
         let missing = dir.path().join("no-such-folder").join("key.pem");
-        let err = write_atomic(&missing, b"x", false, 0o600).unwrap_err();
+        let err = write_atomic(&missing, b"x", false, 0o600, Written::Out).unwrap_err();
         assert_eq!(
-            err.to_string(),
+            crate::cli::error::Error::from(err).to_string(),
             format!(
                 "cannot write {}: the folder does not exist; choose a folder you can write to with -o",
                 missing.display()

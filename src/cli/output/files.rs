@@ -46,6 +46,12 @@ pub(crate) enum OutputError {
         /// The output folder.
         dir: PathBuf,
     },
+    /// Another batch run holds the `--jsonl` file.
+    #[error("another dps-cert-gen batch is writing {} (it holds {}); wait for it to finish, or choose another --jsonl file", file.display(), crate::cli::sys::folder_lock::file_lock_path(file).display())]
+    FileBusy {
+        /// The JSON-lines file.
+        file: PathBuf,
+    },
     /// Standard output could not be written (a full disk behind `>`, a closed file): no
     /// command that writes there has a `-o` to point to, so the advice is the redirection.
     #[error("cannot write standard output: {reason}; send it (> FILE) to a place you can write to")]
@@ -53,14 +59,33 @@ pub(crate) enum OutputError {
         /// The system's words.
         reason: String,
     },
-    /// The system refused the write.
-    #[error("cannot write {}: {reason}; choose a folder you can write to with -o", path.display())]
+    /// The system refused the write. (What to do about it depends on which output it was:
+    /// the command line's error words it, see [`Written`].)
+    #[error("cannot write {}: {reason}", path.display())]
     Write {
         /// The file.
         path: PathBuf,
         /// The system's words.
         reason: String,
+        /// Which output it was.
+        what: Written,
     },
+}
+
+/// Which output a failed write was, so that the advice names the flag that chose it (a batch
+/// has no `-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// A file given with `-o` (or the files written with it).
+    Out,
+    /// A batch's `--out-dir` itself (made, locked).
+    OutDir,
+    /// A file in a batch's `--out-dir`: a certificate, the summary, their flush to disk.
+    InOutDir,
+    /// A batch's `--jsonl` file.
+    Jsonl,
+    /// A new UDS's file, with the flag that named it (`--save`, `--save-uds`).
+    NewUds(&'static str),
 }
 
 impl OutputError {
@@ -121,18 +146,17 @@ pub(crate) fn check_writable(path: &Path, force: bool) -> Result<(), OutputError
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically with the given permission bits (before umask).
+/// Writes `bytes` to `path` atomically with the given permission bits (before umask); `what`
+/// says which output it is, for a failure's advice.
 pub(crate) fn write_atomic(
     path: &Path,
     bytes: &[u8],
     force: bool,
     mode: u32,
+    what: Written,
 ) -> Result<(), OutputError> {
     check_writable(path, force)?;
-    let fail = |e: std::io::Error| OutputError::Write {
-        path: path.to_path_buf(),
-        reason: crate::cli::sys::io_words::write(&e),
-    };
+    let fail = |e: std::io::Error| write_error(path, &e, what);
     let staged = crate::cli::sys::staged_file::stage(path, bytes, mode).map_err(fail)?;
     staged.persist(path, force).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -158,10 +182,7 @@ pub(crate) struct OutDir {
 /// Makes `dir` if missing and takes its lock; another run holding it is an error at once.
 pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
     use crate::cli::sys::folder_lock::{Locked, lock_folder};
-    let fail = |e: std::io::Error| OutputError::Write {
-        path: dir.to_path_buf(),
-        reason: crate::cli::sys::io_words::write(&e),
-    };
+    let fail = |e: std::io::Error| write_error(dir, &e, Written::OutDir);
     let made = (!dir.exists()).then(|| dir.to_path_buf());
     std::fs::create_dir_all(dir).map_err(fail)?;
     let mut out = OutDir { lock: None, made };
@@ -175,6 +196,20 @@ pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
         }
     }
     Ok(out)
+}
+
+/// Takes the lock of a batch's one output file (`--jsonl`), held until dropped: another run
+/// holding it is an error at once (see [`crate::cli::sys::folder_lock`]).
+pub(crate) fn lock_output_file(
+    path: &Path,
+) -> Result<crate::cli::sys::folder_lock::FolderLock, OutputError> {
+    use crate::cli::sys::folder_lock::{Locked, lock_file};
+    match lock_file(path).map_err(|e| write_error(path, &e, Written::Jsonl))? {
+        Locked::Held(lock) => Ok(lock),
+        Locked::Busy => Err(OutputError::FileBusy {
+            file: path.to_path_buf(),
+        }),
+    }
 }
 
 impl Drop for OutDir {
@@ -277,10 +312,8 @@ impl BatchFiles {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        crate::cli::sys::staged_file::sync_files(&written, dir).map_err(|e| OutputError::Write {
-            path: dir.to_path_buf(),
-            reason: crate::cli::sys::io_words::write(&e),
-        })
+        crate::cli::sys::staged_file::sync_files(&written, dir)
+            .map_err(|e| write_error(dir, &e, Written::InOutDir))
     }
 }
 
@@ -322,7 +355,7 @@ impl JsonLines {
     pub(crate) fn create(path: &Path, force: bool) -> Result<Self, OutputError> {
         check_writable(path, force)?;
         let staged = crate::cli::sys::staged_file::create(path, 0o644, Sync::Now)
-            .map_err(|e| write_error(path, &e))?;
+            .map_err(|e| write_error(path, &e, Written::Jsonl))?;
         Ok(Self {
             path: path.to_path_buf(),
             force,
@@ -339,19 +372,22 @@ impl JsonLines {
     /// Writes the rest, flushes the file to disk and gives it its name.
     pub(crate) fn persist(self) -> Result<(), OutputError> {
         let path = self.path;
-        let (mut staged, buffer) = self
-            .staged
-            .into_inner()
-            .map_err(|_| write_error(&path, &std::io::Error::other("a writer failed")))?;
+        let (mut staged, buffer) = self.staged.into_inner().map_err(|_| {
+            write_error(
+                &path,
+                &std::io::Error::other("a writer failed"),
+                Written::Jsonl,
+            )
+        })?;
         staged
             .file_mut()
             .write_all(&buffer)
-            .map_err(|e| write_error(&path, &e))?;
+            .map_err(|e| write_error(&path, &e, Written::Jsonl))?;
         staged.persist(&path, self.force).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 OutputError::Exists { path: path.clone() }
             } else {
-                write_error(&path, &e)
+                write_error(&path, &e, Written::Jsonl)
             }
         })
     }
@@ -427,10 +463,12 @@ impl JsonLines {
     }
 }
 
-fn write_error(path: &Path, e: &std::io::Error) -> OutputError {
+/// A failed write of `path`, the output `what`, in the system's words.
+pub(crate) fn write_error(path: &Path, e: &std::io::Error, what: Written) -> OutputError {
     OutputError::Write {
         path: path.to_path_buf(),
         reason: crate::cli::sys::io_words::write(e),
+        what,
     }
 }
 

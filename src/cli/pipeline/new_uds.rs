@@ -2,7 +2,7 @@
 //! never over an existing file. The UDS itself comes from [`crate::cli::sys::random`].
 
 use crate::cli::error::Error;
-use crate::cli::output::files::{OutputError, write_atomic};
+use crate::cli::output::files::{OutputError, Written, write_atomic};
 use dps_cert_gen::dice::uds::{Uds, to_hex};
 
 /// Permission bits of a `--save-uds` file: the owner's only.
@@ -13,7 +13,14 @@ const UDS_FILE_MODE: u32 = 0o600;
 pub(crate) fn save_uds(path: &std::path::Path, uds: &Uds, flag: &'static str) -> Result<(), Error> {
     let mut text = to_hex(uds);
     text.push('\n');
-    write_atomic(path, text.as_bytes(), false, UDS_FILE_MODE).map_err(|e| match e {
+    write_atomic(
+        path,
+        text.as_bytes(),
+        false,
+        UDS_FILE_MODE,
+        Written::NewUds(flag),
+    )
+    .map_err(|e| match e {
         OutputError::Exists { path } => Error::SaveUdsExists { path, flag },
         e => Error::Output(e),
     })

@@ -1,7 +1,8 @@
-//! An exclusive lock on an output folder, held for a batch run, so that two runs into one
-//! folder never mix their files: a lock file in the folder, locked with the system's advisory
-//! file lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on Windows). The second run is
-//! refused at once; nothing waits.
+//! An exclusive lock on an output folder, or on one output file, held for a batch run, so
+//! that two runs into one folder never mix their files and two runs into one JSON-lines file
+//! never both believe they wrote it: a lock file (in the folder, or beside the file), locked
+//! with the system's advisory file lock (`File::try_lock`: `flock` on Unix, `LockFileEx` on
+//! Windows). The second run is refused at once; nothing waits.
 //!
 //! The lock file is removed when the run ends. A run that opened it just before that checks,
 //! once it holds a lock, that the name still leads to the file it locked, and tries again if
@@ -32,7 +33,32 @@ pub(crate) enum Locked {
 
 /// Takes the exclusive lock on `dir` (which must exist), or says it is busy, at once.
 pub(crate) fn lock_folder(dir: &Path) -> io::Result<Locked> {
-    let path = dir.join(LOCK_FILE);
+    lock_at(&dir.join(LOCK_FILE))
+}
+
+/// The lock file of one output file: `.NAME.dps-cert-gen.lock` beside it (hidden, as the
+/// folder's is; removed when the run ends).
+pub(crate) fn file_lock_path(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lock = format!(".{name}{LOCK_FILE}");
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(lock),
+        _ => PathBuf::from(lock),
+    }
+}
+
+/// Takes the exclusive lock on the output file `file` (its folder must exist; the file need
+/// not), or says it is busy, at once.
+pub(crate) fn lock_file(file: &Path) -> io::Result<Locked> {
+    lock_at(&file_lock_path(file))
+}
+
+/// Takes the exclusive lock on the lock file `path`, made if missing.
+fn lock_at(path: &Path) -> io::Result<Locked> {
+    let path = path.to_path_buf();
     // A few tries cover the moment when the holder removes the file after we opened it.
     for _ in 0..8 {
         let file = OpenOptions::new()
@@ -93,5 +119,29 @@ mod tests {
             "the lock file is removed"
         );
         assert!(matches!(lock_folder(dir.path()).unwrap(), Locked::Held(_)));
+    }
+
+    #[test]
+    fn a_file_is_locked_by_a_hidden_file_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.jsonl");
+        assert_eq!(
+            file_lock_path(&file),
+            dir.path().join(".c.jsonl.dps-cert-gen.lock")
+        );
+        assert_eq!(
+            file_lock_path(Path::new("c.jsonl")),
+            Path::new(".c.jsonl.dps-cert-gen.lock")
+        );
+        let first = lock_file(&file).unwrap();
+        assert!(matches!(first, Locked::Held(_)));
+        assert!(matches!(lock_file(&file).unwrap(), Locked::Busy));
+        // The folder's own lock is another one.
+        assert!(matches!(lock_folder(dir.path()).unwrap(), Locked::Held(_)));
+        drop(first);
+        assert_eq!(
+            crate::cli::test_support::names_in(dir.path()),
+            Vec::<String>::new()
+        );
     }
 }
