@@ -108,7 +108,11 @@ pub(crate) fn read_next_boot(
         want_outcome: true,
     };
     let mut from_banner = session::FromNextBanner::new(link);
-    Ok(session::read_boot(&mut from_banner, wait, &mut |_| {})?)
+    let read =
+        session::read_boot_leaving_configuration(&mut from_banner, wait, &mut |_| {}, &mut || {
+            say("The board is in configuration mode: sent exit to restart it in normal mode...");
+        })?;
+    Ok(read.report)
 }
 
 /// [`no_id_text`] for a board that was sent `exit` from configuration mode: nothing after
