@@ -56,8 +56,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+#[cfg(unix)]
 const FULL: &str = "the file is larger than allowed (file size limit)";
 
+#[cfg(unix)]
 const OUT_DIR_ADVICE: &str = "make room on that disk, or choose another --out-dir, and run the same batch again: the certificates already written count as done";
 
 #[cfg(unix)]

@@ -179,12 +179,19 @@ pub(crate) struct OutDir {
     made: Option<PathBuf>,
 }
 
+/// The nearest part of `dir` that exists, when it is not a folder: the reason a folder
+/// cannot be made there, the same on every system (Windows says the file "already exists").
+fn file_in_the_way(dir: &Path) -> Option<std::io::Error> {
+    let existing = dir.ancestors().find(|a| a.symlink_metadata().is_ok())?;
+    (!existing.is_dir()).then(|| std::io::ErrorKind::NotADirectory.into())
+}
+
 /// Makes `dir` if missing and takes its lock; another run holding it is an error at once.
 pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
     use crate::cli::sys::folder_lock::{Locked, lock_folder};
     let fail = |e: std::io::Error| write_error(dir, &e, Written::OutDir);
     let made = (!dir.exists()).then(|| dir.to_path_buf());
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    std::fs::create_dir_all(dir).map_err(|e| fail(file_in_the_way(dir).unwrap_or(e)))?;
     let mut out = OutDir { lock: None, made };
     match lock_folder(dir).map_err(fail)? {
         Locked::Held(lock) => out.lock = Some(lock),

@@ -45,6 +45,8 @@ fn system_words(e: &io::Error) -> String {
         .split_once(" at path ")
         .map_or(text.as_str(), |(a, _)| a);
     let text = text.split_once(" (os error").map_or(text, |(a, _)| a);
+    // Windows' messages end with a full stop; the sentence around goes on after them.
+    let text = text.trim_end().trim_end_matches('.');
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
