@@ -107,7 +107,8 @@ impl Pty {
         self.send(&format!("{text}\r"));
     }
 
-    /// The program's process ID.
+    /// The program's process ID (for `/proc`: Linux).
+    #[cfg(target_os = "linux")]
     pub(crate) fn pid(&self) -> u32 {
         self.child.process_id().unwrap()
     }
