@@ -23,6 +23,7 @@ mod exit_status;
 mod external_certs;
 mod extra_outputs;
 mod firmware_cli;
+mod flags;
 mod fuzz_regressions;
 mod help;
 mod inspect;

@@ -112,3 +112,53 @@ fn the_fixtures_page_says_which_sources_name_a_commit() {
     assert!(!page.contains("which is how the device firmware was built"));
     assert!(page.contains("prebuilt in\nthe SDK's core library (GCC 6.3.1, `-Os`)"));
 }
+
+/// The README's "For scripts" block runs top to bottom, as written, in a fresh folder with
+/// the bundled firmware in place of a sketch's `.build/` (issue 21: 9). Unix: run by `sh -e`.
+#[cfg(unix)]
+#[test]
+fn the_for_scripts_block_runs_top_to_bottom() {
+    let text = readme();
+    let block = text
+        .split("## For scripts\n\n```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n").next())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let build = dir.path().join(".build");
+    std::fs::create_dir(&build).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/devkit-a");
+    for name in [
+        "DevKitDPS.ino.elf",
+        "DevKitDPS.ino.bin",
+        "DevKitDPS.ino.map",
+    ] {
+        std::fs::copy(fixtures.join(name), build.join(name)).unwrap();
+    }
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_dps-cert-gen"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-e", "-c", &format!("{block}printf '%s\\n' \"$cert\"\n")])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("DPS_UDS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{block}\n{stderr}");
+    for name in ["uds.txt", "my-device-01.pem", "my-device-02.pem"] {
+        assert!(dir.path().join(name).is_file(), "{name}: {stderr}");
+    }
+    // The base64 line is my-device-01.pem's certificate.
+    let pem = std::fs::read_to_string(dir.path().join("my-device-01.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), body);
+}

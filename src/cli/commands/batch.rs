@@ -221,6 +221,14 @@ fn closing_lines(
     text
 }
 
+/// With `-v`: how many threads derive the certificates (`-j`), and the one that writes them.
+fn threads_line(jobs: Option<u16>) -> String {
+    match jobs {
+        Some(n) => format!("Threads: {n} deriving the certificates (-j {n}), 1 more writing them"),
+        None => "Threads: one per core deriving the certificates, 1 more writing them".to_string(),
+    }
+}
+
 /// Runs the batch: validates everything, then writes the certificates and the summary.
 pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let started = Instant::now();
@@ -266,6 +274,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         for line in crate::cli::output::verbose::lines(&measured) {
             eprintln!("{line}");
         }
+        eprintln!("{}", threads_line(args.jobs));
     }
     for w in &measured.warnings {
         eprintln!("warning: {}", crate::cli::error::firmware_warning(w));

@@ -342,7 +342,12 @@ fn set_uds(args: &SetUdsArgs) -> Result<Finish, Error> {
 fn provision(args: &ProvisionArgs) -> Result<Finish, Error> {
     // Everything that can be checked is checked before the board is touched.
     let firmware = args.firmware.resolve()?;
-    firmware.measure()?;
+    let measured = firmware.measure()?;
+    if args.firmware.verbose {
+        for line in crate::cli::output::verbose::lines(&measured) {
+            eprintln!("{line}");
+        }
+    }
     if let Some(out) = &args.output.out
         && out.as_os_str() != "-"
         && !args.output.bare_base64

@@ -76,6 +76,11 @@ pub(crate) fn run(
     let uds = given.uds;
     let given_id = args.id.resolve()?;
     let measured = args.firmware.resolve()?.measure()?;
+    if args.firmware.verbose {
+        for line in crate::cli::output::verbose::lines(&measured) {
+            eprintln!("{line}");
+        }
+    }
     // Every other input is checked before the board is asked (press Reset).
     let (registration_id, from_certificate) = match (given_id, &args.id.board) {
         (Some(id), _) => (id, false),

@@ -3,6 +3,7 @@
 
 use crate::cli::input::args::FirmwareInput;
 use crate::cli::output::destination::Destination;
+use crate::cli::sys::command_form::CommandForm;
 use dps_cert_gen::registration_id::RegistrationId;
 
 /// Quotes `word` for a POSIX shell when it holds anything but plain path characters.
@@ -18,17 +19,51 @@ pub(crate) fn shell_word(word: &str) -> String {
     }
 }
 
-/// The next steps: enrolling in the portal, and the `--bare-base64` command for scripts.
+/// Quotes `word` for both `cmd` and PowerShell: double quotes, and only when it holds
+/// anything but plain path characters (`.\.build\DevKitDPS.ino.elf` stays as it is).
+pub(crate) fn windows_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./\\-:+".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("\"{word}\"")
+    }
+}
+
+/// The next steps: enrolling in the portal, and the `--bare-base64` command for scripts, in
+/// this system's form.
 pub(crate) fn text(
     firmware: &FirmwareInput,
     registration_id: &RegistrationId,
     destination: &Destination,
 ) -> String {
+    text_in(
+        &crate::cli::sys::command_form::current(),
+        firmware,
+        registration_id,
+        destination,
+    )
+}
+
+/// [`text`] with the command for scripts in `form`.
+pub(crate) fn text_in(
+    form: &CommandForm,
+    firmware: &FirmwareInput,
+    registration_id: &RegistrationId,
+    destination: &Destination,
+) -> String {
+    let quote = |w: &str| match form {
+        CommandForm::Posix => shell_word(w),
+        CommandForm::Windows { .. } => windows_word(w),
+    };
     let certificate = match destination {
         Destination::File(path) => path.display().to_string(),
         Destination::Stdout | Destination::BareBase64 => "the certificate".to_string(),
     };
-    let path = |p: &std::path::Path| shell_word(&p.display().to_string());
+    let path = |p: &std::path::Path| quote(&p.display().to_string());
     let origin = |o: &Option<u64>| {
         o.map(|o| format!(" --flash-origin 0x{o:08x}"))
             .unwrap_or_default()
@@ -43,11 +78,19 @@ pub(crate) fn text(
             format!("-e {}", path(elf))
         }
     };
-    // Two lines, continued for the shell, so that each fits an 80-column terminal.
-    let command = format!(
-        "dps-cert-gen {firmware_flags} \\\n    --uds-file uds.txt -i {} --bare-base64",
-        shell_word(registration_id.as_str()),
-    );
+    let command = match form {
+        // Two lines, continued for the shell, so that each fits an 80-column terminal.
+        CommandForm::Posix => format!(
+            "dps-cert-gen {firmware_flags} \\\n    --uds-file uds.txt -i {} --bare-base64",
+            shell_word(registration_id.as_str()),
+        ),
+        // One line: cmd has no continuation that PowerShell shares.
+        CommandForm::Windows { program } => format!(
+            "{} {firmware_flags} --uds-file uds.txt -i {} --bare-base64",
+            windows_word(program),
+            windows_word(registration_id.as_str()),
+        ),
+    };
     format!(
         "Next step: in the Azure portal, open your DPS instance, Manage enrollments,\n  \
          Add individual enrollment; mechanism X.509, primary certificate:\n  {certificate}\n\
@@ -93,11 +136,8 @@ mod tests {
             flash_origin: None,
         };
         let id = RegistrationId::new("az-c89346aabbccv1v6v2").unwrap();
-        let t = text(
-            &fw,
-            &id,
-            &Destination::File(PathBuf::from("az-c89346aabbccv1v6v2.pem")),
-        );
+        let pem = Destination::File(PathBuf::from("az-c89346aabbccv1v6v2.pem"));
+        let t = text_in(&CommandForm::Posix, &fw, &id, &pem);
         assert_eq!(
             t,
             "Next step: in the Azure portal, open your DPS instance, Manage enrollments,\n  \
@@ -108,6 +148,45 @@ mod tests {
              --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
         );
         assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+
+    /// On Windows: one line for both cmd and PowerShell, double quotes only where needed,
+    /// the program as it was started.
+    #[test]
+    fn the_windows_form_is_one_line_for_cmd_and_powershell() {
+        let id = RegistrationId::new("az-c89346aabbccv1v6v2").unwrap();
+        let pem = Destination::File(PathBuf::from("az-c89346aabbccv1v6v2.pem"));
+        let elf = FirmwareInput::Elf {
+            elf: PathBuf::from(r".\.build\DevKitDPS.ino.elf"),
+        };
+        let started_here = CommandForm::Windows {
+            program: r".\dps-cert-gen.exe".to_string(),
+        };
+        let t = text_in(&started_here, &elf, &id, &pem);
+        assert!(
+            t.ends_with(
+                "For scripts, the same certificate as one line of base64 (uds.txt: the UDS):\n  \
+                 .\\dps-cert-gen.exe -e .\\.build\\DevKitDPS.ino.elf --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
+            ),
+            "{t}"
+        );
+        let fw = FirmwareInput::BinMap {
+            bin: PathBuf::from(r"C:\My Sketch\DevKitDPS.ino.bin"),
+            map: PathBuf::from(r"C:\My Sketch\DevKitDPS.ino.map"),
+            flash_origin: Some(0x0800_0000),
+        };
+        let on_path = CommandForm::Windows {
+            program: "dps-cert-gen".to_string(),
+        };
+        let t = text_in(&on_path, &fw, &id, &pem);
+        assert!(
+            t.ends_with(
+                "\n  dps-cert-gen -b \"C:\\My Sketch\\DevKitDPS.ino.bin\" -m \"C:\\My Sketch\\DevKitDPS.ino.map\" --flash-origin 0x08000000 --uds-file uds.txt -i az-c89346aabbccv1v6v2 --bare-base64\n"
+            ),
+            "{t}"
+        );
+        assert!(!t.contains('\''));
+        assert_eq!(windows_word("it's"), "\"it's\"");
     }
 
     #[test]

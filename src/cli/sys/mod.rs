@@ -3,6 +3,7 @@
 //! (all-or-nothing) files, flushing to disk, owner-only files, unbuffered standard streams,
 //! signals. Nothing outside this folder names a platform.
 
+pub(crate) mod command_form;
 pub(crate) mod console;
 pub(crate) mod core_dumps;
 pub(crate) mod folder_lock;
