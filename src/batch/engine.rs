@@ -264,37 +264,33 @@ pub fn issue_many(
         .collect()
 }
 
-/// [`issue_many`] for `--jsonl`: each row's contents are its JSON line.
+/// [`issue_many`] for `--jsonl`: each row's contents are its JSON line (with the row's extra
+/// cells, named by `extra_columns`).
 fn issue_lines(
-    manifest: &Manifest,
-    chunk: &[(usize, &Device, &Path)],
+    jobs: &[Job],
+    extra_columns: &[String],
     firmware: &FirmwareMeasurements,
 ) -> Vec<Result<Issued, DeriveError>> {
     let inputs: Vec<(
         &crate::dice::uds::Uds,
         &crate::registration_id::RegistrationId,
-    )> = chunk
+    )> = jobs
         .iter()
-        .map(|(_, d, _)| (&d.uds, &d.registration_id))
+        .map(|j| (&j.device.uds, &j.device.registration_id))
         .collect();
     generate_many(&inputs, firmware)
         .into_iter()
-        .zip(chunk)
-        .map(|(cert, (index, device, _))| {
+        .zip(jobs)
+        .map(|(cert, job)| {
             cert.map(|cert| {
                 let thumbprints = cert.thumbprints();
-                let extra = manifest
-                    .rows
-                    .get(*index)
-                    .map(|r| r.extra.as_slice())
-                    .unwrap_or_default();
                 Issued {
                     contents: crate::batch::jsonl::line(
-                        device.registration_id.as_str(),
+                        job.device.registration_id.as_str(),
                         &cert.der,
                         &thumbprints,
-                        &manifest.extra_columns,
-                        extra,
+                        extra_columns,
+                        &job.extra,
                     ),
                     thumbprints,
                 }
@@ -488,18 +484,200 @@ impl<F: Fn() + Sync> Progress for F {
 /// Rows a worker derives at a time (one message to the writer; 512 keys whose
 /// multiplications share one field inversion per window: from 64 rows to 256, the batch's
 /// CPU time per certificate fell by a sixth).
-const CHUNK: usize = 256;
-/// How many chunks may wait for the writer.
+pub(crate) const CHUNK: usize = 256;
+/// How many chunks may wait for a worker, and for the writer.
 const WRITE_QUEUE: usize = 8;
 
-/// Certificates on their way to the writer: row index, file, contents.
-type ToWrite<'a> = Vec<(usize, &'a Path, Vec<u8>)>;
+/// One valid row on its way to be derived and written.
+pub(crate) struct Job {
+    /// The row's index in the manifest.
+    pub(crate) index: usize,
+    /// The device.
+    pub(crate) device: Device,
+    /// The row's extra cells (for a JSON line; empty otherwise).
+    pub(crate) extra: Vec<String>,
+}
 
-/// Derives the certificates of the valid rows in parallel (`options.jobs` threads, in chunks
-/// of rows) and writes them from one more thread (files created in one folder from several
-/// threads at once took several times the system time on ext4, and were slower overall). Returns one outcome per manifest row, in manifest order; invalid rows are
-/// reported, not written. After a failure, rows not yet written are left unwritten unless
-/// `keep_going`; once `interrupted` is set (Ctrl-C), no further file is started.
+/// What became of a [`Job`].
+pub(crate) enum JobResult {
+    /// Written.
+    Written(Thumbprints),
+    /// Derived but not written: the batch stopped first.
+    Skipped(Thumbprints),
+    /// The certificate could not be derived.
+    DeriveFailed(String),
+    /// Derived, but its write failed.
+    WriteFailed(Thumbprints, String),
+}
+
+/// Where a run's certificates go, who is told of each, and what stops it (Ctrl-C).
+#[derive(Clone, Copy)]
+pub(crate) struct Writing<'a> {
+    /// Writes each certificate.
+    pub(crate) sink: &'a dyn CertSink,
+    /// Told of every row done.
+    pub(crate) progress: &'a dyn Progress,
+    /// Set: no further file is started.
+    pub(crate) interrupted: &'a AtomicBool,
+}
+
+/// Certificates on their way to the writer: row index, file, contents or why there are none.
+type ToWrite = Vec<(usize, PathBuf, Result<Issued, String>)>;
+
+fn threads_error(jobs: usize) -> impl Fn(std::io::Error) -> BatchError {
+    move |e| BatchError::Threads {
+        jobs,
+        reason: e.to_string(),
+    }
+}
+
+/// Derives the certificates of the jobs `next_job` gives, in chunks, on `options.jobs`
+/// worker threads, and writes them from one more thread (files created in one folder from
+/// several threads at once took several times the system time on ext4, and were slower
+/// overall); `record` is told (on the writer's thread) what became of each. The jobs are
+/// taken as the workers need them, never all at once: a batch's memory does not grow with
+/// its rows. After a failure no further job is taken unless `keep_going`; once `interrupted`
+/// is set (Ctrl-C), no further file is started.
+pub(crate) fn derive_and_write(
+    next_job: &mut dyn FnMut() -> Option<Job>,
+    extra_columns: &[String],
+    firmware: &FirmwareMeasurements,
+    options: &Options,
+    to: Writing<'_>,
+    record: &mut (dyn FnMut(usize, JobResult) + Send),
+) -> Result<(), BatchError> {
+    let Writing {
+        sink,
+        progress,
+        interrupted,
+    } = to;
+    let threads = options.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let failed = AtomicBool::new(false);
+    let stopped = || failed.load(Ordering::Relaxed) || interrupted.load(Ordering::Relaxed);
+    let (work_sender, work) = std::sync::mpsc::sync_channel::<Vec<Job>>(WRITE_QUEUE);
+    let work = std::sync::Mutex::new(work);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<ToWrite>(WRITE_QUEUE);
+    std::thread::scope(|scope| {
+        // (Moved in, so that they are dropped whichever way this ends.)
+        let (work_sender, sender) = (work_sender, sender);
+        let writer = std::thread::Builder::new()
+            .name("batch writer".to_string())
+            .spawn_scoped(scope, || {
+                for chunk in receiver {
+                    for (index, path, issued) in chunk {
+                        let issued = match issued {
+                            Ok(issued) => issued,
+                            Err(message) => {
+                                record(index, JobResult::DeriveFailed(message));
+                                progress.advance();
+                                continue;
+                            }
+                        };
+                        if stopped() {
+                            record(index, JobResult::Skipped(issued.thumbprints));
+                            continue;
+                        }
+                        match sink.write(&path, &issued.contents) {
+                            Ok(()) => record(index, JobResult::Written(issued.thumbprints)),
+                            Err(e) => {
+                                if !options.keep_going {
+                                    failed.store(true, Ordering::Relaxed);
+                                }
+                                let message = sink.describe(&path, &e);
+                                record(index, JobResult::WriteFailed(issued.thumbprints, message));
+                            }
+                        }
+                        progress.advance();
+                    }
+                }
+            })
+            .map_err(threads_error(threads))?;
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads.max(1) {
+            let sender = sender.clone();
+            let work = &work;
+            let stopped = &stopped;
+            let failed = &failed;
+            let worker = std::thread::Builder::new()
+                .name("batch worker".to_string())
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let chunk = match work.lock() {
+                            Ok(work) => work.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(chunk) = chunk else { break };
+                        if stopped() {
+                            continue;
+                        }
+                        let issued = match options.jsonl {
+                            None => {
+                                let devices: Vec<&Device> =
+                                    chunk.iter().map(|j| &j.device).collect();
+                                issue_many(&devices, firmware, options.format)
+                            }
+                            Some(_) => issue_lines(&chunk, extra_columns, firmware),
+                        };
+                        let mut to_write = Vec::with_capacity(chunk.len());
+                        for (job, result) in chunk.iter().zip(issued) {
+                            let path = options.target(job.device.registration_id.as_str());
+                            let result = result.map_err(|e| {
+                                // A defect of the curve arithmetic stops the whole batch.
+                                if !options.keep_going || e.is_defect() {
+                                    failed.store(true, Ordering::Relaxed);
+                                }
+                                e.to_string()
+                            });
+                            to_write.push((job.index, path, result));
+                        }
+                        if sender.send(to_write).is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                    }
+                });
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(e) => {
+                    drop(work_sender);
+                    return Err(threads_error(threads)(e));
+                }
+            }
+        }
+        drop(sender);
+        // The jobs are read as the workers take them.
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while !stopped() {
+            let Some(job) = next_job() else { break };
+            chunk.push(job);
+            if chunk.len() == CHUNK
+                && work_sender
+                    .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                    .is_err()
+            {
+                break;
+            }
+        }
+        if !chunk.is_empty() && !stopped() {
+            let _ = work_sender.send(chunk);
+        }
+        drop(work_sender);
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        // All senders are gone once the workers are: the writer finishes the queue.
+        // A writer that panicked leaves no record of what it wrote: said, not guessed.
+        writer.join().map_err(|_| BatchError::WriterStopped)
+    })
+}
+
+/// Derives and writes the certificates of the valid rows (see [`derive_and_write`]).
+/// Returns one outcome per manifest row, in manifest order; invalid rows are reported, not
+/// written. After a failure, rows not yet written are left unwritten unless `keep_going`;
+/// once `interrupted` is set (Ctrl-C), no further file is started.
 pub fn run(
     manifest: &Manifest,
     checked: &Checked,
@@ -509,18 +687,9 @@ pub fn run(
     progress: &dyn Progress,
     interrupted: &AtomicBool,
 ) -> Result<Vec<Outcome>, BatchError> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = options.jobs {
-        pool = pool.num_threads(jobs);
-    }
-    let pool = pool.build().map_err(|e| BatchError::Threads {
-        jobs: options.jobs.unwrap_or(0),
-        reason: e.to_string(),
-    })?;
-
     // Every row's outcome as far as the checks tell; the valid rows' jobs.
     let mut outcomes = Vec::with_capacity(manifest.rows.len());
-    let mut jobs: Vec<(usize, &Device, &Path)> = Vec::with_capacity(manifest.rows.len());
+    let mut jobs: Vec<usize> = Vec::with_capacity(manifest.rows.len());
     for (index, ((row, target), already)) in manifest
         .rows
         .iter()
@@ -543,10 +712,10 @@ pub fn run(
                 outcome.status = Status::AlreadyWritten;
                 outcome.thumbprints.clone_from(already);
             }
-            (Ok(device), Ok(path)) => {
+            (Ok(device), Ok(_)) => {
                 outcome.file = Some(options.file_name(device.registration_id.as_str()));
                 outcome.status = Status::NotWritten;
-                jobs.push((index, device, path.as_path()));
+                jobs.push(index);
             }
             (Ok(device), Err(e)) => {
                 outcome.file = Some(options.file_name(device.registration_id.as_str()));
@@ -556,104 +725,64 @@ pub fn run(
         }
         outcomes.push(outcome);
     }
-
-    let failed = AtomicBool::new(false);
-    let stopped = || failed.load(Ordering::Relaxed) || interrupted.load(Ordering::Relaxed);
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<ToWrite<'_>>(WRITE_QUEUE);
-    std::thread::scope(|scope| {
-        let writer = scope.spawn(|| {
-            let mut results = Vec::new();
-            for chunk in receiver {
-                for (index, path, contents) in chunk {
-                    if stopped() {
-                        continue;
-                    }
-                    let result = sink
-                        .write(path, &contents)
-                        .map_err(|e| sink.describe(path, &e));
-                    if result.is_err() && !options.keep_going {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    results.push((index, result));
-                    progress.advance();
+    let mut jobs = jobs.into_iter().filter_map(|index| {
+        let row = manifest.rows.get(index)?;
+        Some(Job {
+            index,
+            device: row.device.as_ref().ok()?.clone(),
+            extra: match options.jsonl {
+                Some(_) => row.extra.clone(),
+                None => Vec::new(),
+            },
+        })
+    });
+    // Each result goes into its row's outcome as it comes: none is kept besides.
+    derive_and_write(
+        &mut || jobs.next(),
+        &manifest.extra_columns,
+        firmware,
+        options,
+        Writing {
+            sink,
+            progress,
+            interrupted,
+        },
+        &mut |index, result| {
+            let Some(outcome) = outcomes.get_mut(index) else {
+                return;
+            };
+            match result {
+                JobResult::Written(t) => {
+                    outcome.status = Status::Written;
+                    outcome.thumbprints = Some(t);
+                }
+                JobResult::Skipped(t) => outcome.thumbprints = Some(t),
+                JobResult::DeriveFailed(message) => {
+                    outcome.status = Status::Failed;
+                    outcome.error = Some(message);
+                }
+                JobResult::WriteFailed(t, message) => {
+                    outcome.status = Status::Failed;
+                    outcome.thumbprints = Some(t);
+                    outcome.error = Some(message);
                 }
             }
-            results
-        });
-        // Per chunk: each row's thumbprints, or why its certificate could not be derived.
-        type Derived = Vec<(usize, Result<Thumbprints, String>)>;
-        let derived: Vec<Derived> = pool.install(|| {
-            jobs.par_chunks(CHUNK)
-                .map_with(sender, |sender, chunk| {
-                    if stopped() {
-                        return Vec::new();
-                    }
-                    let devices: Vec<&Device> = chunk.iter().map(|(_, d, _)| *d).collect();
-                    let issued = match options.jsonl {
-                        None => issue_many(&devices, firmware, options.format),
-                        Some(_) => issue_lines(manifest, chunk, firmware),
-                    };
-                    let mut to_write = Vec::with_capacity(chunk.len());
-                    let mut derived = Vec::with_capacity(chunk.len());
-                    for ((index, _, path), result) in chunk.iter().zip(issued) {
-                        match result {
-                            Ok(issued) => {
-                                derived.push((*index, Ok(issued.thumbprints)));
-                                to_write.push((*index, *path, issued.contents));
-                            }
-                            Err(e) => {
-                                // A defect of the curve arithmetic stops the whole batch.
-                                if !options.keep_going || e.is_defect() {
-                                    failed.store(true, Ordering::Relaxed);
-                                }
-                                derived.push((*index, Err(e.to_string())));
-                                progress.advance();
-                            }
-                        }
-                    }
-                    if sender.send(to_write).is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    derived
-                })
-                .collect()
-        });
-        // All senders are gone once `collect` returns: the writer finishes the queue.
-        // A writer that panicked leaves no record of what it wrote: said, not guessed.
-        let written = writer.join().map_err(|_| BatchError::WriterStopped)?;
-        for (index, result) in derived.into_iter().flatten() {
-            if let Some(outcome) = outcomes.get_mut(index) {
-                match result {
-                    Ok(thumbprints) => outcome.thumbprints = Some(thumbprints),
-                    Err(message) => {
-                        outcome.status = Status::Failed;
-                        outcome.error = Some(message);
-                    }
-                }
-            }
-        }
-        for (index, result) in written {
-            if let Some(outcome) = outcomes.get_mut(index) {
-                match result {
-                    Ok(()) => outcome.status = Status::Written,
-                    Err(message) => {
-                        outcome.status = Status::Failed;
-                        outcome.error = Some(message);
-                    }
-                }
-            }
-        }
-        Ok::<(), BatchError>(())
-    })?;
-    let why = if interrupted.load(Ordering::Relaxed) {
-        "not written: the batch was interrupted"
-    } else {
-        "not written: the batch stopped after a failure"
-    };
+        },
+    )?;
+    let why = not_written_why(interrupted.load(Ordering::Relaxed));
     for outcome in &mut outcomes {
         if outcome.status == Status::NotWritten && outcome.error.is_none() {
             outcome.error = Some(why.to_string());
         }
     }
     Ok(outcomes)
+}
+
+/// Why rows were not written: the batch was interrupted, or stopped after a failure.
+pub fn not_written_why(interrupted: bool) -> &'static str {
+    if interrupted {
+        "not written: the batch was interrupted"
+    } else {
+        "not written: the batch stopped after a failure"
+    }
 }

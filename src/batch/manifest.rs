@@ -103,6 +103,13 @@ pub enum ManifestError {
         /// The line where the field's opening quote is.
         line: u64,
     },
+    /// The manifest file changed between two readings of one batch (it is read row by row,
+    /// more than once, rather than held in memory).
+    #[error("the manifest {} changed while the batch was reading it; run the batch again once the file is saved", path.display())]
+    Changed {
+        /// The manifest.
+        path: PathBuf,
+    },
     /// More device rows than the limit ([`MAX_ROWS`]).
     #[error("the manifest {} has more than {} device rows; split it into manifests of at most {} rows", path.display(), thousands(*limit), thousands(*limit))]
     TooManyRows {
@@ -343,44 +350,104 @@ impl Manifest {
                 line,
             });
         }
-        let mut records = Records::new(bytes);
-        let Some(header) = records.next_record() else {
-            return Err(ManifestError::Empty {
-                path: path.to_path_buf(),
-            });
-        };
-        let columns = Columns::of(path, &header)?;
+        let mut reader = RowReader::new(path, bytes, max_rows)?;
         // Sized once: a growing vector would move the rows (each holding a UDS) to a larger
         // buffer and free the old one unwiped.
         let mut rows = Vec::with_capacity(row_capacity(bytes));
-        let mut spanning: Option<Spanning> = None;
-        while let Some(record) = records.next_record() {
-            if rows.len() == max_rows {
-                return Err(ManifestError::TooManyRows {
-                    path: path.to_path_buf(),
-                    limit: max_rows,
-                });
-            }
-            if record.data.iter().any(|b| *b == b'\n' || *b == b'\r') {
-                let s = spanning.get_or_insert(Spanning {
-                    rows: 0,
-                    first_line: record.line,
-                });
-                s.rows += 1;
-            }
-            rows.push(columns.row(&record));
-        }
-        if rows.is_empty() {
-            return Err(ManifestError::NoDevices {
-                path: path.to_path_buf(),
-            });
+        while let Some(row) = reader.next_row()? {
+            rows.push(row);
         }
         Ok(Self {
             path: path.to_path_buf(),
-            extra_columns: columns.extra_names,
+            extra_columns: reader.columns.extra_names,
             rows,
-            spanning,
+            spanning: reader.spanning,
         })
+    }
+}
+
+/// A manifest read row by row from `R` (a file, or bytes in memory), never held whole: what
+/// a batch of any size reads, as many times as it needs. The header is read first.
+pub struct RowReader<R> {
+    records: Records<R>,
+    columns: Columns,
+    path: PathBuf,
+    max_rows: usize,
+    rows: usize,
+    spanning: Option<Spanning>,
+}
+
+impl<R: std::io::Read> RowReader<R> {
+    /// Reads the header row from `source` (UTF-8, its byte order mark skipped); `path` names
+    /// the manifest in messages; more than `max_rows` device rows are refused.
+    pub fn new(path: &Path, source: R, max_rows: usize) -> Result<Self, ManifestError> {
+        let mut records = Records::new(source);
+        let header = records.next_record();
+        let header_error =
+            |records: &mut Records<R>, e: ManifestError| match records.end_error(path) {
+                Some(end) => end,
+                None => e,
+            };
+        let Some(header) = header else {
+            let empty = ManifestError::Empty {
+                path: path.to_path_buf(),
+            };
+            return Err(header_error(&mut records, empty));
+        };
+        let columns = match Columns::of(path, &header) {
+            Ok(columns) => columns,
+            // A header that took in the whole file: its quote was never closed.
+            Err(e) => return Err(header_error(&mut records, e)),
+        };
+        Ok(Self {
+            records,
+            columns,
+            path: path.to_path_buf(),
+            max_rows,
+            rows: 0,
+            spanning: None,
+        })
+    }
+
+    /// Names of the columns this tool does not use, in file order.
+    pub fn extra_columns(&self) -> &[String] {
+        &self.columns.extra_names
+    }
+
+    /// The rows read so far that span more than one line.
+    pub fn spanning(&self) -> Option<Spanning> {
+        self.spanning
+    }
+
+    /// The next device row, or `None` after the last (an error if there was none at all, the
+    /// file could not be read, or a quote was never closed).
+    pub fn next_row(&mut self) -> Result<Option<Row>, ManifestError> {
+        let Some(record) = self.records.next_record() else {
+            if let Some(e) = self.records.end_error(&self.path) {
+                return Err(e);
+            }
+            if self.rows == 0 {
+                return Err(ManifestError::NoDevices {
+                    path: self.path.clone(),
+                });
+            }
+            return Ok(None);
+        };
+        if self.rows == self.max_rows {
+            return Err(ManifestError::TooManyRows {
+                path: self.path.clone(),
+                limit: self.max_rows,
+            });
+        }
+        if record.data.iter().any(|b| *b == b'\n' || *b == b'\r') {
+            let s = self.spanning.get_or_insert(Spanning {
+                rows: 0,
+                first_line: record.line,
+            });
+            s.rows += 1;
+        }
+        self.rows += 1;
+        Ok(Some(self.columns.row(&record)))
     }
 }
 
@@ -388,38 +455,9 @@ impl Manifest {
 /// (a field is quoted when it starts with `"`; `""` inside it is one quote; a quote inside an
 /// unquoted field is a character): such a field runs to the end of the file.
 fn unclosed_quote(bytes: &[u8]) -> Option<u64> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut state = State::FieldStart;
-    let mut line = 1u64;
-    let mut opened = 1u64;
-    let mut after_cr = false;
-    for &b in bytes {
-        let newline = b == b'\r' || (b == b'\n' && !after_cr);
-        let is_break = b == b'\r' || b == b'\n';
-        after_cr = b == b'\r';
-        state = match (state, b) {
-            (State::FieldStart, b'"') => {
-                opened = line;
-                State::Quoted
-            }
-            (State::Quoted, b'"') => State::QuoteInQuoted,
-            (State::Quoted, _) => State::Quoted,
-            (State::QuoteInQuoted, b'"') => State::Quoted,
-            (_, b',') => State::FieldStart,
-            (_, _) if is_break => State::FieldStart,
-            _ => State::Unquoted,
-        };
-        if newline {
-            line += 1;
-        }
-    }
-    (state == State::Quoted).then_some(opened)
+    let mut scan = QuoteScan::new();
+    scan.feed(bytes);
+    scan.unclosed()
 }
 
 /// An upper bound on the device rows in `bytes` (every record but the last ends with a line
@@ -457,15 +495,84 @@ impl Record {
     }
 }
 
-/// The records of a CSV text, blank ones skipped.
-struct Records<'a> {
-    reader: csv_core::Reader,
-    input: &'a [u8],
-    /// 1-based line at the start of `input`.
+/// Bytes read from the source at a time.
+const READ_BUFFER: usize = 64 << 10;
+
+/// The quote state of the text read so far, as [`unclosed_quote`] follows it, byte by byte.
+#[derive(Clone, Copy, PartialEq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// [`unclosed_quote`] as the bytes come.
+struct QuoteScan {
+    state: QuoteState,
     line: u64,
-    /// Whether the byte before `input` was a CR (so that a CRLF split across reads is one
-    /// line break).
+    opened: u64,
     after_cr: bool,
+}
+
+impl QuoteScan {
+    fn new() -> Self {
+        Self {
+            state: QuoteState::FieldStart,
+            line: 1,
+            opened: 1,
+            after_cr: false,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let newline = b == b'\r' || (b == b'\n' && !self.after_cr);
+            let is_break = b == b'\r' || b == b'\n';
+            self.after_cr = b == b'\r';
+            self.state = match (self.state, b) {
+                (QuoteState::FieldStart, b'"') => {
+                    self.opened = self.line;
+                    QuoteState::Quoted
+                }
+                (QuoteState::Quoted, b'"') => QuoteState::QuoteInQuoted,
+                (QuoteState::Quoted, _) => QuoteState::Quoted,
+                (QuoteState::QuoteInQuoted, b'"') => QuoteState::Quoted,
+                (_, b',') => QuoteState::FieldStart,
+                (_, _) if is_break => QuoteState::FieldStart,
+                _ => QuoteState::Unquoted,
+            };
+            if newline {
+                self.line += 1;
+            }
+        }
+    }
+
+    /// The line of the quote that is open at the end, if one is.
+    fn unclosed(&self) -> Option<u64> {
+        (self.state == QuoteState::Quoted).then_some(self.opened)
+    }
+}
+
+/// The records of a CSV text read from `R` through a wiped buffer, blank ones skipped.
+struct Records<R> {
+    reader: csv_core::Reader,
+    source: R,
+    /// Read but not yet parsed: `buf[start..end]`.
+    buf: Zeroizing<Vec<u8>>,
+    start: usize,
+    end: usize,
+    /// Nothing more to read (the end, or an error, kept in `error`).
+    eof: bool,
+    /// Whether the start of the text (its byte order mark) is still ahead.
+    first: bool,
+    error: Option<std::io::Error>,
+    /// 1-based line at `buf[start]`.
+    line: u64,
+    /// Whether the byte before `buf[start]` was a CR (so that a CRLF split across reads is
+    /// one line break).
+    after_cr: bool,
+    quotes: QuoteScan,
 }
 
 /// Line breaks in `bytes`: LF, CRLF and a lone CR (a spreadsheet's "CSV (Macintosh)") each
@@ -484,15 +591,90 @@ fn line_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
     n
 }
 
-impl<'a> Records<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        let input = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+impl<R: std::io::Read> Records<R> {
+    fn new(source: R) -> Self {
         Self {
             reader: csv_core::Reader::new(),
-            input,
+            source,
+            buf: Zeroizing::new(vec![0u8; READ_BUFFER]),
+            start: 0,
+            end: 0,
+            eof: false,
+            first: true,
+            error: None,
             line: 1,
             after_cr: false,
+            quotes: QuoteScan::new(),
         }
+    }
+
+    /// What ended the text early, once [`Records::next_record`] gave `None`: a read error,
+    /// or a quote never closed.
+    fn end_error(&mut self, path: &Path) -> Option<ManifestError> {
+        if let Some(source) = self.error.take() {
+            return Some(ManifestError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        self.quotes
+            .unclosed()
+            .map(|line| ManifestError::UnclosedQuote {
+                path: path.to_path_buf(),
+                line,
+            })
+    }
+
+    /// Reads more into the buffer; false when nothing more comes (the end, or an error).
+    fn fill(&mut self) -> bool {
+        if self.eof {
+            return false;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // Reads until there is input (the first time, until the byte order mark can be told).
+        while !self.eof && (self.start == self.end || (self.first && self.end < 3)) {
+            let Some(space) = self.buf.get_mut(self.end..) else {
+                break;
+            };
+            if space.is_empty() {
+                break;
+            }
+            match self.source.read(space) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    self.eof = true;
+                }
+            }
+        }
+        if self.first {
+            self.first = false;
+            if self.input().starts_with(b"\xef\xbb\xbf") {
+                self.start += 3;
+                if self.start == self.end {
+                    return self.fill();
+                }
+            }
+        }
+        self.start < self.end
+    }
+
+    fn input(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Takes `n` bytes of the input as parsed, counting their lines and quotes.
+    fn consume(&mut self, n: usize) {
+        let consumed = self.buf.get(self.start..self.start + n).unwrap_or_default();
+        self.line += line_breaks(consumed, &mut self.after_cr);
+        self.quotes.feed(consumed);
+        self.start += n;
     }
 
     fn next_record(&mut self) -> Option<Record> {
@@ -505,30 +687,37 @@ impl<'a> Records<'a> {
     }
 
     fn read_one(&mut self) -> Option<Record> {
-        // Blank lines before the record are skipped by the parser: count them here.
-        let blank = self
-            .input
-            .iter()
-            .take_while(|b| **b == b'\n' || **b == b'\r')
-            .count();
-        let mut after_cr = self.after_cr;
-        let leading = line_breaks(self.input.get(..blank).unwrap_or_default(), &mut after_cr);
-        let start_line = self.line + leading;
+        // Blank lines before the record are skipped by the parser: counted here.
+        loop {
+            let blank = self
+                .input()
+                .iter()
+                .take_while(|b| **b == b'\n' || **b == b'\r')
+                .count();
+            self.consume(blank);
+            if !self.input().is_empty() || !self.fill() {
+                break;
+            }
+        }
+        let start_line = self.line;
         let mut data = Zeroizing::new(vec![0u8; 256]);
         let mut ends = vec![0usize; 8];
         let (mut out_len, mut ends_len) = (0usize, 0usize);
         loop {
             let out = data.get_mut(out_len..).unwrap_or_default();
             let end_slots = ends.get_mut(ends_len..).unwrap_or_default();
-            let (result, nin, nout, nend) = self.reader.read_record(self.input, out, end_slots);
-            let consumed = self.input.get(..nin).unwrap_or_default();
-            self.line += line_breaks(consumed, &mut self.after_cr);
-            self.input = self.input.get(nin..).unwrap_or_default();
+            // (An empty input tells the parser the text has ended.)
+            let input = self.buf.get(self.start..self.end).unwrap_or_default();
+            let (result, nin, nout, nend) = self.reader.read_record(input, out, end_slots);
+            self.consume(nin);
             // (Field ends count from the start of the record, across calls.)
             out_len += nout;
             ends_len += nend;
             match result {
-                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::InputEmpty => {
+                    // At the end, the next call passes no input: the parser ends the record.
+                    self.fill();
+                }
                 csv_core::ReadRecordResult::OutputFull => {
                     // Grow into a new wiped buffer; the old one is wiped on drop.
                     let mut bigger = Zeroizing::new(vec![0u8; data.len() * 2]);
@@ -767,6 +956,64 @@ mod tests {
             assert!(m.rows.len() <= capacity);
             assert_eq!(m.rows.capacity(), capacity, "no reallocation: {text:?}");
         }
+    }
+
+    /// Gives one byte per read: every record, line break and quote crosses a read.
+    struct ByteByByte<'a>(&'a [u8]);
+
+    impl std::io::Read for ByteByByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((b, rest)), Some(slot)) => {
+                    *slot = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn rows_read_from_a_stream_in_small_reads_are_the_rows_parsed_in_memory() {
+        let text = format!(
+            "\u{feff}Serial,uds,registration_id\r\n\r\nA1,{SAMPLE_UDS_HEX},dev-1\r\n\"A\r\n2\",{SAMPLE_UDS_HEX},dev-2\r\r\nA3,{SAMPLE_UDS_HEX},dev-3"
+        );
+        let whole = parse(&text).unwrap();
+        let mut reader = RowReader::new(
+            Path::new("devices.csv"),
+            ByteByByte(text.as_bytes()),
+            MAX_ROWS,
+        )
+        .unwrap();
+        assert_eq!(reader.extra_columns(), whole.extra_columns.as_slice());
+        let mut streamed = Vec::new();
+        while let Some(row) = reader.next_row().unwrap() {
+            streamed.push(row);
+        }
+        assert_eq!(streamed.len(), 3);
+        for (a, b) in streamed.iter().zip(&whole.rows) {
+            assert_eq!(
+                (a.line, &a.id_text, &a.extra),
+                (b.line, &b.id_text, &b.extra)
+            );
+            assert!(a.device.is_ok() && b.device.is_ok());
+        }
+        assert_eq!(reader.spanning(), whole.spanning);
+        // A quote never closed, found at the end of the stream (after the row it took in:
+        // a streamed pass must read to the end before it uses a row).
+        let text = format!("uds,registration_id,note\n{SAMPLE_UDS_HEX},dev-1,\"open\n");
+        let mut reader = RowReader::new(
+            Path::new("devices.csv"),
+            ByteByByte(text.as_bytes()),
+            MAX_ROWS,
+        )
+        .unwrap();
+        assert!(reader.next_row().unwrap().is_some());
+        assert!(matches!(
+            reader.next_row(),
+            Err(ManifestError::UnclosedQuote { line: 2, .. })
+        ));
     }
 
     #[test]
