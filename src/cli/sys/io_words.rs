@@ -82,6 +82,13 @@ mod tests {
             write(&io::Error::other("Broken thing (os error 99)")),
             "broken thing"
         );
+        // Windows' own message, full stop and all, inside a sentence.
+        assert_eq!(
+            network(&io::Error::other(
+                "The network location cannot be reached. (os error 1231)"
+            )),
+            "the network location cannot be reached"
+        );
         assert_eq!(
             write(&io::Error::other("Bad name at path \"/tmp/.x\"")),
             "bad name"
