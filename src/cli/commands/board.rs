@@ -407,13 +407,8 @@ fn provision(args: &ProvisionArgs) -> Result<Finish, Error> {
         return Ok(Finish::Success);
     };
     // Enrolled (or already), then the board's own answer at its next boot.
-    let enrolled = enroll_step::enroll_generated(
-        connection,
-        &args.dps,
-        args.port.timeout.secs(),
-        &outcome.certificate,
-        &outcome.destination,
-    )?;
+    let enrolled =
+        enroll_step::enroll_generated(connection, &args.dps, args.port.timeout.secs(), &outcome)?;
     if !enrolled {
         return Ok(Finish::Mismatch);
     }

@@ -91,13 +91,8 @@ pub(crate) fn exec(args: &GenerateArgs) -> Result<Finish, Error> {
         let Some(connection) = &connection else {
             return Ok(Finish::Success);
         };
-        let enrolled = enroll_step::enroll_generated(
-            connection,
-            &args.dps,
-            args.id.timeout.secs(),
-            &outcome.certificate,
-            &outcome.destination,
-        )?;
+        let enrolled =
+            enroll_step::enroll_generated(connection, &args.dps, args.id.timeout.secs(), outcome)?;
         Ok(if enrolled {
             Finish::Success
         } else {

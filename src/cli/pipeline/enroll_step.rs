@@ -233,16 +233,16 @@ pub(crate) fn outcome_line_elsewhere(e: &Enrolled, host: &str) -> String {
     outcome_line_with(e, host, &how)
 }
 
-/// After generation (`--enroll`): enrolls the certificate `destination` received and says
-/// what became of it on standard error; whether it is enrolled (created, or already there).
+/// After generation (`--enroll`): enrolls the certificate just written and says what became
+/// of it on standard error; whether it is enrolled (created, or already there).
 pub(crate) fn enroll_generated(
     connection: &ConnectionString,
     dps: &DpsArgs,
     timeout: u64,
-    certificate: &AliasCertificate,
-    destination: &crate::cli::output::destination::Destination,
+    generated: &crate::cli::output::report::Outcome,
 ) -> Result<bool, Error> {
-    let source = match destination {
+    let certificate = &generated.certificate;
+    let source = match &generated.destination {
         crate::cli::output::destination::Destination::File(p) => p.display().to_string(),
         _ => NOT_A_FILE.to_string(),
     };
