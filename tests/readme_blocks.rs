@@ -21,7 +21,8 @@
 //!   error and does what it asks: Reset when asked to press Reset, configuration mode (hold A,
 //!   Reset) when asked for it. On other Unix systems (a pty refuses the serial open on macOS)
 //!   each of its commands is run alone with `DPS_CERT_GEN_PORT` naming a port that does not
-//!   exist, and must fail with the no-such-port error (its arguments parse).
+//!   exist, and must fail with the no-such-port error (its arguments parse); Linux checks
+//!   that form too. Windows runs no shell block (the suite runs there under Wine, no bash).
 //! - ```` ```text ````: transcripts. The prompt session's is checked by
 //!   tests/readme_transcript.rs; the `uds` one here, in a pseudo-terminal (Unix).
 //! - ```` ```bat ````: each line's arguments through the binary, `<UDS>` and
@@ -500,24 +501,55 @@ fn board_block(sandbox: &mut Sandbox, script: &str) {
 }
 
 /// Elsewhere the board block's commands are run alone against a port that does not exist:
-/// their arguments parse, and each fails for the port alone.
+/// their arguments parse, and each fails for the port alone (a `--uds-file` the block's
+/// earlier line would have saved is put in place first).
 #[cfg(all(unix, not(target_os = "linux")))]
 fn board_block(sandbox: &mut Sandbox, script: &str) {
+    board_block_parses(sandbox, script);
+}
+
+#[cfg(unix)]
+fn board_block_parses(sandbox: &mut Sandbox, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
     let port = "/dev/dps-cert-gen-no-such-port";
     sandbox.port = Some(port.to_string());
     for line in script.lines().filter(|l| !l.starts_with('#')) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let uds_file = words
+            .windows(2)
+            .find(|w| w[0] == "--uds-file")
+            .map(|w| sandbox.clone.join(w[1]));
+        if let Some(file) = &uds_file {
+            std::fs::write(file, format!("{}\n", "0123456789abcdef".repeat(4))).unwrap();
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         let out = sandbox.run(line);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{line}: {stderr}");
         assert!(
-            stderr.contains(&format!("there is no serial port {port}")),
+            stderr.ends_with(&format!(
+                "error: there is no serial port {port}: check the name, or plug the board in\n"
+            )),
             "{line}: {stderr}"
         );
+        if let Some(file) = &uds_file {
+            std::fs::remove_file(file).unwrap();
+        }
     }
-    for f in ["board1.uds", "board2.uds"] {
-        let _ = std::fs::remove_file(sandbox.clone.join(f));
-    }
+    // Nothing saved: a UDS is saved only once the board answers.
+    assert!(!sandbox.clone.join("board1.uds").exists());
+    assert!(!sandbox.clone.join("board2.uds").exists());
     sandbox.port = None;
+}
+
+/// Where the board block runs against the simulated board (Linux), the form the other
+/// systems run is checked too.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_board_block_parses_without_a_board() {
+    let mut sandbox = Sandbox::new();
+    ok(&sandbox.run(&block("sh", SH_BLOCKS[0])), "install");
+    board_block_parses(&mut sandbox, &block("sh", SH_BLOCKS[2]));
 }
 
 /// The `uds` transcript is what a terminal shows, the value aside.
