@@ -240,6 +240,40 @@ fn auto_without_a_devkit_says_to_plug_it_in_or_name_the_port() {
 }
 
 #[test]
+fn dps_cert_gen_port_names_the_port_auto_stands_for() {
+    // `--port auto` (the default) and `--board auto`: the port the variable names, and the
+    // help says so.
+    let elf = common::fixtures().join("devkit-a/DevKitDPS.ino.elf");
+    let uds = uds_file(UDS);
+    let generation = [
+        "-e",
+        elf.to_str().unwrap(),
+        "--uds-file",
+        uds.to_str().unwrap(),
+        "--board",
+        "auto",
+    ];
+    for args in [&["board", "info", "--timeout", "1"][..], &generation[..]] {
+        let out = bin()
+            .args(args)
+            .env("DPS_CERT_GEN_PORT", "/dev/ttyNOPE")
+            .env("COLUMNS", "1000")
+            .write_stdin("")
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(
+                "there is no serial port /dev/ttyNOPE: check the name, or plug the board in"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+    let help = run(&["board", "info", "--help"]).stdout;
+    assert!(help.contains("DPS_CERT_GEN_PORT"), "{help}");
+}
+
+#[test]
 fn a_port_held_by_another_program_says_to_close_it() {
     let sim = SimBoard::start(Mode::Silent);
     let _held = serialport::new(sim.path(), 115_200).open().unwrap();

@@ -35,6 +35,7 @@ mod no_clobber;
 mod prompts;
 mod properties;
 mod readme;
+mod readme_blocks;
 mod readme_transcript;
 mod register;
 mod secrets;

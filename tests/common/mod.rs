@@ -149,6 +149,8 @@ pub(crate) mod sim_board;
 pub(crate) fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_dps-cert-gen"));
     cmd.env_remove("DPS_UDS");
+    // A user's default port would stand in for `auto`.
+    cmd.env_remove("DPS_CERT_GEN_PORT");
     cmd
 }
 

@@ -244,6 +244,7 @@ pub(crate) type NextBoot = Box<dyn FnMut() -> Option<Boot> + Send>;
 pub(crate) struct SimBoard {
     path: String,
     next_boot: Arc<Mutex<Option<NextBoot>>>,
+    reset: Arc<Mutex<Option<Mode>>>,
     received: Arc<Mutex<Vec<u8>>>,
     stored_uds: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
@@ -281,8 +282,10 @@ impl SimBoard {
         let stored_uds = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let next_boot: Arc<Mutex<Option<NextBoot>>> = Arc::default();
+        let reset: Arc<Mutex<Option<Mode>>> = Arc::default();
         let mut board = Board {
             next_boot: Arc::clone(&next_boot),
+            reset: Arc::clone(&reset),
             master,
             _slave: slave,
             mode,
@@ -300,6 +303,7 @@ impl SimBoard {
         Self {
             path,
             next_boot,
+            reset,
             received,
             stored_uds,
             stop,
@@ -312,6 +316,13 @@ impl SimBoard {
     /// say), half a second after; once.
     pub(crate) fn then_boot(&self, decide: impl FnMut() -> Option<Boot> + Send + 'static) {
         *self.next_boot.lock().unwrap() = Some(Box::new(decide));
+    }
+
+    /// Resets the board into `mode` (a user pressing Reset, holding button A or not) once what
+    /// it is printing is written (a user presses seconds later, not mid-line); it starts
+    /// again after the start delay. The UDS stored so far stays (the EEPROM).
+    pub(crate) fn reset(&self, mode: Mode) {
+        *self.reset.lock().unwrap() = Some(mode);
     }
 
     /// The slave's path, to open as the serial port.
@@ -363,6 +374,7 @@ enum State {
 
 struct Board {
     next_boot: Arc<Mutex<Option<NextBoot>>>,
+    reset: Arc<Mutex<Option<Mode>>>,
     master: OwnedFd,
     _slave: OwnedFd,
     mode: Mode,
@@ -383,11 +395,20 @@ const FLOOD: &str = "x\r\n";
 
 impl Board {
     fn run(&mut self, stop: &AtomicBool) {
-        let started = Instant::now();
+        let mut started = Instant::now();
         let mut next_write = started;
         let mut last_asked = started;
         let mut buf = [0u8; 256];
         while !stop.load(Ordering::SeqCst) {
+            // A user's press comes seconds after the board said its last: once it is written.
+            let pending = self.out.is_empty() && !self.flooding;
+            if let Some(mode) = pending.then(|| self.reset.lock().unwrap().take()).flatten() {
+                self.mode = mode;
+                self.line.clear();
+                self.state = State::Reset;
+                started = Instant::now();
+                next_write = started;
+            }
             if let Ok(n) = rustix::io::read(&self.master, &mut buf) {
                 let bytes = buf.get(..n).unwrap_or_default().to_vec();
                 self.received.lock().unwrap().extend_from_slice(&bytes);

@@ -1,5 +1,6 @@
-//! The serial port: found (`auto`: the one port with the DevKit's USB ID) and opened at
-//! 115200 8N1 with no flow control; a port another program holds gets its own error.
+//! The serial port: found (`auto`: the port `DPS_CERT_GEN_PORT` names, else the one port with
+//! the DevKit's USB ID) and opened at 115200 8N1 with no flow control; a port another program
+//! holds gets its own error.
 
 use crate::cli::board::session::Link;
 use dps_cert_gen::board::port_choice::{self, PortCandidate, PortChoiceError, PortRequest};
@@ -85,13 +86,29 @@ pub(crate) fn list_ports() -> Result<Vec<PortCandidate>, LinkError> {
         .collect())
 }
 
-/// The port's name for `request`: as given, or the one DevKit found.
+/// The environment variable naming the port `auto` stands for (set once in a shell profile).
+pub(crate) const PORT_ENV_VAR: &str = "DPS_CERT_GEN_PORT";
+
+/// The port's name for `request`: as given, else the one [`PORT_ENV_VAR`] names, else the
+/// one DevKit found.
 pub(crate) fn resolve(request: &PortRequest) -> Result<String, LinkError> {
     let ports = match request {
-        PortRequest::Auto => list_ports()?,
+        PortRequest::Auto => {
+            if let Some(port) = port_from_env() {
+                return Ok(port);
+            }
+            list_ports()?
+        }
         PortRequest::Named(_) => Vec::new(),
     };
     Ok(port_choice::choose(request, &ports)?)
+}
+
+/// The port [`PORT_ENV_VAR`] names, if it is set to something other than blanks.
+fn port_from_env() -> Option<String> {
+    let value = std::env::var_os(PORT_ENV_VAR)?;
+    let value = value.to_string_lossy().trim().to_string();
+    (!value.is_empty()).then_some(value)
 }
 
 /// An open serial port. Its terminal settings as they were before are put back when it is

@@ -408,3 +408,20 @@ fn a_second_boot_is_read_from_its_own_banner() {
         })
     );
 }
+
+#[test]
+fn a_reset_into_configuration_mode_brings_the_console() {
+    // A silent board, then the user holds A and presses Reset: the console's banner and
+    // prompt come, and the UDS set there is stored.
+    let sim = SimBoard::start(Mode::Silent);
+    let mut link = SerialLink::open(sim.path()).unwrap();
+    sim.reset(configuration(Firmware::Old));
+    let console = raw_until(&mut link, b"# ");
+    assert!(
+        String::from_utf8_lossy(&console).contains("Configuration console:"),
+        "{console:?}"
+    );
+    link.send(b"set_dps_uds abc\r").unwrap();
+    raw_until(&mut link, b"# ");
+    assert_eq!(sim.stored_uds(), ["abc"]);
+}

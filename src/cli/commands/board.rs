@@ -51,7 +51,7 @@ enum BoardCommand {
 /// Which port, and how long to wait.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct PortArgs {
-    /// The serial port: a path (/dev/ttyACM0, /dev/cu.usbmodem1203), a COM name (COM3), or 'auto': the one port with the DevKit's USB ID 0483:374B.
+    /// The serial port: a path (/dev/ttyACM0, /dev/cu.usbmodem1203), a COM name (COM3), or 'auto': the port DPS_CERT_GEN_PORT names if set, else the one port with the DevKit's USB ID 0483:374B.
     #[arg(long = "port", value_name = "PORT", default_value = "auto")]
     pub port: PortRequest,
     /// Give up waiting for the board after this many seconds.

@@ -201,7 +201,7 @@ pub(crate) struct IdArgs {
     /// The firmware version the board prints at boot, with --mac.
     #[arg(long = "firmware-version", value_name = "X.Y.Z", requires = "mac")]
     pub firmware_version: Option<String>,
-    /// Read the ID from the board on this serial port ('auto': the one plugged in).
+    /// Read the ID from the board on this serial port ('auto': the port DPS_CERT_GEN_PORT names if set, else the one plugged in).
     #[arg(long = "board", value_name = "PORT", conflicts_with_all = ["mac", "firmware_version"])]
     pub board: Option<PortRequest>,
     /// With --board: give up waiting for the board after this many seconds.

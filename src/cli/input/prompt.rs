@@ -147,7 +147,7 @@ pub(crate) fn ask_uds(console: &mut dyn Console) -> Result<Uds, PromptError> {
 
 /// A DevKit on a serial port, as the registration ID question sees it.
 pub(crate) trait Board {
-    /// The port of the one DevKit plugged in, if there is exactly one.
+    /// The port `DPS_CERT_GEN_PORT` names, or of the one DevKit plugged in, if there is one.
     fn found(&mut self) -> Option<String>;
     /// Why the board gave no ID (the caller's error type: the serial session's failures
     /// are worded above the prompts).

@@ -150,8 +150,7 @@ impl crate::cli::input::prompt::Board for SerialBoard {
     type Error = Error;
 
     fn found(&mut self) -> Option<String> {
-        let ports = link::list_ports().ok()?;
-        dps_cert_gen::board::port_choice::choose(&PortRequest::Auto, &ports).ok()
+        link::resolve(&PortRequest::Auto).ok()
     }
 
     fn read_id(&mut self, port: &PortRequest) -> Result<RegistrationId, Error> {
