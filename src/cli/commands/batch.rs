@@ -520,6 +520,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     }
     // The first failure of a file and the summary's: the last one is the run's error.
     let folder_error = gone(summary_written.then_some(format.file_name()));
+    let folder_moved = folder_error.is_some();
     let mut errors: Vec<Error> = file_error
         .into_iter()
         .chain(summary_error)
@@ -530,7 +531,8 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         for e in errors {
             eprintln!("error: {}", mask_uds_like(&e.to_string()));
         }
-        if summary_written && !moved {
+        // Never "Wrote N to DIR" when DIR no longer leads to them.
+        if summary_written && !folder_moved {
             eprintln!(
                 "{}",
                 closing(&outcomes, already, total, &options, started, &summary)
