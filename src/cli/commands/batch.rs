@@ -441,6 +441,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             .iter()
             .filter(|o| o.status == Status::Written)
             .count();
+        let written = options.jsonl.is_none().then_some(written);
         crate::cli::output::files::folder_gone(held, written, summary)
     };
     let moved = gone(None).is_some();

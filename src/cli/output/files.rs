@@ -55,22 +55,24 @@ pub(crate) enum OutputError {
     },
     /// The batch's output folder was moved (or something else put at its path) during the
     /// run: the files written are in the folder where it is now, with the summary.
-    #[error("{} was moved or replaced during the batch (its path now leads elsewhere); the {written} certificates written{} are in the folder it was, {}: take them from there, and give --out-dir that folder to run the batch again", dir.display(), summary.map(|s| format!(" and {s}")).unwrap_or_default(), now.as_ref().map_or_else(|| "whose new place cannot be told here".to_string(), |p| p.display().to_string()))]
+    #[error("{} was moved or replaced during the batch (its path now leads elsewhere); {} in the folder it was, {}: take {} from there, and give --out-dir that folder to run the batch again", dir.display(), moved_files(*written, *summary), now.as_ref().map_or_else(|| "whose new place cannot be told here".to_string(), |p| p.display().to_string()), if written.is_some() || summary.is_none() { "them" } else { "it" })]
     FolderMoved {
         /// The output folder as given.
         dir: PathBuf,
         /// Where it is now, if the system can tell.
         now: Option<PathBuf>,
-        /// Certificates written there by this run.
-        written: usize,
+        /// Certificates written there by this run (`None` with `--jsonl`: none go there).
+        written: Option<usize>,
         /// The summary's file name, if it was written there.
         summary: Option<&'static str>,
     },
     /// The batch's output folder was removed during the run.
-    #[error("{} was deleted during the batch: the certificates written into it are gone, those after were not written, and there is no summary; run the batch again into a folder that stays", dir.display())]
+    #[error("{} was deleted during the batch: {}; run the batch again into a folder that stays", dir.display(), if *jsonl { "its summary could not be written (the --jsonl file holds the certificates)" } else { "the certificates written into it are gone, those after were not written, and there is no summary" })]
     FolderDeleted {
         /// The output folder as given.
         dir: PathBuf,
+        /// Whether the certificates went to a `--jsonl` file instead.
+        jsonl: bool,
     },
     /// Standard output could not be written (a full disk behind `>`, a closed file): no
     /// command that writes there has a `-o` to point to, so the advice is the redirection.
@@ -90,6 +92,16 @@ pub(crate) enum OutputError {
         /// Which output it was.
         what: Written,
     },
+}
+
+/// What of a batch is in its moved folder, in words.
+fn moved_files(written: Option<usize>, summary: Option<&'static str>) -> String {
+    match (written, summary) {
+        (Some(n), Some(s)) => format!("the {n} certificates written and {s} are"),
+        (Some(n), None) => format!("the {n} certificates written are"),
+        (None, Some(s)) => format!("{s} is"),
+        (None, None) => "nothing of this run is".to_string(),
+    }
 }
 
 /// Which output a failed write was, so that the advice names the flag that chose it (a batch
@@ -369,7 +381,7 @@ pub(crate) fn write_atomic_in(
 /// written there (see [`summary_place`]).
 pub(crate) fn folder_gone(
     folder: &HeldFolder,
-    written: usize,
+    written: Option<usize>,
     summary: Option<&'static str>,
 ) -> Option<OutputError> {
     let dir = folder.path().to_path_buf();
@@ -381,7 +393,10 @@ pub(crate) fn folder_gone(
             written,
             summary,
         }),
-        Whereabouts::Deleted => Some(OutputError::FolderDeleted { dir }),
+        Whereabouts::Deleted => Some(OutputError::FolderDeleted {
+            dir,
+            jsonl: written.is_none(),
+        }),
     }
 }
 
@@ -664,6 +679,36 @@ mod tests {
         sink.persist().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), lines.concat());
         assert_eq!(crate::cli::test_support::names_in(dir.path()), ["c.jsonl"]);
+    }
+
+    #[test]
+    fn a_moved_or_deleted_folder_says_what_is_where() {
+        let moved = |written, summary, now: Option<&str>| {
+            OutputError::FolderMoved {
+                dir: "certs".into(),
+                now: now.map(PathBuf::from),
+                written,
+                summary,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            moved(Some(3), Some("summary.csv"), Some("/x/old")),
+            "certs was moved or replaced during the batch (its path now leads elsewhere); the 3 certificates written and summary.csv are in the folder it was, /x/old: take them from there, and give --out-dir that folder to run the batch again"
+        );
+        assert_eq!(
+            moved(None, Some("summary.json"), None),
+            "certs was moved or replaced during the batch (its path now leads elsewhere); summary.json is in the folder it was, whose new place cannot be told here: take it from there, and give --out-dir that folder to run the batch again"
+        );
+        let deleted = OutputError::FolderDeleted {
+            dir: "certs".into(),
+            jsonl: true,
+        };
+        assert_eq!(
+            deleted.to_string(),
+            "certs was deleted during the batch: its summary could not be written (the --jsonl file holds the certificates); run the batch again into a folder that stays"
+        );
+        assert!(!deleted.is_input_error());
     }
 
     #[test]
