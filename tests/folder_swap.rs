@@ -107,7 +107,13 @@ fn a_folder_deleted_mid_run_fails_its_rows_and_writes_no_summary_anywhere() {
     let out: PathBuf = root.path().join("certs");
     let child = start(root.path(), &out, 3000);
     // The batch writes on meanwhile: removed again until it is gone.
-    while std::fs::remove_dir_all(&out).is_err() {}
+    let deleting = Instant::now();
+    while let Err(e) = std::fs::remove_dir_all(&out) {
+        assert!(
+            deleting.elapsed() < Duration::from_secs(10),
+            "the folder could not be deleted: {e}"
+        );
+    }
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(!out.exists(), "{stderr}");
