@@ -21,7 +21,8 @@ fn manifest_of(path: &Path, rows: usize) {
 }
 
 /// Starts a batch of `rows` rows into `out` (one thread deriving: it takes long enough for
-/// the swap) and returns once its lock file exists, that is with the folder held.
+/// the swap) and returns once its first certificate is written, that is with the folder held
+/// and locked, and the batch past its checks.
 fn start(root: &Path, out: &Path, rows: usize) -> std::process::Child {
     let manifest = root.join("devices.csv");
     manifest_of(&manifest, rows);
@@ -37,10 +38,15 @@ fn start(root: &Path, out: &Path, rows: usize) -> std::process::Child {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while !out.join(LOCK).exists() {
+    let written = || {
+        std::fs::read_dir(out).is_ok_and(|mut names| {
+            names.any(|n| n.is_ok_and(|n| n.file_name().to_string_lossy().ends_with(".pem")))
+        })
+    };
+    while !written() {
         assert!(
             started.elapsed() < Duration::from_secs(10),
-            "the batch never took its lock"
+            "the batch never wrote a certificate"
         );
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -71,7 +77,7 @@ fn a_folder_swapped_for_a_link_mid_run_keeps_every_file_and_the_summary_and_says
         root.join("other"),
     );
     std::fs::create_dir(&other).unwrap();
-    let rows = 3000;
+    let rows = 1000;
     let child = start(&root, &out, rows);
     std::fs::rename(&out, &moved).unwrap();
     std::os::unix::fs::symlink(&other, &out).unwrap();
@@ -105,7 +111,7 @@ fn a_folder_swapped_for_a_link_mid_run_keeps_every_file_and_the_summary_and_says
 fn a_folder_deleted_mid_run_fails_its_rows_and_writes_no_summary_anywhere() {
     let root = tempfile::tempdir().unwrap();
     let out: PathBuf = root.path().join("certs");
-    let child = start(root.path(), &out, 3000);
+    let child = start(root.path(), &out, 1000);
     // The batch writes on meanwhile: removed again until it is gone.
     let deleting = Instant::now();
     while let Err(e) = std::fs::remove_dir_all(&out) {
