@@ -24,6 +24,7 @@ mod external_certs;
 mod extra_outputs;
 mod firmware_cli;
 mod flags;
+mod folder_swap;
 mod fuzz_regressions;
 mod help;
 mod inspect;

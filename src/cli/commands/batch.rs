@@ -9,7 +9,7 @@ use crate::cli::error::Finish;
 use crate::cli::input::args::FirmwareArgs;
 use crate::cli::output::destination::FormatArg;
 use crate::cli::output::files::{
-    BatchFiles, BatchFolder, JsonLines, OutputError, Written, check_writable, write_atomic,
+    BatchFiles, BatchFolder, JsonLines, OutputError, Written, check_writable, write_atomic_in,
 };
 use crate::cli::pipeline::bulk_enroll::{self, BatchEnrollment};
 use crate::cli::pipeline::enroll_step;
@@ -303,7 +303,10 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     }
     // Held to the end: a second run into the same folder is refused at once, so that the
     // files and the summary are this run's alone.
-    let _out_dir = crate::cli::output::files::lock_out_dir(&options.out_dir)?;
+    // Held by its descriptor for the whole run: a move of the folder, or a link put in its
+    // place, cannot redirect a write (checked at the end).
+    let out_dir = crate::cli::output::files::lock_out_dir(&options.out_dir)?;
+    let held = out_dir.folder();
     // The one JSON-lines file likewise (two runs into other folders may name it): locked
     // before any work, so that the second run fails at once rather than after all of it.
     let _jsonl = match &options.jsonl {
@@ -320,7 +323,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             &manifest,
             &options,
             &measurements,
-            &BatchFolder::list(&options.out_dir, args.force),
+            &BatchFolder::list(held, args.force),
         )?,
         Some(_) => engine::check(&manifest, &options, &measurements, &engine::NothingThere)?,
     };
@@ -374,7 +377,7 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         .filter_map(|row| row.device.as_ref().ok())
         .map(|d| options.file_name(d.registration_id.as_str()))
         .collect();
-    let stale = crate::cli::sys::staged_file::remove_stale(&options.out_dir, &names);
+    let stale = crate::cli::sys::staged_file::remove_stale(held, &names);
     if stale > 0 {
         eprintln!(
             "Removed {stale} temporary files an interrupted run left in {}",
@@ -405,10 +408,10 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let mut file_error: Option<OutputError> = None;
     let outcomes = match &options.jsonl {
         None => {
-            let sink = BatchFiles::new(args.force);
+            let sink = BatchFiles::new(held, args.force);
             let outcomes = run_into(&sink)?;
             // Every certificate this batch wrote is on disk before the summary says so.
-            file_error = sink.sync(&options.out_dir).err();
+            file_error = sink.sync().err();
             outcomes
         }
         Some(path) => {
@@ -429,10 +432,25 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             outcomes
         }
     };
+    // The folder's path no longer leading to it (moved, replaced by a link, deleted): the
+    // summary goes into the held folder, beside the files it lists, if it still exists, and
+    // the run ends with an error saying where they are; nothing is enrolled.
+    let summary_there = crate::cli::output::files::summary_place(held);
+    let gone = |summary: Option<&'static str>| {
+        let written = outcomes
+            .iter()
+            .filter(|o| o.status == Status::Written)
+            .count();
+        let written = options.jsonl.is_none().then_some(written);
+        crate::cli::output::files::folder_gone(held, written, summary)
+    };
+    let moved = gone(None).is_some();
     // The certificates on disk (written now, or found written), enrolled before the summary
     // is written, so that it says what became of each; not after Ctrl-C.
     let enrollment = match &connection {
-        Some(connection) if !interrupted.load(Ordering::Relaxed) && file_error.is_none() => {
+        Some(connection)
+            if !interrupted.load(Ordering::Relaxed) && file_error.is_none() && !moved =>
+        {
             let files: Vec<Option<PathBuf>> = outcomes
                 .iter()
                 .map(|o| match (o.status, &o.file) {
@@ -455,14 +473,16 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     // there is no summary.
     let (summary_written, summary_error) = match (&file_error, &options.jsonl) {
         (Some(_), None) => (false, None),
+        _ if !summary_there => (false, None),
         _ => {
             let contents = format.render_with_enrollment(
                 &manifest.extra_columns,
                 &outcomes,
                 enrollment.as_ref().map(|e| e.cells.as_slice()),
             )?;
-            match write_atomic(
-                &summary,
+            match write_atomic_in(
+                held,
+                format.file_name(),
                 &contents,
                 replace_summary,
                 0o644,
@@ -500,16 +520,20 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
     }
     // The first failure of a file and the summary's: the last one is the run's error.
+    let folder_error = gone(summary_written.then_some(format.file_name()));
+    let folder_moved = folder_error.is_some();
     let mut errors: Vec<Error> = file_error
         .into_iter()
         .chain(summary_error)
+        .chain(folder_error)
         .map(Error::from)
         .collect();
     if let Some(last) = errors.pop() {
         for e in errors {
             eprintln!("error: {}", mask_uds_like(&e.to_string()));
         }
-        if summary_written {
+        // Never "Wrote N to DIR" when DIR no longer leads to them.
+        if summary_written && !folder_moved {
             eprintln!(
                 "{}",
                 closing(&outcomes, already, total, &options, started, &summary)

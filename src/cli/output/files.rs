@@ -1,6 +1,7 @@
 //! Writing outputs: all-or-nothing (the complete file is made in the target folder before it
 //! gets its name: see [`crate::cli::sys::staged_file`]), never over an existing file unless asked.
 
+use crate::cli::sys::held_folder::{EntryKind, HeldFolder, Whereabouts};
 use crate::cli::sys::staged_file::{StagedFile, Sync};
 use dps_cert_gen::batch::engine::{Existing, OutputFolder};
 use std::collections::HashSet;
@@ -52,6 +53,27 @@ pub(crate) enum OutputError {
         /// The JSON-lines file.
         file: PathBuf,
     },
+    /// The batch's output folder was moved (or something else put at its path) during the
+    /// run: the files written are in the folder where it is now, with the summary.
+    #[error("{} was moved or replaced during the batch (its path now leads elsewhere); {} in the folder it was, {}: take {} from there, and give --out-dir that folder to run the batch again", dir.display(), moved_files(*written, *summary), now.as_ref().map_or_else(|| "whose new place cannot be told here".to_string(), |p| p.display().to_string()), if written.is_some() || summary.is_none() { "them" } else { "it" })]
+    FolderMoved {
+        /// The output folder as given.
+        dir: PathBuf,
+        /// Where it is now, if the system can tell.
+        now: Option<PathBuf>,
+        /// Certificates written there by this run (`None` with `--jsonl`: none go there).
+        written: Option<usize>,
+        /// The summary's file name, if it was written there.
+        summary: Option<&'static str>,
+    },
+    /// The batch's output folder was removed during the run.
+    #[error("{} was deleted during the batch: {}; run the batch again into a folder that stays", dir.display(), if *jsonl { "its summary could not be written (the --jsonl file holds the certificates)" } else { "the certificates written into it are gone, those after were not written, and there is no summary" })]
+    FolderDeleted {
+        /// The output folder as given.
+        dir: PathBuf,
+        /// Whether the certificates went to a `--jsonl` file instead.
+        jsonl: bool,
+    },
     /// Standard output could not be written (a full disk behind `>`, a closed file): no
     /// command that writes there has a `-o` to point to, so the advice is the redirection.
     #[error("cannot write standard output: {reason}; send it (> FILE) to a place you can write to")]
@@ -70,6 +92,16 @@ pub(crate) enum OutputError {
         /// Which output it was.
         what: Written,
     },
+}
+
+/// What of a batch is in its moved folder, in words.
+fn moved_files(written: Option<usize>, summary: Option<&'static str>) -> String {
+    match (written, summary) {
+        (Some(n), Some(s)) => format!("the {n} certificates written and {s} are"),
+        (Some(n), None) => format!("the {n} certificates written are"),
+        (None, Some(s)) => format!("{s} is"),
+        (None, None) => "nothing of this run is".to_string(),
+    }
 }
 
 /// Which output a failed write was, so that the advice names the flag that chose it (a batch
@@ -177,6 +209,14 @@ pub(crate) fn write_atomic(
 pub(crate) struct OutDir {
     lock: Option<crate::cli::sys::folder_lock::FolderLock>,
     made: Option<PathBuf>,
+    held: HeldFolder,
+}
+
+impl OutDir {
+    /// The folder, held open for the run: every file of the batch is written in it.
+    pub(crate) fn folder(&self) -> &HeldFolder {
+        &self.held
+    }
 }
 
 /// The nearest part of `dir` that exists, when it is not a folder: the reason a folder
@@ -188,12 +228,20 @@ fn file_in_the_way(dir: &Path) -> Option<std::io::Error> {
 
 /// Makes `dir` if missing and takes its lock; another run holding it is an error at once.
 pub(crate) fn lock_out_dir(dir: &Path) -> Result<OutDir, OutputError> {
-    use crate::cli::sys::folder_lock::{Locked, lock_folder};
+    use crate::cli::sys::folder_lock::{Locked, lock_in};
     let fail = |e: std::io::Error| write_error(dir, &e, Written::OutDir);
     let made = (!dir.exists()).then(|| dir.to_path_buf());
+    // A link the user named, there before the run, is followed once, now; a folder this run
+    // makes (or finds) is opened without following one put in its place.
+    let link = dir.symlink_metadata().is_ok_and(|m| m.is_symlink());
     std::fs::create_dir_all(dir).map_err(|e| fail(file_in_the_way(dir).unwrap_or(e)))?;
-    let mut out = OutDir { lock: None, made };
-    match lock_folder(dir).map_err(fail)? {
+    let held = HeldFolder::open(dir, link).map_err(fail)?;
+    let mut out = OutDir {
+        lock: None,
+        made,
+        held,
+    };
+    match lock_in(&out.held).map_err(fail)? {
         Locked::Held(lock) => out.lock = Some(lock),
         Locked::Busy => {
             out.made = None;
@@ -222,7 +270,12 @@ pub(crate) fn lock_output_file(
 impl Drop for OutDir {
     fn drop(&mut self) {
         drop(self.lock.take());
-        if let Some(dir) = &self.made {
+        // Only the folder this run made, if its path still leads to it.
+        let here = self.held.whereabouts() == Whereabouts::Here;
+        self.held.let_go();
+        if let Some(dir) = &self.made
+            && here
+        {
             // Fails, as it should, unless the folder is empty.
             let _ = std::fs::remove_dir(dir);
         }
@@ -240,21 +293,117 @@ pub(crate) struct BatchFolder {
     names: Option<HashSet<OsString>>,
     /// Overwrite existing files.
     force: bool,
+    /// The folder, held for the run.
+    folder: HeldFolder,
 }
 
 impl BatchFolder {
-    /// Lists `dir` once; existing files are overwritten with `force`.
-    pub(crate) fn list(dir: &Path, force: bool) -> Self {
-        let names = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .map(|entry| entry.map(|e| e.file_name().to_ascii_lowercase()))
-                .collect::<Result<_, _>>()
-                .ok(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(HashSet::new()),
-            Err(_) => None,
-        };
-        Self { names, force }
+    /// Lists the held folder once; existing files are overwritten with `force`.
+    pub(crate) fn list(folder: &HeldFolder, force: bool) -> Self {
+        let names = folder
+            .names()
+            .ok()
+            .map(|names| names.iter().map(|n| n.to_ascii_lowercase()).collect());
+        Self {
+            names,
+            force,
+            folder: folder.clone(),
+        }
     }
+}
+
+/// The file name of a row's file (the engine gives `<out-dir>/<name>`).
+fn name_of(path: &Path) -> std::io::Result<&str> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| std::io::Error::other("not a file name"))
+}
+
+/// [`check_writable`] for the file `name` in a held folder.
+pub(crate) fn check_writable_in(
+    folder: &HeldFolder,
+    name: &str,
+    force: bool,
+) -> Result<(), OutputError> {
+    let path = folder.path().join(name);
+    let kind = match folder.kind_of(name) {
+        Ok(None) => return Ok(()),
+        Ok(Some(kind)) => kind,
+        Err(e) => return Err(write_error(&path, &e, Written::InOutDir)),
+    };
+    let kind = match kind {
+        EntryKind::File if force => return Ok(()),
+        EntryKind::File => return Err(OutputError::Exists { path }),
+        EntryKind::Link => "a symbolic link",
+        EntryKind::Folder => "a folder",
+        EntryKind::Other => "a device, a FIFO or a socket",
+    };
+    Err(OutputError::NotAFile { path, kind })
+}
+
+/// [`holds`] for the file `name` in a held folder.
+fn holds_in(folder: &HeldFolder, name: &str, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let mut found = Vec::with_capacity(bytes.len() + 1);
+    matches!(folder.kind_of(name), Ok(Some(EntryKind::File)))
+        && folder
+            .open_file(name, false)
+            .and_then(|f| f.take(bytes.len() as u64 + 1).read_to_end(&mut found))
+            .is_ok_and(|_| found == bytes)
+}
+
+/// [`write_atomic`] for the file `name` in a held folder (a batch's summary).
+pub(crate) fn write_atomic_in(
+    folder: &HeldFolder,
+    name: &str,
+    bytes: &[u8],
+    force: bool,
+    mode: u32,
+    what: Written,
+) -> Result<(), OutputError> {
+    check_writable_in(folder, name, force)?;
+    let path = folder.path().join(name);
+    let fail = |e: std::io::Error| write_error(&path, &e, what);
+    crate::cli::sys::staged_file::stage_in(folder, name, mode, Sync::Now, |f| f.write_all(bytes))
+        .map_err(fail)?
+        .persist_in(name, force)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                OutputError::Exists { path: path.clone() }
+            } else {
+                fail(e)
+            }
+        })
+}
+
+/// At the end of a batch: the error to end with if the path of the held folder no longer
+/// leads to it. `written` certificates are in it, and the summary `summary` if it could be
+/// written there (see [`summary_place`]).
+pub(crate) fn folder_gone(
+    folder: &HeldFolder,
+    written: Option<usize>,
+    summary: Option<&'static str>,
+) -> Option<OutputError> {
+    let dir = folder.path().to_path_buf();
+    match folder.whereabouts() {
+        Whereabouts::Here => None,
+        Whereabouts::Moved { now } => Some(OutputError::FolderMoved {
+            dir,
+            now,
+            written,
+            summary,
+        }),
+        Whereabouts::Deleted => Some(OutputError::FolderDeleted {
+            dir,
+            jsonl: written.is_none(),
+        }),
+    }
+}
+
+/// Whether a summary may be written in the held folder at the end: not into one that was
+/// removed (the rows it would list are gone with it).
+pub(crate) fn summary_place(folder: &HeldFolder) -> bool {
+    folder.whereabouts() != Whereabouts::Deleted
 }
 
 impl OutputFolder for BatchFolder {
@@ -266,7 +415,10 @@ impl OutputFolder for BatchFolder {
         if !listed {
             return Existing::Free;
         }
-        match check_writable(path, self.force) {
+        let Ok(name) = name_of(path) else {
+            return Existing::NotAFile;
+        };
+        match check_writable_in(&self.folder, name, self.force) {
             Ok(()) => Existing::Free,
             Err(OutputError::Exists { .. }) => Existing::Kept,
             // Not a regular file (a row's file name never ends with a slash).
@@ -275,7 +427,7 @@ impl OutputFolder for BatchFolder {
     }
 
     fn holds(&self, path: &Path, contents: &[u8]) -> bool {
-        holds(path, contents)
+        name_of(path).is_ok_and(|name| holds_in(&self.folder, name, contents))
     }
 }
 
@@ -292,26 +444,30 @@ pub(crate) fn holds(path: &Path, bytes: &[u8]) -> bool {
 
 /// Files staged with [`Sync::Deferred`] and named as they come: a batch's certificates.
 /// [`BatchFiles::sync`] then flushes exactly these files (and their folder) to disk.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct BatchFiles {
     /// Overwrite existing files.
     pub force: bool,
-    /// The files named so far.
-    written: Mutex<Vec<PathBuf>>,
+    /// The held folder they are written in.
+    folder: HeldFolder,
+    /// The names of the files named so far.
+    written: Mutex<Vec<String>>,
 }
 
 impl BatchFiles {
-    /// A writer of batch files, overwriting existing ones with `force`.
-    pub(crate) fn new(force: bool) -> Self {
+    /// A writer of batch files into the held `folder`, overwriting existing ones with `force`.
+    pub(crate) fn new(folder: &HeldFolder, force: bool) -> Self {
         Self {
             force,
+            folder: folder.clone(),
             written: Mutex::new(Vec::new()),
         }
     }
 
-    /// Flushes every file written so far, and the folder `dir` they are in, to disk: they
+    /// Flushes every file written so far, and the folder they are in, to disk: they
     /// survive a power cut once this returns.
-    pub(crate) fn sync(&self, dir: &Path) -> Result<(), OutputError> {
+    pub(crate) fn sync(&self) -> Result<(), OutputError> {
+        let dir = self.folder.path();
         // A writer that panicked left the list whole (a push is all it does under the lock):
         // every file named so far is flushed, never none.
         let written = self
@@ -319,21 +475,22 @@ impl BatchFiles {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        crate::cli::sys::staged_file::sync_files(&written, dir)
+        crate::cli::sys::staged_file::sync_files_in(&written, &self.folder)
             .map_err(|e| write_error(dir, &e, Written::InOutDir))
     }
 }
 
 impl dps_cert_gen::batch::engine::CertSink for BatchFiles {
     fn write(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-        crate::cli::sys::staged_file::stage_with(path, 0o644, Sync::Deferred, |f| {
+        let name = name_of(path)?;
+        crate::cli::sys::staged_file::stage_in(&self.folder, name, 0o644, Sync::Deferred, |f| {
             f.write_all(contents)
         })?
-        .persist(path, self.force)?;
+        .persist_in(name, self.force)?;
         self.written
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(path.to_path_buf());
+            .push(name.to_string());
         Ok(())
     }
 
@@ -522,6 +679,36 @@ mod tests {
         sink.persist().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), lines.concat());
         assert_eq!(crate::cli::test_support::names_in(dir.path()), ["c.jsonl"]);
+    }
+
+    #[test]
+    fn a_moved_or_deleted_folder_says_what_is_where() {
+        let moved = |written, summary, now: Option<&str>| {
+            OutputError::FolderMoved {
+                dir: "certs".into(),
+                now: now.map(PathBuf::from),
+                written,
+                summary,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            moved(Some(3), Some("summary.csv"), Some("/x/old")),
+            "certs was moved or replaced during the batch (its path now leads elsewhere); the 3 certificates written and summary.csv are in the folder it was, /x/old: take them from there, and give --out-dir that folder to run the batch again"
+        );
+        assert_eq!(
+            moved(None, Some("summary.json"), None),
+            "certs was moved or replaced during the batch (its path now leads elsewhere); summary.json is in the folder it was, whose new place cannot be told here: take it from there, and give --out-dir that folder to run the batch again"
+        );
+        let deleted = OutputError::FolderDeleted {
+            dir: "certs".into(),
+            jsonl: true,
+        };
+        assert_eq!(
+            deleted.to_string(),
+            "certs was deleted during the batch: its summary could not be written (the --jsonl file holds the certificates); run the batch again into a folder that stays"
+        );
+        assert!(!deleted.is_input_error());
     }
 
     #[test]

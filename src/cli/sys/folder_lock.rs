@@ -12,6 +12,8 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::held_folder::HeldFolder;
+
 /// The lock file's name in the output folder.
 pub(crate) const LOCK_FILE: &str = ".dps-cert-gen.lock";
 
@@ -20,6 +22,8 @@ pub(crate) const LOCK_FILE: &str = ".dps-cert-gen.lock";
 pub(crate) struct FolderLock {
     file: File,
     path: PathBuf,
+    /// The held folder the lock file is in (removed there, not at `path`, at the end).
+    held: Option<HeldFolder>,
 }
 
 /// Whether the lock was taken.
@@ -32,8 +36,31 @@ pub(crate) enum Locked {
 }
 
 /// Takes the exclusive lock on `dir` (which must exist), or says it is busy, at once.
+#[cfg(test)]
 pub(crate) fn lock_folder(dir: &Path) -> io::Result<Locked> {
-    lock_at(&dir.join(LOCK_FILE))
+    lock_in(&HeldFolder::open(dir, true)?)
+}
+
+/// Takes the exclusive lock on the held folder `folder`, or says it is busy, at once: the lock
+/// file is made, checked and removed in the held folder itself (see
+/// [`super::held_folder`]), wherever its path leads meanwhile.
+pub(crate) fn lock_in(folder: &HeldFolder) -> io::Result<Locked> {
+    for _ in 0..8 {
+        let file = folder.open_or_create(LOCK_FILE)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(Locked::Busy),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+        if folder.is(&file, LOCK_FILE) {
+            return Ok(Locked::Held(FolderLock {
+                file,
+                path: folder.path().join(LOCK_FILE),
+                held: Some(folder.clone()),
+            }));
+        }
+    }
+    Ok(Locked::Busy)
 }
 
 /// The lock file of one output file: `.NAME.dps-cert-gen.lock` beside it (hidden, as the
@@ -73,7 +100,11 @@ fn lock_at(path: &Path) -> io::Result<Locked> {
             Err(TryLockError::Error(e)) => return Err(e),
         }
         if same_file(&file, &path) {
-            return Ok(Locked::Held(FolderLock { file, path }));
+            return Ok(Locked::Held(FolderLock {
+                file,
+                path,
+                held: None,
+            }));
         }
     }
     Ok(Locked::Busy)
@@ -97,7 +128,14 @@ fn same_file(_file: &File, _path: &Path) -> bool {
 impl Drop for FolderLock {
     fn drop(&mut self) {
         // Removed while still locked, then unlocked as the file is closed.
-        let _ = std::fs::remove_file(&self.path);
+        match &self.held {
+            Some(folder) => {
+                let _ = folder.remove_file(LOCK_FILE);
+            }
+            None => {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
         let _ = self.file.unlock();
     }
 }

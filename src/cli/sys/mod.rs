@@ -7,6 +7,7 @@ pub(crate) mod command_form;
 pub(crate) mod console;
 pub(crate) mod core_dumps;
 pub(crate) mod folder_lock;
+pub(crate) mod held_folder;
 pub(crate) mod input_kind;
 pub(crate) mod interrupt;
 pub(crate) mod io_words;

@@ -28,6 +28,8 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use super::held_folder::HeldFolder;
+
 /// Whether this platform stages files with no name at all until they are complete (Linux's
 /// `O_TMPFILE`, where the file system allows it); elsewhere a hidden temporary name is used.
 #[cfg(test)]
@@ -39,6 +41,9 @@ pub(crate) struct StagedFile {
     kind: Kind,
     dir: PathBuf,
     sync: Sync,
+    /// The held folder it is staged in (see [`create_in`]), relative to which it is named.
+    #[cfg(unix)]
+    held: Option<HeldFolder>,
 }
 
 #[derive(Debug)]
@@ -48,6 +53,9 @@ enum Kind {
     Unnamed(File),
     /// A named temporary file beside the destination.
     Named(tempfile::NamedTempFile),
+    /// A named temporary file in a held folder.
+    #[cfg(unix)]
+    HeldNamed(HeldTemp),
 }
 
 /// The folder a path is in (`.` for a bare file name).
@@ -110,11 +118,12 @@ pub(crate) fn stage_with(
 pub(crate) fn create(path: &Path, mode: u32, sync: Sync) -> io::Result<StagedFile> {
     let dir = folder_of(path).to_path_buf();
     #[cfg(target_os = "linux")]
-    if let Some(file) = unnamed::create(&dir, mode)? {
+    if let Some(file) = unnamed::create(rustix::fs::CWD, &dir, mode)? {
         return Ok(StagedFile {
             kind: Kind::Unnamed(file),
             dir,
             sync,
+            held: None,
         });
     }
     let tmp = named_temp(&dir, path, mode)?;
@@ -122,7 +131,128 @@ pub(crate) fn create(path: &Path, mode: u32, sync: Sync) -> io::Result<StagedFil
         kind: Kind::Named(tmp),
         dir,
         sync,
+        #[cfg(unix)]
+        held: None,
     })
+}
+
+/// As [`create`], for the file `name` in the held folder `folder`: on Unix staged and named
+/// relative to its descriptor (wherever the folder's path leads meanwhile); elsewhere in its
+/// path. Named by [`StagedFile::persist_in`].
+pub(crate) fn create_in(
+    folder: &HeldFolder,
+    name: &str,
+    mode: u32,
+    sync: Sync,
+) -> io::Result<StagedFile> {
+    #[cfg(unix)]
+    {
+        #[cfg(target_os = "linux")]
+        let kind = match unnamed::create(folder.fd(), Path::new("."), mode)? {
+            Some(file) => Kind::Unnamed(file),
+            None => Kind::HeldNamed(HeldTemp::create(folder, name, mode)?),
+        };
+        #[cfg(not(target_os = "linux"))]
+        let kind = Kind::HeldNamed(HeldTemp::create(folder, name, mode)?);
+        Ok(StagedFile {
+            kind,
+            dir: folder.path().to_path_buf(),
+            sync,
+            held: Some(folder.clone()),
+        })
+    }
+    #[cfg(not(unix))]
+    create(&folder.path().join(name), mode, sync)
+}
+
+/// As [`stage_with`], in a held folder (see [`create_in`]).
+pub(crate) fn stage_in(
+    folder: &HeldFolder,
+    name: &str,
+    mode: u32,
+    sync: Sync,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<StagedFile> {
+    let mut staged = create_in(folder, name, mode, sync)?;
+    fill(staged.file_mut())?;
+    Ok(staged)
+}
+
+/// A named temporary file (`.NAME.XXXXXXXXXXXX.tmp`) in a held folder, removed when dropped
+/// unless it was given its name.
+#[cfg(unix)]
+#[derive(Debug)]
+struct HeldTemp {
+    file: File,
+    folder: HeldFolder,
+    /// Its temporary name, until it is renamed.
+    name: Option<String>,
+}
+
+#[cfg(unix)]
+impl HeldTemp {
+    fn create(folder: &HeldFolder, target: &str, mode: u32) -> io::Result<Self> {
+        use rustix::fs::{Mode, OFlags};
+        for _ in 0..16 {
+            let mut random = [0u8; 6];
+            getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
+            let name = format!(".{target}.{}.tmp", hex::encode(random));
+            let flags =
+                OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            match rustix::fs::openat(folder.fd(), &name, flags, Mode::from_bits_truncate(mode)) {
+                Ok(fd) => {
+                    return Ok(Self {
+                        file: fd.into(),
+                        folder: folder.clone(),
+                        name: Some(name),
+                    });
+                }
+                Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(io::ErrorKind::AlreadyExists.into())
+    }
+
+    /// Renames it `target` (replacing an existing `target` only with `overwrite`).
+    fn persist(mut self, target: &str, overwrite: bool) -> io::Result<()> {
+        let Some(name) = self.name.clone() else {
+            return Err(io::Error::other("already named"));
+        };
+        let fd = self.folder.fd();
+        if overwrite {
+            rustix::fs::renameat(fd, name.as_str(), fd, target)?;
+        } else {
+            rename_noreplace(fd, &name, target)?;
+        }
+        self.name = None;
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+impl Drop for HeldTemp {
+    fn drop(&mut self) {
+        if let Some(name) = &self.name {
+            let _ = self.folder.remove_file(name);
+        }
+    }
+}
+
+/// Renames `from` to `to` in the folder `fd`, failing if `to` exists.
+#[cfg(unix)]
+fn rename_noreplace(fd: std::os::fd::BorrowedFd<'_>, from: &str, to: &str) -> io::Result<()> {
+    use rustix::fs::AtFlags;
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    match rustix::fs::renameat_with(fd, from, fd, to, rustix::fs::RenameFlags::NOREPLACE) {
+        Ok(()) => return Ok(()),
+        // Not supported by this kernel or file system: a link, then the old name removed.
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::INVAL) => {}
+        Err(e) => return Err(e.into()),
+    }
+    rustix::fs::linkat(fd, from, fd, to, AtFlags::empty())?;
+    let _ = rustix::fs::unlinkat(fd, from, AtFlags::empty());
+    Ok(())
 }
 
 impl StagedFile {
@@ -142,7 +272,62 @@ impl StagedFile {
             #[cfg(target_os = "linux")]
             Kind::Unnamed(file) => file,
             Kind::Named(tmp) => tmp.as_file_mut(),
+            #[cfg(unix)]
+            Kind::HeldNamed(tmp) => &mut tmp.file,
         }
+    }
+
+    /// Gives a file staged by [`create_in`] its name `name` in the held folder, as
+    /// [`StagedFile::persist`] does (on Unix relative to the folder's descriptor).
+    // `mut` for Unix's branch only.
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    pub(crate) fn persist_in(mut self, name: &str, overwrite: bool) -> io::Result<()> {
+        #[cfg(unix)]
+        if let Some(folder) = self.held.take() {
+            if self.sync == Sync::Now {
+                self.file_mut().sync_all()?;
+            }
+            match self.kind {
+                #[cfg(target_os = "linux")]
+                Kind::Unnamed(mut file) => {
+                    match unnamed::link(
+                        &file,
+                        folder.fd(),
+                        Path::new(""),
+                        Path::new(name),
+                        overwrite,
+                    ) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                        // Naming through /proc refused: a copy under a temporary name.
+                        Err(_) => {
+                            use std::io::{Seek, SeekFrom};
+                            let mode = file.metadata()?.permissions().mode() & 0o7777;
+                            let mut tmp = HeldTemp::create(&folder, name, mode)?;
+                            file.seek(SeekFrom::Start(0))?;
+                            io::copy(&mut file, &mut tmp.file)?;
+                            tmp.file.sync_all()?;
+                            tmp.persist(name, overwrite)?;
+                        }
+                    }
+                }
+                Kind::HeldNamed(tmp) => tmp.persist(name, overwrite)?,
+                Kind::Named(tmp) => {
+                    let path = self.dir.join(name);
+                    if overwrite {
+                        tmp.persist(&path).map_err(|e| e.error)?;
+                    } else {
+                        tmp.persist_noclobber(&path).map_err(|e| e.error)?;
+                    }
+                }
+            }
+            if self.sync == Sync::Now {
+                let _ = folder.sync();
+            }
+            return Ok(());
+        }
+        let path = self.dir.join(name);
+        self.persist(&path, overwrite)
     }
 
     /// Gives the file its name `path` (in the folder it was staged in), after flushing it to
@@ -155,13 +340,15 @@ impl StagedFile {
         }
         match self.kind {
             #[cfg(target_os = "linux")]
-            Kind::Unnamed(mut file) => match unnamed::link(&file, &self.dir, path, overwrite) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                // Naming through /proc refused (a sandbox, an unusual /proc): copy the
-                // bytes to a named temporary file and rename that instead.
-                Err(_) => copy_to_named(&mut file, &self.dir, path, overwrite)?,
-            },
+            Kind::Unnamed(mut file) => {
+                match unnamed::link(&file, rustix::fs::CWD, &self.dir, path, overwrite) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                    // Naming through /proc refused (a sandbox, an unusual /proc): copy the
+                    // bytes to a named temporary file and rename that instead.
+                    Err(_) => copy_to_named(&mut file, &self.dir, path, overwrite)?,
+                }
+            }
             Kind::Named(tmp) => {
                 if overwrite {
                     tmp.persist(path).map_err(|e| e.error)?;
@@ -169,6 +356,8 @@ impl StagedFile {
                     tmp.persist_noclobber(path).map_err(|e| e.error)?;
                 }
             }
+            #[cfg(unix)]
+            Kind::HeldNamed(tmp) => tmp.persist(&file_name_text(path), overwrite)?,
         }
         // Make the new name durable too; a folder that cannot be synced is not an error.
         if self.sync == Sync::Now
@@ -214,13 +403,15 @@ fn is_temporary_name_for(entry: &str, name: &str) -> bool {
 /// Removes from `dir` the temporary files a crashed or killed run left for the files named
 /// in `names` (and only those), returning how many. The caller holds the folder's lock, so
 /// that no running process is using them.
-pub(crate) fn remove_stale(dir: &Path, names: &std::collections::HashSet<String>) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+pub(crate) fn remove_stale(
+    folder: &HeldFolder,
+    names: &std::collections::HashSet<String>,
+) -> usize {
+    let Ok(entries) = folder.names() else {
         return 0;
     };
     let mut removed = 0;
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
+    for file_name in entries {
         let Some(entry_name) = file_name.to_str() else {
             continue;
         };
@@ -232,25 +423,19 @@ pub(crate) fn remove_stale(dir: &Path, names: &std::collections::HashSet<String>
         else {
             continue;
         };
-        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        let regular = matches!(
+            folder.kind_of(entry_name),
+            Ok(Some(super::held_folder::EntryKind::File))
+        );
         if regular
             && names.contains(target)
             && is_temporary_name_for(entry_name, target)
-            && std::fs::remove_file(entry.path()).is_ok()
+            && folder.remove_file(entry_name).is_ok()
         {
             removed += 1;
         }
     }
     removed
-}
-
-/// Opens a file to flush it: read-only on Unix (`fsync` needs no more); with write access on
-/// Windows, where `FlushFileBuffers` refuses a read-only handle.
-fn open_to_flush(path: &Path) -> io::Result<File> {
-    #[cfg(windows)]
-    return std::fs::OpenOptions::new().write(true).open(path);
-    #[cfg(not(windows))]
-    File::open(path)
 }
 
 /// Whether `dir` is on a file system kept only in memory (Linux's tmpfs or ramfs, such as
@@ -274,23 +459,24 @@ fn in_memory(dir: &Path) -> bool {
 /// Threads flushing a batch's files at its end: the flushes wait on the disk, not the CPU.
 const SYNC_THREADS: usize = 8;
 
-/// Flushes the files `paths` (named in the folder `dir`, staged with [`Sync::Deferred`]) to
-/// disk, several at a time, and then `dir` itself, so that their contents and their names
-/// survive a power cut. Only these files are flushed, not what other programs wrote to the
-/// same file system. A file that is gone again (replaced or removed by someone else) is not
-/// an error; any other failure is.
-pub(crate) fn sync_files(paths: &[PathBuf], dir: &Path) -> io::Result<()> {
-    if paths.is_empty() || in_memory(dir) {
+/// Flushes the files `names` (named in the held folder `folder`, staged with
+/// [`Sync::Deferred`]; on Unix opened relative to its descriptor) to disk, several at a time,
+/// and then the folder itself, so that their contents and their names survive a power cut.
+/// Only these files are flushed, not what other programs wrote to the same file system. A
+/// file that is gone again (replaced or removed by someone else) is not an error; any other
+/// failure is.
+pub(crate) fn sync_files_in(names: &[String], folder: &HeldFolder) -> io::Result<()> {
+    if names.is_empty() || in_memory(folder.path()) {
         return Ok(());
     }
-    let per_thread = paths.len().div_ceil(SYNC_THREADS).max(64);
+    let per_thread = names.len().div_ceil(SYNC_THREADS).max(64);
     let results: Vec<io::Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
+        let handles: Vec<_> = names
             .chunks(per_thread)
             .map(|part| {
                 scope.spawn(move || {
-                    for path in part {
-                        match open_to_flush(path) {
+                    for name in part {
+                        match folder.open_file(name, cfg!(windows)) {
                             Ok(file) => file.sync_all()?,
                             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                             Err(e) => return Err(e),
@@ -309,14 +495,7 @@ pub(crate) fn sync_files(paths: &[PathBuf], dir: &Path) -> io::Result<()> {
             .collect()
     });
     results.into_iter().collect::<io::Result<()>>()?;
-    // The names: a folder that cannot be opened for syncing (some systems) is not an error.
-    if let Ok(folder) = File::open(dir) {
-        match folder.sync_all() {
-            Err(e) if e.kind() != io::ErrorKind::InvalidInput => return Err(e),
-            _ => {}
-        }
-    }
-    Ok(())
+    folder.sync()
 }
 
 #[cfg(target_os = "linux")]
@@ -327,20 +506,21 @@ mod unnamed {
     use std::fs::File;
     use std::io;
     use std::os::fd::AsRawFd;
+    use std::os::fd::BorrowedFd;
     use std::path::Path;
     use std::sync::atomic::{AtomicU8, Ordering};
 
     /// An unnamed file in `dir`, or `None` when `O_TMPFILE` (or `/proc`, needed to name it
     /// later) is not available here: the caller then uses a named temporary file. A real
     /// error (a missing or read-only folder, permission denied) is returned as such.
-    pub(super) fn create(dir: &Path, mode: u32) -> io::Result<Option<File>> {
+    pub(super) fn create(at: BorrowedFd<'_>, dir: &Path, mode: u32) -> io::Result<Option<File>> {
         // Looked up once per process (a batch stages thousands of files).
         static PROC_FD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         if !*PROC_FD.get_or_init(|| Path::new("/proc/self/fd").is_dir()) {
             return Ok(None);
         }
         match rustix::fs::openat(
-            CWD,
+            at,
             dir,
             // Readable too, for the copy if naming it through /proc is refused.
             OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
@@ -365,9 +545,9 @@ mod unnamed {
     /// Gives the unnamed `file` the name `target`: through the descriptor itself where the
     /// kernel allows it (no lookup in `/proc`: cheaper, for a batch's thousands of files),
     /// else through its `/proc/self/fd` name.
-    pub(super) fn link_to(file: &File, target: &Path) -> Result<(), Errno> {
+    pub(super) fn link_to(file: &File, at: BorrowedFd<'_>, target: &Path) -> Result<(), Errno> {
         if EMPTY_PATH.load(Ordering::Relaxed) != 2 {
-            match rustix::fs::linkat(file, "", CWD, target, AtFlags::EMPTY_PATH) {
+            match rustix::fs::linkat(file, "", at, target, AtFlags::EMPTY_PATH) {
                 Ok(()) => {
                     EMPTY_PATH.store(1, Ordering::Relaxed);
                     return Ok(());
@@ -382,19 +562,31 @@ mod unnamed {
                 Err(e) => return Err(e),
             }
         }
-        link_through_proc(file, target)
+        link_through_proc(file, at, target)
     }
 
     /// Gives the unnamed `file` the name `target` through its `/proc/self/fd` name.
-    pub(super) fn link_through_proc(file: &File, target: &Path) -> Result<(), Errno> {
+    pub(super) fn link_through_proc(
+        file: &File,
+        at: BorrowedFd<'_>,
+        target: &Path,
+    ) -> Result<(), Errno> {
         let source = proc_path(file);
-        rustix::fs::linkat(CWD, source.as_str(), CWD, target, AtFlags::SYMLINK_FOLLOW)
+        rustix::fs::linkat(CWD, source.as_str(), at, target, AtFlags::SYMLINK_FOLLOW)
     }
 
     /// Links the unnamed `file` as `path`; see [`super::StagedFile::persist`].
-    pub(super) fn link(file: &File, dir: &Path, path: &Path, overwrite: bool) -> io::Result<()> {
+    /// `at` is the folder `dir` and `path` are relative to (`CWD` for paths; a held folder's
+    /// descriptor, with `dir` empty and `path` a bare name).
+    pub(super) fn link(
+        file: &File,
+        at: BorrowedFd<'_>,
+        dir: &Path,
+        path: &Path,
+        overwrite: bool,
+    ) -> io::Result<()> {
         if !overwrite {
-            return link_to(file, path).map_err(io::Error::from);
+            return link_to(file, at, path).map_err(io::Error::from);
         }
         // Replacing needs rename(2), which only takes names: link under a fresh hidden
         // name, then rename that over the destination.
@@ -404,11 +596,13 @@ mod unnamed {
             let mut random = [0u8; 6];
             getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
             let tmp = dir.join(format!(".{name}.{}.tmp", hex::encode(random)));
-            match link_to(file, &tmp) {
+            match link_to(file, at, &tmp) {
                 Ok(()) => {
-                    return std::fs::rename(&tmp, path).inspect_err(|_| {
-                        let _ = std::fs::remove_file(&tmp);
-                    });
+                    return rustix::fs::renameat(at, &tmp, at, path)
+                        .map_err(io::Error::from)
+                        .inspect_err(|_| {
+                            let _ = rustix::fs::unlinkat(at, &tmp, AtFlags::empty());
+                        });
                 }
                 Err(Errno::EXIST) => last = io::Error::from(io::ErrorKind::AlreadyExists),
                 Err(e) => return Err(e.into()),
@@ -443,7 +637,8 @@ mod stale_tests {
             .map(String::from)
             .into_iter()
             .collect();
-        assert_eq!(remove_stale(dir.path(), &names), 2);
+        let folder = HeldFolder::open(dir.path(), false).unwrap();
+        assert_eq!(remove_stale(&folder, &names), 2);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -503,9 +698,9 @@ mod tests {
                 panic!("O_TMPFILE is expected on this Linux file system");
             };
             if way == 0 {
-                unnamed::link_to(file, &path).unwrap();
+                unnamed::link_to(file, rustix::fs::CWD, &path).unwrap();
             } else {
-                unnamed::link_through_proc(file, &path).unwrap();
+                unnamed::link_through_proc(file, rustix::fs::CWD, &path).unwrap();
             }
             assert_eq!(std::fs::read(&path).unwrap(), b"first");
             let again = stage(&path, b"second", 0o644).unwrap();
@@ -513,9 +708,9 @@ mod tests {
                 panic!("O_TMPFILE is expected on this Linux file system");
             };
             let refused = if way == 0 {
-                unnamed::link_to(file, &path)
+                unnamed::link_to(file, rustix::fs::CWD, &path)
             } else {
-                unnamed::link_through_proc(file, &path)
+                unnamed::link_through_proc(file, rustix::fs::CWD, &path)
             };
             assert_eq!(refused, Err(rustix::io::Errno::EXIST));
             again.persist(&path, true).unwrap();
@@ -555,31 +750,23 @@ mod tests {
         if in_memory(dir.path()) {
             return;
         }
-        let paths: Vec<PathBuf> = (0..200)
-            .map(|i| dir.path().join(format!("{i}.pem")))
-            .collect();
-        for p in &paths {
-            stage_with(p, 0o644, Sync::Deferred, |f| f.write_all(b"x"))
+        let folder = HeldFolder::open(dir.path(), false).unwrap();
+        let names: Vec<String> = (0..200).map(|i| format!("{i}.pem")).collect();
+        for name in &names {
+            stage_in(&folder, name, 0o644, Sync::Deferred, |f| f.write_all(b"x"))
                 .unwrap()
-                .persist(p, false)
+                .persist_in(name, false)
                 .unwrap();
         }
-        std::fs::remove_file(&paths[7]).unwrap();
-        sync_files(&paths, dir.path()).unwrap();
-        sync_files(&[], dir.path()).unwrap();
-        // A path that cannot be opened for another reason is an error: on Unix a file used as
-        // a folder (on Windows that is "path not found", taken as gone), on Windows a folder
-        // (which cannot be opened for writing).
+        std::fs::remove_file(dir.path().join(&names[7])).unwrap();
+        sync_files_in(&names, &folder).unwrap();
+        sync_files_in(&[], &folder).unwrap();
+        // A name that cannot be opened for another reason is an error: on Unix a file used
+        // as a folder.
         #[cfg(unix)]
         {
-            let not_a_folder = dir.path().join("0.pem").join("x");
-            let err = sync_files(&[not_a_folder], dir.path()).unwrap_err();
+            let err = sync_files_in(&["0.pem/x".to_string()], &folder).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::NotADirectory);
-        }
-        #[cfg(windows)]
-        {
-            let err = sync_files(&[dir.path().to_path_buf()], dir.path()).unwrap_err();
-            assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
         }
     }
 
