@@ -192,14 +192,16 @@ struct HeldTemp {
 #[cfg(unix)]
 impl HeldTemp {
     fn create(folder: &HeldFolder, target: &str, mode: u32) -> io::Result<Self> {
-        use rustix::fs::{Mode, OFlags};
+        use rustix::fs::{Mode, OFlags, RawMode};
         for _ in 0..16 {
             let mut random = [0u8; 6];
             getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
             let name = format!(".{target}.{}.tmp", hex::encode(random));
             let flags =
                 OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            match rustix::fs::openat(folder.fd(), &name, flags, Mode::from_bits_truncate(mode)) {
+            // `mode_t` is 16 bits on macOS, 32 on Linux; a file mode fits both.
+            let mode = Mode::from_bits_truncate((mode & 0o7777) as RawMode);
+            match rustix::fs::openat(folder.fd(), &name, flags, mode) {
                 Ok(fd) => {
                     return Ok(Self {
                         file: fd.into(),
