@@ -94,6 +94,15 @@ pub enum BatchError {
         "the thread writing the certificates stopped unexpectedly, so which certificates were written is not known; no summary was written"
     )]
     WriterStopped,
+    /// The manifest was changed while the batch read it again (each pass reads the same
+    /// bytes): what was checked is not what would be written or summarised.
+    #[error(
+        "the manifest {} changed during the batch; do not edit it while a batch runs, and run the batch again", manifest.display()
+    )]
+    ManifestChanged {
+        /// The manifest.
+        manifest: PathBuf,
+    },
     /// The worker threads could not be started.
     #[error("cannot start {jobs} worker threads: {reason}")]
     Threads {
@@ -117,6 +126,7 @@ impl BatchError {
             BatchError::Failed { .. }
             | BatchError::Interrupted { .. }
             | BatchError::WriterStopped
+            | BatchError::ManifestChanged { .. }
             | BatchError::Threads { .. } => false,
         }
     }
@@ -154,7 +164,7 @@ impl Options {
     }
 
     /// Where a row's certificate goes: its own file, or the one JSON-lines file.
-    fn target(&self, id: &str) -> PathBuf {
+    pub(crate) fn target(&self, id: &str) -> PathBuf {
         match &self.jsonl {
             Some(path) => path.clone(),
             None => self.out_dir.join(self.file_name(id)),
@@ -453,7 +463,7 @@ pub fn check(
 
 /// The thumbprints of the certificate `device` gives, when `folder` says the file at `path`
 /// holds exactly it (in `format`).
-fn holds_already(
+pub(crate) fn holds_already(
     folder: &dyn OutputFolder,
     path: &Path,
     device: &Device,

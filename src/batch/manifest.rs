@@ -273,15 +273,20 @@ impl Manifest {
     /// The note that goes with the row count when some rows span several lines: `1 of the 3
     /// device rows spans several lines (a quoted field holding line breaks, first on line 4)`.
     pub fn spanning_note(&self) -> Option<String> {
-        let s = self.spanning?;
-        let verb = if s.rows == 1 { "spans" } else { "span" };
-        Some(format!(
-            "{} of the {} device rows {verb} several lines of {} (a quoted field holding line breaks, first on line {})",
-            s.rows,
-            self.rows.len(),
-            self.path.display(),
-            s.first_line
-        ))
+        Some(self.spanning?.note(self.rows.len(), &self.path))
+    }
+}
+
+impl Spanning {
+    /// [`Manifest::spanning_note`] for a manifest of `rows` device rows at `path`.
+    pub fn note(&self, rows: usize, path: &Path) -> String {
+        let verb = if self.rows == 1 { "spans" } else { "span" };
+        format!(
+            "{} of the {rows} device rows {verb} several lines of {} (a quoted field holding line breaks, first on line {})",
+            self.rows,
+            path.display(),
+            self.first_line
+        )
     }
 }
 
@@ -412,6 +417,11 @@ impl<R: std::io::Read> RowReader<R> {
     /// Names of the columns this tool does not use, in file order.
     pub fn extra_columns(&self) -> &[String] {
         &self.columns.extra_names
+    }
+
+    /// The source, once the rows are read (and the rows spanning lines).
+    pub fn into_parts(self) -> (R, Option<Spanning>) {
+        (self.records.into_source(), self.spanning)
     }
 
     /// The rows read so far that span more than one line.
@@ -606,6 +616,11 @@ impl<R: std::io::Read> Records<R> {
             after_cr: false,
             quotes: QuoteScan::new(),
         }
+    }
+
+    /// The source read from.
+    fn into_source(self) -> R {
+        self.source
     }
 
     /// What ended the text early, once [`Records::next_record`] gave `None`: a read error,

@@ -5,4 +5,5 @@ pub mod engine;
 pub mod jsonl;
 pub mod manifest;
 pub mod shared_uds;
+pub mod streamed;
 pub mod summary;

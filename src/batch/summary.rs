@@ -265,6 +265,171 @@ fn json_with(
     Ok(bytes)
 }
 
+/// The summary's counts (its JSON head).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// All rows.
+    pub total: usize,
+    /// Written.
+    pub written: usize,
+    /// Invalid.
+    pub invalid: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Not written.
+    pub not_written: usize,
+    /// Already written.
+    pub already_written: usize,
+}
+
+/// One device of the JSON summary (`enrollment`: the row's cell, when there is the column).
+fn device_value(extra_columns: &[String], o: &Outcome, enrollment: Option<&str>) -> Value {
+    let mut object = Map::new();
+    for (name, value) in COLUMNS.iter().zip(fields(o)) {
+        let value = match *name {
+            "line" => json!(o.line),
+            _ if value.is_empty() => Value::Null,
+            _ => Value::String(value),
+        };
+        object.insert((*name).to_string(), value);
+    }
+    if let Some(cell) = enrollment {
+        let cell = safe_text(cell);
+        let value = if cell.is_empty() {
+            Value::Null
+        } else {
+            Value::String(cell)
+        };
+        object.insert(ENROLLMENT_COLUMN.to_string(), value);
+    }
+    let extra: Map<String, Value> = extra_columns
+        .iter()
+        .map(|c| safe_text(c))
+        .zip(o.extra.iter().map(|v| Value::String(safe_text(v))))
+        .collect();
+    object.insert("extra".to_string(), Value::Object(extra));
+    Value::Object(object)
+}
+
+/// The summary written row by row into `W` (a batch's memory does not hold it whole): the
+/// same bytes as [`SummaryFormat::render_with_enrollment`].
+pub struct SummaryWriter<W: std::io::Write> {
+    kind: WriterKind<W>,
+    extra_columns: Vec<String>,
+    with_enrollment: bool,
+    rows: usize,
+}
+
+enum WriterKind<W: std::io::Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json { out: W, tail: Vec<u8> },
+}
+
+impl<W: std::io::Write> SummaryWriter<W> {
+    /// Starts the summary (its header, or its counts).
+    pub fn new(
+        format: SummaryFormat,
+        extra_columns: &[String],
+        counts: Counts,
+        with_enrollment: bool,
+        mut out: W,
+    ) -> Result<Self, SummaryError> {
+        let kind = match format {
+            SummaryFormat::Csv => {
+                let mut writer = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(out);
+                let header = COLUMNS
+                    .iter()
+                    .map(|c| (*c).to_string())
+                    .chain(with_enrollment.then(|| ENROLLMENT_COLUMN.to_string()))
+                    .chain(extra_columns.iter().map(|c| csv_cell(c)));
+                writer.write_record(header)?;
+                WriterKind::Csv(Box::new(writer))
+            }
+            SummaryFormat::Json => {
+                // The head and the tail around the devices, as serde_json orders the keys.
+                let head = json!({
+                    "total": counts.total,
+                    "written": counts.written,
+                    "invalid": counts.invalid,
+                    "failed": counts.failed,
+                    "not_written": counts.not_written,
+                    "already_written": counts.already_written,
+                    "devices": [],
+                });
+                let mut bytes = serde_json::to_vec_pretty(&head)?;
+                bytes.push(b'\n');
+                let mark = b"\"devices\": [";
+                let at = bytes
+                    .windows(mark.len())
+                    .position(|w| w == mark)
+                    .map_or(bytes.len(), |p| p + mark.len());
+                let tail = bytes.split_off(at);
+                out.write_all(&bytes).map_err(serde_json::Error::io)?;
+                WriterKind::Json { out, tail }
+            }
+        };
+        Ok(Self {
+            kind,
+            extra_columns: extra_columns.to_vec(),
+            with_enrollment,
+            rows: 0,
+        })
+    }
+
+    /// One row (with its enrollment cell, when the summary has the column).
+    pub fn row(&mut self, o: &Outcome, enrollment: Option<&str>) -> Result<(), SummaryError> {
+        check_cells(&self.extra_columns, std::slice::from_ref(o))?;
+        let enrollment = if self.with_enrollment {
+            Some(enrollment.unwrap_or_default())
+        } else {
+            None
+        };
+        match &mut self.kind {
+            WriterKind::Csv(writer) => {
+                let f = fields(o);
+                let f = f.iter().zip(COLUMNS).map(|(cell, column)| match column {
+                    "registration_id" | "file" | "error" => csv_cell(cell),
+                    _ => cell.clone(),
+                });
+                let extra = o.extra.iter().map(|cell| csv_cell(cell));
+                writer.write_record(f.chain(enrollment.map(csv_cell)).chain(extra))?;
+            }
+            WriterKind::Json { out, .. } => {
+                let value = device_value(&self.extra_columns, o, enrollment);
+                let text = serde_json::to_string_pretty(&value)?;
+                let sep: &[u8] = if self.rows == 0 {
+                    b"\n    "
+                } else {
+                    b",\n    "
+                };
+                out.write_all(sep).map_err(serde_json::Error::io)?;
+                out.write_all(text.replace('\n', "\n    ").as_bytes())
+                    .map_err(serde_json::Error::io)?;
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the summary.
+    pub fn finish(self) -> Result<W, SummaryError> {
+        match self.kind {
+            WriterKind::Csv(writer) => writer
+                .into_inner()
+                .map_err(|e| SummaryError::Csv(e.into_error().into())),
+            WriterKind::Json { mut out, tail } => {
+                if self.rows > 0 {
+                    out.write_all(b"\n  ").map_err(serde_json::Error::io)?;
+                }
+                out.write_all(&tail).map_err(serde_json::Error::io)?;
+                Ok(out)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +491,55 @@ mod tests {
                 .to_string(),
             "the summary cannot be made: 1 enrollment cells for 2 rows"
         );
+    }
+
+    #[test]
+    fn the_summary_written_row_by_row_is_the_same_bytes() {
+        let columns = vec!["serial".to_string(), "note".to_string()];
+        let mut a = outcome(2, &["A1", "x\ny"]);
+        a.thumbprints = Some(crate::encoding::Thumbprints::of(b"abc"));
+        a.status = Status::Written;
+        a.error = None;
+        let outcomes = [a, outcome(3, &["A2", "=1"])];
+        let cells = ["created".to_string(), String::new()];
+        for format in [SummaryFormat::Csv, SummaryFormat::Json] {
+            for enrollment in [None, Some(&cells[..])] {
+                for n in [0, 1, 2] {
+                    let outcomes = &outcomes[..n];
+                    let counts = Counts {
+                        total: n,
+                        written: outcomes
+                            .iter()
+                            .filter(|o| o.status == Status::Written)
+                            .count(),
+                        invalid: outcomes
+                            .iter()
+                            .filter(|o| o.status == Status::Invalid)
+                            .count(),
+                        ..Counts::default()
+                    };
+                    let mut w = SummaryWriter::new(
+                        format,
+                        &columns,
+                        counts,
+                        enrollment.is_some(),
+                        Vec::new(),
+                    )
+                    .unwrap();
+                    for (i, o) in outcomes.iter().enumerate() {
+                        w.row(o, enrollment.map(|c| c[i].as_str())).unwrap();
+                    }
+                    let streamed = w.finish().unwrap();
+                    let whole = format
+                        .render_with_enrollment(&columns, outcomes, enrollment.map(|c| &c[..n]))
+                        .unwrap();
+                    assert_eq!(
+                        String::from_utf8(streamed).unwrap(),
+                        String::from_utf8(whole).unwrap()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -9,14 +9,14 @@ use crate::cli::error::Finish;
 use crate::cli::input::args::FirmwareArgs;
 use crate::cli::output::destination::FormatArg;
 use crate::cli::output::files::{
-    BatchFiles, BatchFolder, JsonLines, OutputError, Written, check_writable, write_atomic_in,
+    BatchFiles, BatchFolder, JsonLines, OutputError, Written, check_writable, write_atomic_in_with,
 };
 use crate::cli::pipeline::bulk_enroll::{self, BatchEnrollment};
 use crate::cli::pipeline::enroll_step;
 use clap::Args;
 use dps_cert_gen::batch::engine::{self, BatchError, Options, Status};
-use dps_cert_gen::batch::manifest::Manifest;
-use dps_cert_gen::batch::summary::SummaryFormat;
+use dps_cert_gen::batch::streamed::{self, Source};
+use dps_cert_gen::batch::summary::{SummaryFormat, SummaryWriter};
 use dps_cert_gen::derivation::FirmwareMeasurements;
 use dps_cert_gen::text::uds_like::mask_uds_like;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -147,27 +147,15 @@ fn unwritten_why(interrupted: bool) -> &'static str {
     }
 }
 
-/// With `--jsonl`, after the file was dropped: the rows it held are not written after all.
-fn unwrite(outcomes: &mut [engine::Outcome], why: &str) {
-    for o in outcomes.iter_mut().filter(|o| o.status == Status::Written) {
-        o.status = Status::NotWritten;
-        o.error = Some(why.to_string());
-    }
-}
-
 /// [`closing_lines`] for a finished run.
 fn closing(
-    outcomes: &[engine::Outcome],
+    written: usize,
     already: usize,
     total: usize,
     options: &Options,
     started: Instant,
     summary: &Path,
 ) -> String {
-    let written = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Written)
-        .count();
     closing_lines(
         written,
         already,
@@ -248,16 +236,19 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     } else {
         None
     };
-    let manifest = if args.manifest.as_os_str() == "-" {
+    // Read again for each pass (checked, written, summarised), never held whole; standard
+    // input, which cannot be read twice, is held in memory.
+    let source: Box<dyn Source> = if args.manifest.as_os_str() == "-" {
         if std::io::stdin().is_terminal() {
             return Err(Error::Missing(
                 "the manifest on standard input (--manifest -): pipe it in (... | dps-cert-gen batch --manifest - ...), or name the file".to_string(),
             ));
         }
-        Manifest::from_reader(
+        streamed::reader_source(
             std::path::Path::new("standard input"),
             &mut crate::cli::sys::unbuffered_stdin(),
         )
+        .map(|s| Box::new(s) as Box<dyn Source>)
     } else if let Some(reason) =
         crate::cli::sys::input_kind::refusal(&args.manifest, Some("--manifest"))
     {
@@ -266,9 +257,13 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             source: std::io::Error::other(reason),
         })
     } else {
-        Manifest::read(&args.manifest)
+        streamed::file_source(&args.manifest)
     }
     .map_err(BatchError::from)?;
+    let source = source.as_ref();
+    let manifest_path = source.path().to_path_buf();
+    // The manifest's header and rows are read before the firmware, as before.
+    streamed::check_readable(source).map_err(BatchError::from)?;
     let measured = args.firmware.resolve()?.measure()?;
     if args.firmware.verbose {
         for line in crate::cli::output::verbose::lines(&measured) {
@@ -317,67 +312,56 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
         None => None,
     };
+    // Under the lock: the names of the temporary files a killed run left.
+    let stale_targets = crate::cli::sys::staged_file::stale_targets(held);
     // With --jsonl no file per row is written, so the folder is not listed.
-    let checked = match options.jsonl {
-        None => engine::check(
-            &manifest,
+    let mut plan = match options.jsonl {
+        None => streamed::check(
+            source,
             &options,
             &measurements,
             &BatchFolder::list(held, args.force),
+            &stale_targets,
         )?,
-        Some(_) => engine::check(&manifest, &options, &measurements, &engine::NothingThere)?,
+        Some(_) => streamed::check(
+            source,
+            &options,
+            &measurements,
+            &engine::NothingThere,
+            &stale_targets,
+        )?,
     };
-    let already = checked.already_written.iter().flatten().count();
+    let already = plan.already_count();
 
-    let total = manifest.rows.len();
-    let invalid = checked.invalid_count();
+    let total = plan.total();
+    let invalid = plan.invalid_count();
     let level = if args.keep_going { "warning" } else { "error" };
-    for (i, e) in checked.invalid() {
-        if let Some(row) = manifest.rows.get(i) {
-            let text = crate::cli::output::files::row_text(e);
-            let line = format!("{} line {}: {text}", manifest.path.display(), row.line);
-            eprintln!("{level}: {}", mask_uds_like(&line));
-        }
+    for (line, e) in plan.invalid() {
+        let text = crate::cli::output::files::row_text(e);
+        let line = format!("{} line {line}: {text}", manifest_path.display());
+        eprintln!("{level}: {}", mask_uds_like(&line));
     }
     if invalid > 0 && !args.keep_going {
         return Err(BatchError::InvalidRows {
             invalid,
             total,
-            manifest: manifest.path.clone(),
+            manifest: manifest_path.clone(),
         }
         .into());
     }
-    let long_ids: Vec<String> = manifest
-        .rows
-        .iter()
-        .filter_map(|row| {
-            let device = row.device.as_ref().ok()?;
-            let w = device.registration_id.warning()?;
-            Some(format!(
-                "{} line {}: {w}",
-                manifest.path.display(),
-                row.line
-            ))
-        })
-        .collect();
-    for w in long_ids.iter().take(MAX_WARNINGS_SHOWN) {
-        eprintln!("warning: {}", mask_uds_like(w));
+    for (line, w) in plan.long_id_warnings.iter().take(MAX_WARNINGS_SHOWN) {
+        let w = format!("{} line {line}: {w}", manifest_path.display());
+        eprintln!("warning: {}", mask_uds_like(&w));
     }
-    if long_ids.len() > MAX_WARNINGS_SHOWN {
+    if plan.long_id_count > MAX_WARNINGS_SHOWN {
         eprintln!(
             "warning: {} more registration IDs are longer than 64 characters",
-            long_ids.len() - MAX_WARNINGS_SHOWN
+            plan.long_id_count - MAX_WARNINGS_SHOWN
         );
     }
 
     // Under the lock: temporary files a killed run left for these certificates.
-    let names = manifest
-        .rows
-        .iter()
-        .filter_map(|row| row.device.as_ref().ok())
-        .map(|d| options.file_name(d.registration_id.as_str()))
-        .collect();
-    let stale = crate::cli::sys::staged_file::remove_stale(held, &names);
+    let stale = crate::cli::sys::staged_file::remove_stale(held, &plan.stale_names);
     if stale > 0 {
         eprintln!(
             "Removed {stale} temporary files an interrupted run left in {}",
@@ -390,10 +374,10 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
     let bar = progress_bar(total - invalid - already);
     let advance = || bar.inc(1);
     // Derives and hands every certificate to `sink`; the bar is gone once it returns.
-    let run_into = |sink: &dyn dps_cert_gen::batch::engine::CertSink| {
-        let outcomes = engine::run(
-            &manifest,
-            &checked,
+    let mut run_into = |sink: &dyn dps_cert_gen::batch::engine::CertSink| {
+        let done = streamed::run(
+            source,
+            &mut plan,
             &measurements,
             &options,
             sink,
@@ -401,65 +385,60 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             &interrupted,
         );
         bar.finish_and_clear();
-        outcomes
+        done
     };
     // A file-level failure (the flush to disk, the JSON-lines file): reported after the rows
     // that failed, and before the summary's own failure, in the order they happened.
     let mut file_error: Option<OutputError> = None;
-    let outcomes = match &options.jsonl {
+    match &options.jsonl {
         None => {
             let sink = BatchFiles::new(held, args.force);
-            let outcomes = run_into(&sink)?;
+            run_into(&sink)?;
             // Every certificate this batch wrote is on disk before the summary says so.
             file_error = sink.sync().err();
-            outcomes
         }
         Some(path) => {
             let sink = JsonLines::create(path, args.force)?;
-            let mut outcomes = run_into(&sink)?;
+            run_into(&sink)?;
             // All or nothing: the file is named only if the batch ran to its end (with
             // --keep-going, past rows that failed); otherwise it is dropped unnamed and no
             // row counts as written.
             let was_interrupted = interrupted.load(Ordering::Relaxed);
-            let any_failed = outcomes.iter().any(|o| o.status == Status::Failed);
+            let any_failed = plan.failed_count() > 0;
             if was_interrupted || sink.had_error() || (any_failed && !args.keep_going) {
-                unwrite(&mut outcomes, unwritten_why(was_interrupted));
+                plan.unwrite(unwritten_why(was_interrupted));
             } else if let Err(e) = sink.persist() {
                 let why = format!("not written: {} could not be written", path.display());
-                unwrite(&mut outcomes, &why);
+                plan.unwrite(&why);
                 file_error = Some(e);
             }
-            outcomes
         }
-    };
+    }
     // The folder's path no longer leading to it (moved, replaced by a link, deleted): the
     // summary goes into the held folder, beside the files it lists, if it still exists, and
     // the run ends with an error saying where they are; nothing is enrolled.
     let summary_there = crate::cli::output::files::summary_place(held);
-    let gone = |summary: Option<&'static str>| {
-        let written = outcomes
-            .iter()
-            .filter(|o| o.status == Status::Written)
-            .count();
+    let gone = |written: usize, summary: Option<&'static str>| {
         let written = options.jsonl.is_none().then_some(written);
         crate::cli::output::files::folder_gone(held, written, summary)
     };
-    let moved = gone(None).is_some();
+    let moved = gone(plan.written_count(), None).is_some();
     // The certificates on disk (written now, or found written), enrolled before the summary
     // is written, so that it says what became of each; not after Ctrl-C.
     let enrollment = match &connection {
         Some(connection)
             if !interrupted.load(Ordering::Relaxed) && file_error.is_none() && !moved =>
         {
-            let files: Vec<Option<PathBuf>> = outcomes
-                .iter()
-                .map(|o| match (o.status, &o.file) {
+            let mut files: Vec<Option<PathBuf>> = Vec::with_capacity(total);
+            streamed::outcomes::<BatchError>(source, &plan, &options, &mut |o| {
+                files.push(match (o.status, &o.file) {
                     (Status::Written | Status::AlreadyWritten, Some(name)) => {
                         Some(options.out_dir.join(name))
                     }
                     _ => None,
-                })
-                .collect();
+                });
+                Ok(())
+            })?;
             Some(bulk_enroll::enroll_files(
                 connection,
                 &args.dps,
@@ -475,41 +454,60 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         (Some(_), None) => (false, None),
         _ if !summary_there => (false, None),
         _ => {
-            let contents = format.render_with_enrollment(
-                &manifest.extra_columns,
-                &outcomes,
-                enrollment.as_ref().map(|e| e.cells.as_slice()),
-            )?;
-            match write_atomic_in(
+            let cells = enrollment.as_ref().map(|e| e.cells.as_slice());
+            if let Some(cells) = cells
+                && cells.len() != total
+            {
+                return Err(
+                    dps_cert_gen::batch::summary::SummaryError::EnrollmentCells {
+                        found: cells.len(),
+                        expected: total,
+                    }
+                    .into(),
+                );
+            }
+            let written = write_atomic_in_with(
                 held,
                 format.file_name(),
-                &contents,
                 replace_summary,
                 0o644,
                 Written::InOutDir,
-            ) {
-                Ok(()) => (true, None),
+                |out| -> Result<(), Error> {
+                    let mut writer = SummaryWriter::new(
+                        format,
+                        &plan.extra_columns,
+                        streamed::counts(&plan),
+                        cells.is_some(),
+                        out,
+                    )?;
+                    let mut i = 0;
+                    streamed::outcomes::<Error>(source, &plan, &options, &mut |o| {
+                        let cell = cells.and_then(|c| c.get(i)).map(String::as_str);
+                        i += 1;
+                        Ok(writer.row(&o, cell)?)
+                    })?;
+                    writer.finish()?;
+                    Ok(())
+                },
+            );
+            match written {
+                Ok(Ok(())) => (true, None),
+                Ok(Err(e)) => return Err(e),
                 Err(e) => (false, Some(e)),
             }
         }
     };
 
-    let failed: Vec<_> = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Failed)
-        .collect();
-    for o in failed.iter().take(MAX_FAILURES_SHOWN) {
+    let failed = plan.failed_count();
+    for (line, id, error) in plan.failures().take(MAX_FAILURES_SHOWN) {
         let message = format!(
-            "error: {} line {} ({}): {}",
-            manifest.path.display(),
-            o.line,
-            o.registration_id,
-            o.error.as_deref().unwrap_or_default()
+            "error: {} line {line} ({id}): {error}",
+            manifest_path.display(),
         );
         eprintln!("{}", mask_uds_like(&message));
     }
-    if failed.len() > MAX_FAILURES_SHOWN {
-        let more = failed.len() - MAX_FAILURES_SHOWN;
+    if failed > MAX_FAILURES_SHOWN {
+        let more = failed - MAX_FAILURES_SHOWN;
         if summary_written {
             eprintln!(
                 "error: {more} more failures are listed in {}",
@@ -519,8 +517,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
             eprintln!("error: {more} more certificates could not be written");
         }
     }
+    let written = plan.written_count();
     // The first failure of a file and the summary's: the last one is the run's error.
-    let folder_error = gone(summary_written.then_some(format.file_name()));
+    let folder_error = gone(written, summary_written.then_some(format.file_name()));
     let folder_moved = folder_error.is_some();
     let mut errors: Vec<Error> = file_error
         .into_iter()
@@ -536,20 +535,16 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         if summary_written && !folder_moved {
             eprintln!(
                 "{}",
-                closing(&outcomes, already, total, &options, started, &summary)
+                closing(written, already, total, &options, started, &summary)
             );
         }
         return Err(last);
     }
-    let written = outcomes
-        .iter()
-        .filter(|o| o.status == Status::Written)
-        .count();
     eprintln!(
         "{}",
-        closing(&outcomes, already, total, &options, started, &summary)
+        closing(written, already, total, &options, started, &summary)
     );
-    if let Some(note) = manifest.spanning_note() {
+    if let Some(note) = plan.spanning_note() {
         eprintln!("note: {}", mask_uds_like(&note));
     }
     let enrollment_end = enrollment.map(|e| report_enrollment(e, &summary));
@@ -561,9 +556,9 @@ pub(crate) fn exec(args: &BatchArgs) -> Result<Finish, Error> {
         }
         .into());
     }
-    if !failed.is_empty() {
+    if failed > 0 {
         return Err(BatchError::Failed {
-            failed: failed.len(),
+            failed,
             total,
             summary,
         }

@@ -352,28 +352,64 @@ fn holds_in(folder: &HeldFolder, name: &str, bytes: &[u8]) -> bool {
             .is_ok_and(|_| found == bytes)
 }
 
-/// [`write_atomic`] for the file `name` in a held folder (a batch's summary).
-pub(crate) fn write_atomic_in(
+/// [`write_atomic`] for the file `name` in a held folder, with the contents written by `fill` as they come (a batch's
+/// summary, never held whole). A failure of `fill` itself (not of the file) is the inner
+/// error: then nothing is named.
+pub(crate) fn write_atomic_in_with<E>(
     folder: &HeldFolder,
     name: &str,
-    bytes: &[u8],
     force: bool,
     mode: u32,
     what: Written,
-) -> Result<(), OutputError> {
+    fill: impl FnOnce(&mut dyn std::io::Write) -> Result<(), E>,
+) -> Result<Result<(), E>, OutputError> {
+    /// Keeps the first write error, for the file's message.
+    struct Kept<'a> {
+        inner: std::io::BufWriter<&'a mut std::fs::File>,
+        error: Option<std::io::Error>,
+    }
+    impl std::io::Write for Kept<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.inner.write(buf).inspect_err(|e| {
+                self.error
+                    .get_or_insert_with(|| std::io::Error::new(e.kind(), e.to_string()));
+            })
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner.flush().inspect_err(|e| {
+                self.error
+                    .get_or_insert_with(|| std::io::Error::new(e.kind(), e.to_string()));
+            })
+        }
+    }
     check_writable_in(folder, name, force)?;
     let path = folder.path().join(name);
     let fail = |e: std::io::Error| write_error(&path, &e, what);
-    crate::cli::sys::staged_file::stage_in(folder, name, mode, Sync::Now, |f| f.write_all(bytes))
-        .map_err(fail)?
-        .persist_in(name, force)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                OutputError::Exists { path: path.clone() }
-            } else {
-                fail(e)
-            }
-        })
+    let mut staged =
+        crate::cli::sys::staged_file::create_in(folder, name, mode, Sync::Now).map_err(fail)?;
+    let (filled, error) = {
+        let mut out = Kept {
+            inner: std::io::BufWriter::with_capacity(1 << 18, staged.file_mut()),
+            error: None,
+        };
+        let filled = fill(&mut out);
+        let _ = std::io::Write::flush(&mut out);
+        (filled, out.error.take())
+    };
+    if let Some(e) = error {
+        return Err(fail(e));
+    }
+    if let Err(e) = filled {
+        return Ok(Err(e));
+    }
+    staged.persist_in(name, force).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            OutputError::Exists { path: path.clone() }
+        } else {
+            fail(e)
+        }
+    })?;
+    Ok(Ok(()))
 }
 
 /// At the end of a batch: the error to end with if the path of the held folder no longer

@@ -402,9 +402,34 @@ fn is_temporary_name_for(entry: &str, name: &str) -> bool {
         })
 }
 
-/// Removes from `dir` the temporary files a crashed or killed run left for the files named
-/// in `names` (and only those), returning how many. The caller holds the folder's lock, so
-/// that no running process is using them.
+/// The names whose temporary files (an interrupted run's) are in the held folder: those that
+/// [`remove_stale`] may remove, to be matched against a batch's names as it reads its rows.
+pub(crate) fn stale_targets(folder: &HeldFolder) -> std::collections::HashSet<String> {
+    let Ok(entries) = folder.names() else {
+        return std::collections::HashSet::new();
+    };
+    entries
+        .iter()
+        .filter_map(|name| {
+            let name = name.to_str()?;
+            let target = stale_target(name)?;
+            is_temporary_name_for(name, target).then(|| target.to_string())
+        })
+        .collect()
+}
+
+/// The file a temporary file's name (`.NAME.XXXXXX.tmp`) is for, if it has that shape.
+fn stale_target(entry_name: &str) -> Option<&str> {
+    entry_name
+        .strip_prefix('.')
+        .and_then(|e| e.strip_suffix(".tmp"))
+        .and_then(|e| e.rsplit_once('.'))
+        .map(|(target, _)| target)
+}
+
+/// Removes from the held folder the temporary files a crashed or killed run left for the
+/// files named in `names` (and only those), returning how many. The caller holds the folder's
+/// lock, so that no running process is using them.
 pub(crate) fn remove_stale(
     folder: &HeldFolder,
     names: &std::collections::HashSet<String>,
@@ -417,12 +442,7 @@ pub(crate) fn remove_stale(
         let Some(entry_name) = file_name.to_str() else {
             continue;
         };
-        let Some(target) = entry_name
-            .strip_prefix('.')
-            .and_then(|e| e.strip_suffix(".tmp"))
-            .and_then(|e| e.rsplit_once('.'))
-            .map(|(target, _)| target)
-        else {
+        let Some(target) = stale_target(entry_name) else {
             continue;
         };
         let regular = matches!(
