@@ -192,7 +192,7 @@ fn run_measured(args: &[String]) -> (Output, u64) {
 /// Issue 22, 8: a batch's memory must not grow with its manifest beyond what the summary
 /// needs per row: a 1,000,000-row `--jsonl` batch peaks under 200 MB of resident memory
 /// (about 1 KB a row, 973 MB, before). Slow in a debug build: `.ci/run` runs it with
-/// `cargo test --release --test batch_limits -- --ignored a_million_row_jsonl`.
+/// `cargo test --release --test integration -- --ignored a_million_row_jsonl`.
 #[cfg(target_os = "linux")]
 #[test]
 #[ignore]

@@ -891,6 +891,11 @@ mod tests {
     }
 
     #[test]
+    fn a_row_kept_between_passes_is_64_bytes() {
+        assert_eq!(std::mem::size_of::<Compact>(), 64);
+    }
+
+    #[test]
     fn a_manifest_changed_between_passes_is_refused() {
         let changed = |later: Vec<u8>| Changing {
             path: PathBuf::from("m.csv"),
