@@ -224,31 +224,8 @@ fn json_with(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let mut object = Map::new();
-            for (name, value) in COLUMNS.iter().zip(fields(o)) {
-                let value = match *name {
-                    "line" => json!(o.line),
-                    _ if value.is_empty() => Value::Null,
-                    _ => Value::String(value),
-                };
-                object.insert((*name).to_string(), value);
-            }
-            if let Some(cells) = enrollment {
-                let cell = cells.get(i).map(|c| safe_text(c)).unwrap_or_default();
-                let value = if cell.is_empty() {
-                    Value::Null
-                } else {
-                    Value::String(cell)
-                };
-                object.insert(ENROLLMENT_COLUMN.to_string(), value);
-            }
-            let extra: Map<String, Value> = extra_columns
-                .iter()
-                .map(|c| safe_text(c))
-                .zip(o.extra.iter().map(|v| Value::String(safe_text(v))))
-                .collect();
-            object.insert("extra".to_string(), Value::Object(extra));
-            Value::Object(object)
+            let cell = enrollment.map(|cells| cells.get(i).map(String::as_str).unwrap_or_default());
+            device_value(extra_columns, o, cell)
         })
         .collect();
     let summary = json!({
