@@ -38,7 +38,9 @@ pub(crate) enum Whereabouts {
     /// The path still leads to it.
     Here,
     /// The path leads elsewhere (the folder was moved, a link or another folder put in its
-    /// place); `now` is the folder's own path now, where the system can tell it.
+    /// place); `now` is the folder's own path now, where the system can tell it. Not on
+    /// Windows, where the held handle keeps the folder from being moved.
+    #[cfg_attr(not(unix), allow(dead_code))]
     Moved { now: Option<PathBuf> },
     /// The folder was removed: what was written into it is gone.
     Deleted,
