@@ -290,44 +290,66 @@ impl Spanning {
     }
 }
 
+/// The error of reading the manifest file `path`.
+pub(crate) fn read_error(path: &Path) -> impl Fn(std::io::Error) -> ManifestError + '_ {
+    move |source| ManifestError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Refuses a folder given as the manifest file.
+pub(crate) fn refuse_folder(path: &Path) -> Result<(), ManifestError> {
+    if path.is_dir() {
+        return Err(read_error(path)(std::io::Error::from(
+            std::io::ErrorKind::IsADirectory,
+        )));
+    }
+    Ok(())
+}
+
+/// The whole manifest file `path`, at most [`MAX_MANIFEST_BYTES`].
+pub(crate) fn read_whole(path: &Path) -> Result<Zeroizing<Vec<u8>>, ManifestError> {
+    use crate::limits::{Bounded, read_at_most};
+    refuse_folder(path)?;
+    match read_at_most(path, MAX_MANIFEST_BYTES).map_err(read_error(path))? {
+        Bounded::Read(bytes) => Ok(Zeroizing::new(bytes)),
+        Bounded::TooLarge(_) => Err(ManifestError::TooLarge {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// All of `input` (standard input), at most [`MAX_MANIFEST_BYTES`]; `name` names it in
+/// messages.
+pub(crate) fn read_whole_from(
+    name: &Path,
+    input: &mut dyn std::io::Read,
+) -> Result<Zeroizing<Vec<u8>>, ManifestError> {
+    use std::io::Read as _;
+    let mut bytes = Zeroizing::new(Vec::new());
+    input
+        .take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error(name))?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(ManifestError::TooLarge {
+            path: name.to_path_buf(),
+        });
+    }
+    Ok(bytes)
+}
+
 impl Manifest {
     /// Reads and parses a manifest file.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        use crate::limits::{Bounded, read_at_most};
-        let read_error = |source: std::io::Error| ManifestError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        if path.is_dir() {
-            return Err(read_error(std::io::Error::from(
-                std::io::ErrorKind::IsADirectory,
-            )));
-        }
-        match read_at_most(path, MAX_MANIFEST_BYTES).map_err(read_error)? {
-            Bounded::Read(bytes) => Self::parse(path, &Zeroizing::new(bytes)),
-            Bounded::TooLarge(_) => Err(ManifestError::TooLarge {
-                path: path.to_path_buf(),
-            }),
-        }
+        Self::parse(path, &read_whole(path)?)
     }
 
     /// Reads a manifest from `input` (standard input, for `--manifest -`), at most
     /// [`MAX_MANIFEST_BYTES`]; `name` names it in messages.
     pub fn from_reader(name: &Path, input: &mut dyn std::io::Read) -> Result<Self, ManifestError> {
-        use std::io::Read as _;
-        let mut bytes = Zeroizing::new(Vec::new());
-        std::io::Read::take(input, MAX_MANIFEST_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| ManifestError::Read {
-                path: name.to_path_buf(),
-                source,
-            })?;
-        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
-            return Err(ManifestError::TooLarge {
-                path: name.to_path_buf(),
-            });
-        }
-        Self::parse(name, &bytes)
+        Self::parse(name, &read_whole_from(name, input)?)
     }
 
     /// Parses manifest bytes; `path` names the file in messages.

@@ -11,7 +11,7 @@ use crate::batch::engine::{
     Status, Writing,
 };
 use crate::batch::manifest::{
-    MAX_MANIFEST_BYTES, MAX_ROWS, ManifestError, Row, RowError, RowReader,
+    self, MAX_MANIFEST_BYTES, MAX_ROWS, ManifestError, Row, RowError, RowReader,
 };
 use crate::derivation::FirmwareMeasurements;
 use crate::encoding::Thumbprints;
@@ -683,8 +683,7 @@ pub fn counts(plan: &Plan) -> crate::batch::summary::Counts {
 }
 
 /// The bytes of a manifest as they are read: UTF-16 with its byte order mark decoded.
-fn decoded(path: &Path, bytes: Vec<u8>) -> Result<BytesSource, ManifestError> {
-    let bytes = zeroize::Zeroizing::new(bytes);
+fn decoded(path: &Path, bytes: zeroize::Zeroizing<Vec<u8>>) -> Result<BytesSource, ManifestError> {
     let decoded =
         crate::text::utf16::decode_with_bom(&bytes).map_err(|source| ManifestError::Utf16 {
             path: path.to_path_buf(),
@@ -702,18 +701,10 @@ fn decoded(path: &Path, bytes: Vec<u8>) -> Result<BytesSource, ManifestError> {
 /// A manifest file as a [`Source`]: read again for each pass, except a UTF-16 one (decoded
 /// once, held in memory).
 pub fn file_source(path: &Path) -> Result<Box<dyn Source>, ManifestError> {
-    use crate::limits::{Bounded, read_at_most};
-    let read_error = |source: std::io::Error| ManifestError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    if path.is_dir() {
-        return Err(read_error(std::io::Error::from(
-            std::io::ErrorKind::IsADirectory,
-        )));
-    }
+    let read_error = manifest::read_error(path);
+    manifest::refuse_folder(path)?;
     let mut start = [0u8; 2];
-    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mut file = std::fs::File::open(path).map_err(&read_error)?;
     let mut got = 0;
     while got < 2 {
         match file.read(start.get_mut(got..).unwrap_or_default()) {
@@ -724,12 +715,7 @@ pub fn file_source(path: &Path) -> Result<Box<dyn Source>, ManifestError> {
         }
     }
     if got == 2 && (start == [0xFF, 0xFE] || start == [0xFE, 0xFF]) {
-        return match read_at_most(path, MAX_MANIFEST_BYTES).map_err(read_error)? {
-            Bounded::Read(bytes) => Ok(Box::new(decoded(path, bytes)?)),
-            Bounded::TooLarge(_) => Err(ManifestError::TooLarge {
-                path: path.to_path_buf(),
-            }),
-        };
+        return Ok(Box::new(decoded(path, manifest::read_whole(path)?)?));
     }
     Ok(Box::new(FileSource(path.to_path_buf())))
 }
@@ -737,21 +723,7 @@ pub fn file_source(path: &Path) -> Result<Box<dyn Source>, ManifestError> {
 /// A manifest from `input` (standard input), which cannot be read twice: held in memory, at
 /// most [`MAX_MANIFEST_BYTES`]; `name` names it in messages.
 pub fn reader_source(name: &Path, input: &mut dyn Read) -> Result<BytesSource, ManifestError> {
-    let mut bytes = Vec::new();
-    input
-        .take(MAX_MANIFEST_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| ManifestError::Read {
-            path: name.to_path_buf(),
-            source,
-        })?;
-    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
-        zeroize::Zeroize::zeroize(&mut bytes);
-        return Err(ManifestError::TooLarge {
-            path: name.to_path_buf(),
-        });
-    }
-    decoded(name, bytes)
+    decoded(name, manifest::read_whole_from(name, input)?)
 }
 
 /// Reads the whole manifest once, for the errors that make it unusable (its header, a quote
