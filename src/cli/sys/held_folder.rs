@@ -38,9 +38,14 @@ pub(crate) enum Whereabouts {
     /// The path still leads to it.
     Here,
     /// The path leads elsewhere (the folder was moved, a link or another folder put in its
-    /// place); `now` is the folder's own path now, where the system can tell it. Not on
-    /// Windows, where the held handle keeps the folder from being moved.
-    #[cfg_attr(not(unix), allow(dead_code))]
+    /// place); `now` is the folder's own path now, where the system can tell it.
+    #[cfg_attr(
+        not(unix),
+        expect(
+            dead_code,
+            reason = "on Windows the held handle keeps the folder from being moved"
+        )
+    )]
     Moved { now: Option<PathBuf> },
     /// The folder was removed: what was written into it is gone.
     Deleted,
